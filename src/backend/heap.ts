@@ -1,0 +1,38 @@
+// Small helpers for working on tfjs-backend-wasm's heap from a kernel.
+import type {TensorInfo} from '@tensorflow/tfjs-core';
+import type {BackendWasm} from '@tensorflow/tfjs-backend-wasm';
+
+/** Byte offset of a tensor's data in the heap. */
+export function offsetOf(backend: BackendWasm, t: TensorInfo): number {
+  return backend.dataIdMap.get(t.dataId)!.memoryOffset;
+}
+
+/**
+ * Runs `fn` with `bytes` of scratch space from emscripten's malloc and frees it afterwards,
+ * also when `fn` throws. The pointer stays valid if memory grows; typed-array views do not,
+ * so callers make views only after their last allocation.
+ */
+interface EmscriptenHeap { _malloc(bytes: number): number; _free(ptr: number): void; }
+const heapOf = (backend: BackendWasm) => backend.wasm as unknown as EmscriptenHeap;
+
+export function withScratch<T>(backend: BackendWasm, bytes: number, fn: (ptr: number) => T): T {
+  if (bytes <= 0) return fn(0);
+  const ptr = heapOf(backend)._malloc(bytes) >>> 0;
+  if (ptr === 0) throw new Error(`tfjs-backend-as: out of memory allocating ${bytes} bytes of scratch space`);
+  try {
+    return fn(ptr);
+  } finally {
+    heapOf(backend)._free(ptr);
+  }
+}
+
+/** The WebAssembly.Memory behind a tfjs-backend-wasm instance (plain or shared). */
+export function memoryOf(backend: BackendWasm): WebAssembly.Memory {
+  // tslint:disable-next-line:no-any
+  const wasm = backend.wasm as unknown as {asm?: {memory?: WebAssembly.Memory}, wasmMemory?: WebAssembly.Memory};
+  const memory = wasm.asm?.memory ?? wasm.wasmMemory;
+  if (!(memory instanceof WebAssembly.Memory)) {
+    throw new Error('tfjs-backend-as: cannot find the WebAssembly.Memory of the tfjs-backend-wasm module');
+  }
+  return memory;
+}

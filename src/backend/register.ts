@@ -1,0 +1,114 @@
+// Registers backend 'as': a tfjs-backend-wasm instance of its own (own emscripten module and
+// heap) with the AssemblyScript kernels module instantiated on that same memory. Every kernel
+// registered for 'wasm' is registered for 'as' too (their setup functions run against the 'as'
+// instance whenever it becomes active); ours are registered on top.
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-wasm';
+import type {BackendWasm} from '@tensorflow/tfjs-backend-wasm';
+import {instantiateKernels, isSharedMemory} from './kernel_module.js';
+import {globalState} from './state.js';
+import {bestVariant, checkVariant, KernelVariant, runtimeSupport} from './variants.js';
+import {memoryOf} from './heap.js';
+
+export const BACKEND_NAME = 'as';
+/** Above tfjs-backend-wasm (2) and webgl (2): 'as' is picked by default when it is loaded. */
+export const BACKEND_PRIORITY = 3;
+
+function chosenVariant(): KernelVariant {
+  const requested = globalState().requestedVariant;
+  return requested === 'auto' ? bestVariant() : requested;
+}
+
+async function createBackend(): Promise<BackendWasm> {
+  const wasmFactory = tf.findBackendFactory('wasm');
+  if (wasmFactory == null) throw new Error(`tfjs-backend-as: backend 'wasm' is not registered`);
+  let backend: BackendWasm;
+  try {
+    backend = await wasmFactory() as BackendWasm;
+  } catch (e) {
+    // tfjs-backend-wasm rejects with a plain object; give the user an Error that says what to do.
+    const message = (e as {message?: string})?.message ?? String(e);
+    throw new Error(`tfjs-backend-as: tfjs-backend-wasm could not load its .wasm binary ` +
+      `(tfjs-backend-wasm.wasm, tfjs-backend-wasm-simd.wasm or tfjs-backend-wasm-threaded-simd.wasm). ` +
+      `Serve those files and point to them with setWasmPaths() from '@tensorflow/tfjs-backend-wasm' ` +
+      `before tf.setBackend('as'). Cause: ${message}`);
+  }
+  const memory = memoryOf(backend);
+  const variant = chosenVariant();
+  globalState().instances.set(backend, {
+    kernels: await instantiateKernels(variant, memory), variant, memory, sharedMemory: isSharedMemory(memory),
+  });
+  return backend;
+}
+
+/** Registers the backend and its kernels once per process, whatever copy of us runs this. */
+export function registerBackendAs(ourKernels: tf.KernelConfig[]): void {
+  const state = globalState();
+  if (state.registered || tf.findBackendFactory(BACKEND_NAME) != null) return;
+  state.registered = true;
+  state.ourKernels = ourKernels.map(k => k.kernelName).sort();
+  tf.registerBackend(BACKEND_NAME, createBackend, BACKEND_PRIORITY);
+  const overridden = new Set(state.ourKernels);
+  for (const kernel of tf.getKernelsForBackend('wasm')) {
+    if (!overridden.has(kernel.kernelName)) tf.registerKernel({...kernel, backendName: BACKEND_NAME});
+  }
+  for (const kernel of ourKernels) tf.registerKernel({...kernel, backendName: BACKEND_NAME});
+}
+
+/** The 'as' backend instance if it has been initialized, without initializing it. */
+function initializedInstance(): BackendWasm | undefined {
+  const registry = (tf.engine() as unknown as {registry: Record<string, tf.KernelBackend>}).registry;
+  return registry[BACKEND_NAME] as BackendWasm | undefined;
+}
+
+export interface BackendInfo {
+  variant: KernelVariant;
+  simd: boolean;
+  relaxedSimd: boolean;
+  sharedMemory: boolean;
+  kernels: string[];
+}
+
+/**
+ * What runs: the kernels variant in use (or the one that will be used once the backend
+ * initializes), what the runtime supports, whether the heap is a shared memory, and which
+ * kernels run in AssemblyScript.
+ */
+export function backendInfo(): BackendInfo {
+  const state = globalState();
+  const backend = initializedInstance();
+  const instance = backend && state.instances.get(backend);
+  const {simd, relaxedSimd} = runtimeSupport();
+  return {
+    variant: instance?.variant ?? chosenVariant(),
+    simd, relaxedSimd,
+    sharedMemory: instance?.sharedMemory ?? false,
+    kernels: [...state.ourKernels],
+  };
+}
+
+/**
+ * Chooses the kernels build: 'auto' (the best the runtime validates), 'scalar', 'simd' or
+ * 'relaxed-simd'. An unknown name throws; a variant the runtime cannot run rejects with why.
+ * Applies at once to an initialized 'as' backend (the heap and every tensor stay as they are).
+ */
+export function setKernelVariant(variant: 'auto' | KernelVariant): Promise<void> {
+  if (variant !== 'auto') {
+    const valid = ['auto', 'scalar', 'simd', 'relaxed-simd'];
+    if (!valid.includes(variant)) {
+      throw new Error(`setKernelVariant: unknown variant '${variant}'; valid names are ${valid.map(v => `'${v}'`).join(', ')}`);
+    }
+  }
+  return (async () => {
+    if (variant !== 'auto') checkVariant(variant);
+    const state = globalState();
+    state.requestedVariant = variant;
+    const backend = initializedInstance();
+    const instance = backend && state.instances.get(backend);
+    if (instance) {
+      const next = chosenVariant();
+      instance.kernels = await instantiateKernels(next, instance.memory);
+      instance.variant = next;
+    }
+  })();
+}

@@ -1,0 +1,35 @@
+// Per-process state of the 'as' backend. It lives on a global (like tfjs' own engine and
+// registries) so that two copies of this package in one process (say the ESM and the CommonJS
+// build) share one registration, one variant choice and one view of every 'as' instance.
+import type {BackendWasm} from '@tensorflow/tfjs-backend-wasm';
+import type {KernelExports} from './kernel_module.js';
+import type {KernelVariant} from './variants.js';
+
+export interface InstanceState {
+  kernels: KernelExports;
+  variant: KernelVariant;
+  memory: WebAssembly.Memory;
+  sharedMemory: boolean;
+}
+
+export interface GlobalState {
+  registered: boolean;
+  requestedVariant: 'auto' | KernelVariant;
+  instances: WeakMap<BackendWasm, InstanceState>;
+  /** Kernel names we run in AssemblyScript, for backendInfo(). */
+  ourKernels: string[];
+}
+
+const KEY = Symbol.for('tfjs-backend-as.state');
+
+export function globalState(): GlobalState {
+  const g = globalThis as unknown as Record<symbol, GlobalState>;
+  return g[KEY] ??= {registered: false, requestedVariant: 'auto', instances: new WeakMap(), ourKernels: []};
+}
+
+/** The kernels module bound to this backend instance's heap. */
+export function kernelsOf(backend: BackendWasm): KernelExports {
+  const state = globalState().instances.get(backend);
+  if (!state) throw new Error(`tfjs-backend-as: this backend instance was not created by the 'as' backend factory`);
+  return state.kernels;
+}

@@ -1,0 +1,157 @@
+// The shared body of BatchMatMul and _FusedMatMul: shape checks, batch broadcasting, bias and
+// prelu-weight addressing, and one call of the AssemblyScript GEMM per output matrix.
+import {backend_util, TensorInfo, util} from '@tensorflow/tfjs-core';
+import type {BackendWasm} from '@tensorflow/tfjs-backend-wasm';
+import {kernelsOf} from '../../backend/state.js';
+import {offsetOf, withScratch} from '../../backend/heap.js';
+
+/** Activation codes shared with assembly/matmul.ts (ACT_*). */
+export const ACTIVATION_CODES: Record<string, number> = {
+  linear: 0, relu: 1, relu6: 2, prelu: 3, leakyrelu: 4, sigmoid: 5, elu: 6,
+};
+
+export interface MatMulArgs {
+  op: string;
+  a: TensorInfo;
+  b: TensorInfo;
+  transposeA: boolean;
+  transposeB: boolean;
+  bias?: TensorInfo | null;
+  activation?: string;
+  preluWeights?: TensorInfo | null;
+  leakyreluAlpha?: number;
+}
+
+/**
+ * Where an operand that broadcasts against `outShape` lives: per-output-batch base offsets
+ * (in elements) and the element strides along the output's rows and columns (0 = broadcast).
+ */
+interface Broadcast {
+  batchOffsets: number[];
+  rowStride: number;
+  colStride: number;
+}
+
+function broadcastInto(op: string, what: string, shape: number[], outShape: number[]): Broadcast {
+  const rank = outShape.length;
+  if (shape.length > rank || shape.some((d, i) => d !== 1 && d !== outShape[rank - shape.length + i])) {
+    throw new Error(`${op}: ${what} of shape [${shape}] does not broadcast to the output shape [${outShape}]`);
+  }
+  const full = [...new Array(rank - shape.length).fill(1), ...shape];
+  const strides = new Array(rank).fill(0);
+  for (let i = rank - 1, s = 1; i >= 0; i--) {
+    strides[i] = full[i] === 1 ? 0 : s;
+    s *= full[i];
+  }
+  const batchShape = outShape.slice(0, -2);
+  const batchOffsets = batchIndices(batchShape).map(idx => idx.reduce((o, v, i) => o + v * strides[i], 0));
+  return {batchOffsets, rowStride: strides[rank - 2], colStride: strides[rank - 1]};
+}
+
+function batchIndices(batchShape: number[]): number[][] {
+  const size = util.sizeFromShape(batchShape);
+  const out: number[][] = [];
+  for (let flat = 0; flat < size; flat++) {
+    const idx = new Array(batchShape.length);
+    for (let i = batchShape.length - 1, rest = flat; i >= 0; i--) {
+      idx[i] = rest % batchShape[i];
+      rest = Math.floor(rest / batchShape[i]);
+    }
+    out.push(idx);
+  }
+  return out;
+}
+
+/** Flat matrix index into an operand's batch for each output batch (broadcasting). */
+function operandBatches(shape: number[], outBatch: number[]): number[] {
+  const batch = shape.slice(0, -2);
+  const full = [...new Array(outBatch.length - batch.length).fill(1), ...batch];
+  const strides = new Array(full.length).fill(0);
+  for (let i = full.length - 1, s = 1; i >= 0; i--) {
+    strides[i] = full[i] === 1 ? 0 : s;
+    s *= full[i];
+  }
+  return batchIndices(outBatch).map(idx => idx.reduce((o, v, i) => o + v * strides[i], 0));
+}
+
+const shapeText = (t: TensorInfo) => `[${t.shape}]`;
+
+/** Validates, allocates the output and runs the product. Throws before allocating anything. */
+export function runMatMul(backend: BackendWasm, args: MatMulArgs): TensorInfo {
+  const {op, a, b, transposeA, transposeB} = args;
+  const activation = args.activation ?? 'linear';
+  if (a.shape.length < 2 || b.shape.length < 2) {
+    throw new Error(`${op}: both operands need rank 2 or more; got shapes ${shapeText(a)} and ${shapeText(b)}`);
+  }
+  for (const t of [a, b]) {
+    if (t.dtype !== 'float32' && t.dtype !== 'int32') {
+      throw new Error(`${op}: unsupported dtype ${t.dtype} (shape ${shapeText(t)}); float32 and int32 are supported`);
+    }
+  }
+  const m = transposeA ? a.shape[a.shape.length - 1] : a.shape[a.shape.length - 2];
+  const kA = transposeA ? a.shape[a.shape.length - 2] : a.shape[a.shape.length - 1];
+  const kB = transposeB ? b.shape[b.shape.length - 1] : b.shape[b.shape.length - 2];
+  const n = transposeB ? b.shape[b.shape.length - 2] : b.shape[b.shape.length - 1];
+  if (kA !== kB) {
+    throw new Error(`${op}: inner dimensions ${kA} and ${kB} do not match: a ${shapeText(a)} ` +
+      `(transposeA=${transposeA}) and b ${shapeText(b)} (transposeB=${transposeB})`);
+  }
+  let outBatch: number[];
+  try {
+    outBatch = backend_util.assertAndGetBroadcastShape(a.shape.slice(0, -2), b.shape.slice(0, -2));
+  } catch {
+    throw new Error(`${op}: batch dimensions of a ${shapeText(a)} and b ${shapeText(b)} do not broadcast`);
+  }
+  const outShape = [...outBatch, m, n];
+  const code = ACTIVATION_CODES[activation];
+  if (code === undefined) {
+    throw new Error(`${op}: unknown activation '${activation}'; expected one of ${Object.keys(ACTIVATION_CODES).join(', ')}`);
+  }
+  const fused = args.bias != null || activation !== 'linear';
+  const dtype = a.dtype === 'float32' || b.dtype === 'float32' ? 'float32' : 'int32';
+  if (fused && dtype !== 'float32') {
+    throw new Error(`${op}: a bias or activation needs float32 operands; got ${a.dtype} ${shapeText(a)} and ${b.dtype} ${shapeText(b)}`);
+  }
+  if (a.dtype !== b.dtype) {
+    // tfjs' matMul op upcasts before it runs the kernel; a direct kernel call must match.
+    throw new Error(`${op}: operand dtypes differ (${a.dtype} ${shapeText(a)} and ${b.dtype} ${shapeText(b)}); cast them first`);
+  }
+  const bias = args.bias ? broadcastInto(op, 'bias', args.bias.shape, outShape) : null;
+  if (args.bias && args.bias.dtype !== 'float32') throw new Error(`${op}: bias must be float32; got ${args.bias.dtype}`);
+  let prelu: Broadcast | null = null;
+  if (activation === 'prelu') {
+    if (!args.preluWeights) throw new Error(`${op}: activation 'prelu' needs preluActivationWeights`);
+    prelu = broadcastInto(op, 'prelu weights', args.preluWeights.shape, outShape);
+  }
+
+  const out = backend.makeOutput(outShape, dtype);
+  const outSize = util.sizeFromShape(outShape);
+  if (outSize === 0) return out;
+  const kernels = kernelsOf(backend);
+  const aBatches = operandBatches(a.shape, outBatch);
+  const bBatches = operandBatches(b.shape, outBatch);
+  const aMat = m * kA, bMat = kA * n, cMat = m * n;
+  if (dtype === 'int32') {
+    const aPtr = offsetOf(backend, a), bPtr = offsetOf(backend, b), cPtr = offsetOf(backend, out);
+    for (let i = 0; i < aBatches.length; i++) {
+      kernels.gemmI32(aPtr + 4 * aBatches[i] * aMat, bPtr + 4 * bBatches[i] * bMat, cPtr + 4 * i * cMat,
+        m, n, kA, +transposeA, +transposeB);
+    }
+    return out;
+  }
+  withScratch(backend, kernels.gemmScratchBytes(m, n, kA), scratch => {
+    // Offsets are read after the scratch allocation; they are stable anyway (no views held).
+    const aPtr = offsetOf(backend, a), bPtr = offsetOf(backend, b), cPtr = offsetOf(backend, out);
+    const biasPtr = args.bias ? offsetOf(backend, args.bias) : 0;
+    const preluPtr = prelu ? offsetOf(backend, args.preluWeights!) : 0;
+    for (let i = 0; i < aBatches.length; i++) {
+      kernels.gemmF32(aPtr + 4 * aBatches[i] * aMat, bPtr + 4 * bBatches[i] * bMat, cPtr + 4 * i * cMat,
+        m, n, kA, +transposeA, +transposeB,
+        bias ? biasPtr + 4 * bias.batchOffsets[i] : 0, bias?.rowStride ?? 0, bias?.colStride ?? 0,
+        code, args.leakyreluAlpha ?? 0.2,
+        prelu ? preluPtr + 4 * prelu.batchOffsets[i] : 0, prelu?.rowStride ?? 0, prelu?.colStride ?? 0,
+        scratch);
+    }
+  });
+  return out;
+}
