@@ -30,8 +30,13 @@ export function gemmScratchBytes(m: i32, n: i32, k: i32): usize {
   return 0;
 }
 
+/**
+ * C = act(op(A)·op(B) + bias) for one matrix. `ldc` is C's row stride in elements (n for a
+ * dense output; larger when the product is written into a column slot of a wider output, as
+ * denseConcat does).
+ */
 export function gemmF32(
-  a: usize, b: usize, c: usize, m: i32, n: i32, k: i32, transA: bool, transB: bool,
+  a: usize, b: usize, c: usize, m: i32, n: i32, k: i32, transA: bool, transB: bool, ldc: i32,
   bias: usize, biasRowStride: i32, biasColStride: i32,
   act: i32, alpha: f32, prelu: usize, preluRowStride: i32, preluColStride: i32,
   scratch: usize,
@@ -47,7 +52,7 @@ export function gemmF32(
       }
       if (bias) acc += load<f32>(bias + (<usize>(i * biasRowStride + j * biasColStride) << 2));
       const w: f32 = prelu ? load<f32>(prelu + (<usize>(i * preluRowStride + j * preluColStride) << 2)) : 0;
-      store<f32>(c + (<usize>(i * n + j) << 2), activate(acc, act, alpha, w));
+      store<f32>(c + (<usize>(i * ldc + j) << 2), activate(acc, act, alpha, w));
     }
   }
 }

@@ -4,7 +4,7 @@ import {kernelModule, KernelVariant} from './variants.js';
 
 export interface KernelExports {
   gemmScratchBytes(m: number, n: number, k: number): number;
-  gemmF32(a: number, b: number, c: number, m: number, n: number, k: number, transA: number, transB: number,
+  gemmF32(a: number, b: number, c: number, m: number, n: number, k: number, transA: number, transB: number, ldc: number,
     bias: number, biasRowStride: number, biasColStride: number,
     activation: number, alpha: number, prelu: number, preluRowStride: number, preluColStride: number,
     scratch: number): void;

@@ -146,7 +146,7 @@ export function runMatMul(backend: BackendWasm, args: MatMulArgs): TensorInfo {
     const preluPtr = prelu ? offsetOf(backend, args.preluWeights!) : 0;
     for (let i = 0; i < aBatches.length; i++) {
       kernels.gemmF32(aPtr + 4 * aBatches[i] * aMat, bPtr + 4 * bBatches[i] * bMat, cPtr + 4 * i * cMat,
-        m, n, kA, +transposeA, +transposeB,
+        m, n, kA, +transposeA, +transposeB, n,
         bias ? biasPtr + 4 * bias.batchOffsets[i] : 0, bias?.rowStride ?? 0, bias?.colStride ?? 0,
         code, args.leakyreluAlpha ?? 0.2,
         prelu ? preluPtr + 4 * prelu.batchOffsets[i] : 0, prelu?.rowStride ?? 0, prelu?.colStride ?? 0,
