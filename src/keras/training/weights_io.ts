@@ -1,0 +1,193 @@
+// getWeights / setWeights / saveWeights / loadWeights for a model, on tfjs-core's `io`.
+//
+// Where weights go (saveWeights(target) / loadWeights(source)):
+// - a tf.io.IOHandler: used as it is (tf.io.withSaveHandler, tf.io.fromMemory, ...);
+// - a URL string with a scheme tfjs-core routes ('indexeddb://', 'localstorage://', 'http(s)://'
+//   in the browser): tf.io.getSaveHandlers / getLoadHandlers;
+// - in Node, 'file://path' or a plain path: a small handler here (tfjs-core alone has none; that
+//   is tfjs-node's). A path ending in '.json' names the model.json, anything else a directory
+//   that gets model.json + weights.bin — the same files tfjs-node's file:// handler writes.
+//   node:fs is imported lazily, so bundles for the browser never see it.
+//
+// Weights are saved under stable names ('dense_1/kernel', 'my_dense/w') when the model provides
+// them; loading matches by name when every saved name is found, else by order (Keras' own rule
+// for weights-only files), checking every shape.
+import * as tf from '@tensorflow/tfjs-core';
+
+/** What weights I/O needs of a model. */
+export interface WeightsOwner {
+  readonly name?: string;
+  /** All weights, trainable first (Keras' `model.weights` order). */
+  readonly weights: tf.Variable[];
+  /** Stable, unique names for `weights`, same order. */
+  weightNames?(): string[];
+}
+
+function namesOf(model: WeightsOwner): string[] {
+  const names = model.weightNames?.() ?? model.weights.map((_, i) => `weight_${i}`);
+  if (names.length !== model.weights.length || new Set(names).size !== names.length) {
+    // Not unique: fall back to positions, which are at least stable for one architecture.
+    return model.weights.map((_, i) => `weight_${i}`);
+  }
+  return names;
+}
+
+const shapeStr = (s: readonly number[]) => `[${s.join(',')}]`;
+
+/** Copies of the current values, in `model.weights` order (the caller owns and disposes them). */
+export function getWeights(model: WeightsOwner): tf.Tensor[] {
+  return model.weights.map(w => tf.clone(w));
+}
+
+/** Assigns `weights[i]` to `model.weights[i]`; checks the count and every shape first. */
+export function setWeights(model: WeightsOwner, weights: tf.Tensor[]): void {
+  const targets = model.weights;
+  const label = model.name ? `setWeights (model '${model.name}')` : 'setWeights';
+  if (!Array.isArray(weights)) throw new Error(`${label}: expected an array of ${targets.length} tensors, got ${typeof weights}`);
+  if (weights.length !== targets.length) {
+    throw new Error(`${label}: the model has ${targets.length} weights, got ${weights.length} tensors`);
+  }
+  const names = namesOf(model);
+  weights.forEach((w, i) => {
+    if (!(w instanceof tf.Tensor)) throw new Error(`${label}: weights[${i}] (${names[i]}) is not a tf.Tensor`);
+    if (!tf.util.arraysEqual(w.shape, targets[i]!.shape)) {
+      throw new Error(`${label}: weights[${i}] (${names[i]}) has shape ${shapeStr(w.shape)}, expected ${shapeStr(targets[i]!.shape)}`);
+    }
+  });
+  // All checked: nothing is half-assigned when a shape is wrong.
+  weights.forEach((w, i) => {
+    const target = targets[i]!;
+    target.assign(w.dtype === target.dtype ? w : tf.cast(w, target.dtype));
+  });
+}
+
+const WEIGHTS_FORMAT = 'tfjs-backend-as-weights';
+
+/** Saves every weight (name, shape, dtype, values) through a handler or to a path/URL. */
+export async function saveWeights(model: WeightsOwner, target: string | tf.io.IOHandler): Promise<tf.io.SaveResult> {
+  const handler = await saveHandlerFor(target);
+  const names = namesOf(model);
+  const {data, specs} = await tf.io.encodeWeights(model.weights.map((w, i) => ({name: names[i]!, tensor: w})));
+  return handler.save!({
+    // Browser handlers (localstorage, indexeddb, http) store a topology beside the weights;
+    // ours records what the weights belong to.
+    modelTopology: {format: WEIGHTS_FORMAT, model: model.name ?? null, weights: names},
+    format: WEIGHTS_FORMAT,
+    generatedBy: 'tfjs-backend-as',
+    weightSpecs: specs,
+    weightData: data,
+  });
+}
+
+/** Loads weights saved by saveWeights (or any tfjs weights manifest) into the model. */
+export async function loadWeights(model: WeightsOwner, source: string | tf.io.IOHandler): Promise<void> {
+  const handler = await loadHandlerFor(source);
+  const artifacts = await handler.load!();
+  const where = typeof source === 'string' ? `'${source}'` : 'the handler';
+  if (!artifacts.weightSpecs || artifacts.weightData == null) throw new Error(`loadWeights: ${where} holds no weights`);
+  const decoded = tf.io.decodeWeights(artifacts.weightData, artifacts.weightSpecs);
+  try {
+    const savedNames = artifacts.weightSpecs.map(s => s.name);
+    const names = namesOf(model);
+    const byName = savedNames.length === names.length && names.every(n => n in decoded);
+    const ordered = byName ? names.map(n => decoded[n]!) : savedNames.map(n => decoded[n]!);
+    if (ordered.length !== model.weights.length) {
+      throw new Error(`loadWeights: ${where} holds ${ordered.length} weights (${savedNames.join(', ')}), ` +
+        `the model has ${model.weights.length} (${names.join(', ')})`);
+    }
+    setWeights(model, ordered);
+  } finally {
+    tf.dispose(Object.values(decoded));
+  }
+}
+
+function isHandler(x: unknown): x is tf.io.IOHandler {
+  return typeof x === 'object' && x !== null && ('save' in x || 'load' in x);
+}
+
+async function saveHandlerFor(target: string | tf.io.IOHandler): Promise<tf.io.IOHandler> {
+  if (isHandler(target)) {
+    if (typeof target.save !== 'function') throw new Error('saveWeights: the handler has no save method');
+    return target;
+  }
+  if (typeof target !== 'string') throw new Error(`saveWeights: expected a path, a URL or a tf.io.IOHandler, got ${typeof target}`);
+  const routed = tf.io.getSaveHandlers(target);
+  if (routed.length > 0) return routed[0]!;
+  if (isNode() && (target.startsWith('file://') || !/^[a-z][a-z0-9+.-]*:\/\//i.test(target))) return fileHandler(target);
+  throw new Error(`saveWeights: no handler for '${target}'. Use a file path or 'file://' in Node, ` +
+    `'indexeddb://', 'localstorage://' or 'http(s)://' in a browser, or pass a tf.io.IOHandler.`);
+}
+
+async function loadHandlerFor(source: string | tf.io.IOHandler): Promise<tf.io.IOHandler> {
+  if (isHandler(source)) {
+    if (typeof source.load !== 'function') throw new Error('loadWeights: the handler has no load method');
+    return source;
+  }
+  if (typeof source !== 'string') throw new Error(`loadWeights: expected a path, a URL or a tf.io.IOHandler, got ${typeof source}`);
+  if (isNode() && (source.startsWith('file://') || !/^[a-z][a-z0-9+.-]*:\/\//i.test(source))) return fileHandler(source);
+  const routed = tf.io.getLoadHandlers(source);
+  if (routed.length > 0) return routed[0]!;
+  throw new Error(`loadWeights: no handler for '${source}'. Use a file path or 'file://' in Node, ` +
+    `'indexeddb://', 'localstorage://' or 'http(s)://' in a browser, or pass a tf.io.IOHandler.`);
+}
+
+function isNode(): boolean {
+  const p = (globalThis as {process?: {versions?: {node?: string}}}).process;
+  return typeof p?.versions?.node === 'string';
+}
+
+// A variable, not a literal: bundlers leave this import alone, so no browser bundle pulls in node:fs.
+const NODE_FS = 'node:fs/promises';
+const NODE_PATH = 'node:path';
+
+type Fs = typeof import('node:fs/promises');
+type Path = typeof import('node:path');
+
+/** tfjs-node's file:// layout: <dir>/model.json + <dir>/weights.bin (or <name>.json + <name>.weights.bin). */
+async function fileHandler(url: string): Promise<tf.io.IOHandler> {
+  const fs = await import(NODE_FS) as Fs;
+  const path = await import(NODE_PATH) as Path;
+  const target = url.startsWith('file://') ? url.slice('file://'.length) : url;
+  const isJson = target.endsWith('.json');
+  const dir = isJson ? path.dirname(target) : target;
+  const jsonPath = isJson ? target : path.join(dir, 'model.json');
+  const binName = isJson ? `${path.basename(target, '.json')}.weights.bin` : 'weights.bin';
+  return {
+    async save(artifacts: tf.io.ModelArtifacts): Promise<tf.io.SaveResult> {
+      await fs.mkdir(dir, {recursive: true});
+      const data = artifacts.weightData!;
+      const bytes = Array.isArray(data) ? tf.io.concatenateArrayBuffers(data) : data;
+      await fs.writeFile(path.join(dir, binName), new Uint8Array(bytes));
+      const modelJson = {
+        format: artifacts.format, generatedBy: artifacts.generatedBy, convertedBy: null,
+        modelTopology: artifacts.modelTopology,
+        weightsManifest: [{paths: [binName], weights: artifacts.weightSpecs}],
+      };
+      await fs.writeFile(jsonPath, JSON.stringify(modelJson));
+      return {modelArtifactsInfo: {
+        dateSaved: new Date(), modelTopologyType: 'JSON',
+        weightSpecsBytes: JSON.stringify(artifacts.weightSpecs).length, weightDataBytes: bytes.byteLength,
+      }};
+    },
+    async load(): Promise<tf.io.ModelArtifacts> {
+      let json: tf.io.ModelJSON;
+      try {
+        json = JSON.parse(await fs.readFile(jsonPath, 'utf8'));
+      } catch (e) {
+        throw new Error(`loadWeights: cannot read '${jsonPath}': ${(e as Error).message}`);
+      }
+      if (!Array.isArray(json.weightsManifest)) throw new Error(`loadWeights: '${jsonPath}' has no weightsManifest`);
+      const specs: tf.io.WeightsManifestEntry[] = [];
+      const buffers: ArrayBuffer[] = [];
+      for (const group of json.weightsManifest) {
+        specs.push(...group.weights);
+        for (const p of group.paths) {
+          const b = await fs.readFile(path.join(path.dirname(jsonPath), p));
+          buffers.push(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer);
+        }
+      }
+      return {modelTopology: json.modelTopology, format: json.format, weightSpecs: specs,
+        weightData: tf.io.concatenateArrayBuffers(buffers)};
+    },
+  };
+}
