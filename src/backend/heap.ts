@@ -26,7 +26,14 @@ export function withScratch<T>(backend: BackendWasm, bytes: number, fn: (ptr: nu
   }
 }
 
-/** The WebAssembly.Memory behind a tfjs-backend-wasm instance (plain or shared). */
+/**
+ * The WebAssembly.Memory behind a tfjs-backend-wasm instance (plain or shared). The
+ * single-threaded builds export their memory (`asm.memory`); the threaded build (picked in a
+ * cross-origin-isolated page) imports a shared one that emscripten creates with a maximum of
+ * 65536 pages and keeps as `wasmMemory` (checked in Chromium by test/browser/run.mjs). Our
+ * shared variants declare the same maximum: an imported memory's maximum must not exceed the
+ * import's.
+ */
 export function memoryOf(backend: BackendWasm): WebAssembly.Memory {
   // tslint:disable-next-line:no-any
   const wasm = backend.wasm as unknown as {asm?: {memory?: WebAssembly.Memory}, wasmMemory?: WebAssembly.Memory};

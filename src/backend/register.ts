@@ -28,10 +28,11 @@ async function createBackend(): Promise<BackendWasm> {
   } catch (e) {
     // tfjs-backend-wasm rejects with a plain object; give the user an Error that says what to do.
     const message = (e as {message?: string})?.message ?? String(e);
-    throw new Error(`tfjs-backend-as: tfjs-backend-wasm could not load its .wasm binary ` +
-      `(tfjs-backend-wasm.wasm, tfjs-backend-wasm-simd.wasm or tfjs-backend-wasm-threaded-simd.wasm). ` +
-      `Serve those files and point to them with setWasmPaths() from '@tensorflow/tfjs-backend-wasm' ` +
-      `before tf.setBackend('as'). Cause: ${message}`);
+    throw new Error(`tfjs-backend-as: tfjs-backend-wasm could not load its binary ${await wantedWasmBinary()}. ` +
+      `Our own kernels are inlined in the package, but tfjs-backend-wasm's .wasm files must be served: copy ` +
+      `tfjs-backend-wasm.wasm, tfjs-backend-wasm-simd.wasm and tfjs-backend-wasm-threaded-simd.wasm from ` +
+      `@tensorflow/tfjs-backend-wasm/dist/ to your site and call setWasmPaths('<their directory URL>/') from ` +
+      `'@tensorflow/tfjs-backend-wasm' before tf.setBackend('as'). Cause: ${message}`);
   }
   const memory = memoryOf(backend);
   const variant = chosenVariant();
@@ -39,6 +40,23 @@ async function createBackend(): Promise<BackendWasm> {
     kernels: await instantiateKernels(variant, memory), variant, memory, sharedMemory: isSharedMemory(memory),
   });
   return backend;
+}
+
+/**
+ * The .wasm file tfjs-backend-wasm tries to load here (its own rule: threaded SIMD when the
+ * runtime has SIMD and threads, i.e. a cross-origin-isolated page; SIMD; else plain), quoted
+ * with the reason, for the error message when it cannot be fetched.
+ */
+async function wantedWasmBinary(): Promise<string> {
+  try {
+    const [simd, threads] = await Promise.all([
+      tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'), tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT')]);
+    if (simd && threads) return `'tfjs-backend-wasm-threaded-simd.wasm' (this page has SIMD and threads: it is cross-origin isolated)`;
+    if (simd) return `'tfjs-backend-wasm-simd.wasm' (this runtime has SIMD, and no threads: the page is not cross-origin isolated)`;
+    return `'tfjs-backend-wasm.wasm' (this runtime has no WebAssembly SIMD)`;
+  } catch {
+    return `(tfjs-backend-wasm.wasm, tfjs-backend-wasm-simd.wasm or tfjs-backend-wasm-threaded-simd.wasm)`;
+  }
 }
 
 /** Registers the backend and its kernels once per process, whatever copy of us runs this. */

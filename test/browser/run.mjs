@@ -1,0 +1,204 @@
+// The 'browser' stage of npm test (test/run.mjs reads the last `N passed, N failed` line and the
+// exit code). It bundles what the pages need into a temporary directory (the in-page suite with
+// esbuild, the esbuild and Vite examples, the demo), serves them from 127.0.0.1, and drives
+// Debian's chromium with playwright-core:
+//   - the suite on an ordinary page (single-threaded tfjs-backend-wasm, ordinary memory) and on a
+//     cross-origin-isolated one (COOP/COEP: threaded build, shared memory);
+//   - the three examples of examples/browser (esbuild bundle, Vite build, import map);
+//   - a page whose tfjs-backend-wasm .wasm files are missing (the error must say what to do);
+//   - chromium without SIMD (V8 told the CPU has no SSE4.1: WebAssembly SIMD does not validate);
+//   - the demo: a short training and the SIMD benchmark (screenshot in test/results/).
+// Chromium missing: the stage fails when CI is set, else it is skipped with the reason.
+//
+//   node test/browser/run.mjs            everything (needs `npm run build` first: it loads dist/)
+//   node test/browser/run.mjs suite      only the cases whose name contains 'suite'
+import {spawn} from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {fileURLToPath} from 'node:url';
+import * as esbuild from 'esbuild';
+import {findChromium, launchChromium, watchPage} from './chromium.mjs';
+import {startServer} from './server.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '../..');
+const filter = process.argv[2];
+const inCI = !!process.env.CI && process.env.CI !== 'false' && process.env.CI !== '0';
+const started = Date.now();
+
+const results = [];
+function record(name, ok, message = '') {
+  results.push({name, ok, message});
+  console.log(`${ok ? 'ok  ' : 'FAIL'} ${name}${ok ? '' : `\n       ${message.replace(/\n/g, '\n       ')}`}`);
+}
+function finish() {
+  const failed = results.filter(r => !r.ok).length;
+  console.log(`browser stage took ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  console.log(`${results.length - failed} passed, ${failed} failed`);
+  process.exit(failed ? 1 : 0);
+}
+
+const executablePath = findChromium();
+if (!executablePath) {
+  const why = 'chromium not found (looked at $CHROMIUM_PATH and /usr/bin/chromium): install it with ' +
+    '`apt-get install chromium` (.ci/run does) to run the browser tests';
+  if (inCI) {
+    record('chromium is installed', false, why);
+    finish();
+  }
+  console.log(`SKIPPED the browser stage: ${why} (it fails instead when CI is set)`);
+  console.log('0 passed, 0 failed');
+  process.exit(0);
+}
+if (!fs.existsSync(path.join(root, 'dist/index.js'))) {
+  record('dist/ is built', false, 'dist/index.js is missing: run `npm run build` first');
+  finish();
+}
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tfjs-as-browser-'));
+process.on('exit', () => fs.rmSync(tmp, {recursive: true, force: true}));
+const wasmDir = path.join(root, 'node_modules/@tensorflow/tfjs-backend-wasm/dist');
+
+function runNode(args) {
+  return new Promise(resolve => {
+    const child = spawn(process.execPath, args, {cwd: root, env: {...process.env, FORCE_COLOR: '0'}});
+    let output = '';
+    child.stdout.on('data', d => output += d);
+    child.stderr.on('data', d => output += d);
+    child.on('exit', code => resolve({code, output}));
+  });
+}
+
+// tfjs-backend-as/keras is bundled from dist/keras.js; until the Keras entry exists, a stub
+// stands in so that the suite still runs and the Keras checks fail, saying so.
+const kerasStub = {
+  name: 'keras-stub',
+  setup(build) {
+    if (fs.existsSync(path.join(root, 'dist/keras.js'))) return;
+    build.onResolve({filter: /^tfjs-backend-as\/keras$/}, () => ({path: 'keras-stub', namespace: 'keras-stub'}));
+    build.onLoad({filter: /.*/, namespace: 'keras-stub'}, () => ({contents: 'export {};', loader: 'js'}));
+  },
+};
+
+const builds = {
+  // 'tfjs-backend-as' resolves through package.json "exports" (a self-reference) to dist/,
+  // exactly as it does for an app that installed the package.
+  suite: async () => {
+    const out = path.join(tmp, 'suite');
+    await esbuild.build({
+      entryPoints: [path.join(here, 'pages/suite.js')], bundle: true, format: 'esm', target: 'es2022',
+      platform: 'browser', outfile: path.join(out, 'bundle.js'), logLevel: 'silent', plugins: [kerasStub],
+    });
+    fs.copyFileSync(path.join(here, 'pages/index.html'), path.join(out, 'index.html'));
+  },
+  esbuild: async () => {
+    const {code, output} = await runNode([path.join(root, 'examples/browser/esbuild/build.mjs'), path.join(tmp, 'esbuild')]);
+    if (code !== 0) throw new Error(output);
+  },
+  vite: async () => {
+    const {code, output} = await runNode([path.join(root, 'node_modules/vite/bin/vite.js'), 'build',
+      '--config', path.join(root, 'examples/browser/vite/vite.config.js'), '--outDir', path.join(tmp, 'vite')]);
+    if (code !== 0) throw new Error(output);
+  },
+};
+const built = {};
+await Promise.all(Object.entries(builds).map(async ([name, build]) => {
+  try {
+    await build();
+    built[name] = true;
+  } catch (e) {
+    record(`build: ${name}`, false, String(e?.message ?? e));
+  }
+}));
+
+const server = await startServer({mounts: {'/': root, '/t': tmp, '/wasm': wasmDir}});
+
+/** Opens `url` in a fresh context and returns the page and what it logged. */
+async function open(browser, url) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const watched = watchPage(page);
+  await page.goto(server.origin + url);
+  return {page, context, ...watched};
+}
+
+function noErrors(name, errors) {
+  record(`${name}: no console errors or page errors`, errors.length === 0, errors.join('\n'));
+}
+
+/** The in-page suite: every check it reports becomes one test here. */
+async function suiteCase(browser, name, url, {expectErrors = false} = {}) {
+  if (!built.suite) return;
+  const {page, context, errors} = await open(browser, url);
+  try {
+    const checks = await page.evaluate(() => window.__suite, undefined, {timeout: 90000});
+    for (const check of checks) record(`${name}: ${check.name}`, check.ok, check.message);
+    if (!expectErrors) noErrors(name, errors);
+  } catch (e) {
+    record(`${name}: the suite page ran`, false, `${e.message}\n${errors.join('\n')}`);
+  } finally {
+    await context.close();
+  }
+}
+
+/** An example page: it writes its outcome to #out and sets body[data-status]. */
+async function exampleCase(browser, name, url, isolated) {
+  const {page, context, errors} = await open(browser, url);
+  try {
+    await page.waitForSelector('body[data-status]', {timeout: 60000});
+    const status = await page.getAttribute('body', 'data-status');
+    const text = await page.textContent('#out');
+    const ok = status === 'ok' && text.includes('backend: as') && text.includes('matmul matches: true') &&
+      text.includes(`shared memory: ${isolated}`) && text.includes('kernels variant: relaxed-simd');
+    record(`${name}: runs 'as' (relaxed SIMD, shared memory ${isolated}) and matMul matches`, ok, text);
+    noErrors(name, errors);
+  } catch (e) {
+    record(`${name}: the page ran`, false, `${e.message}\n${errors.join('\n')}`);
+  } finally {
+    await context.close();
+  }
+}
+
+const cases = [
+  ['suite plain', b => suiteCase(b, 'suite plain', '/t/suite/index.html?wasm=/wasm/')],
+  ['suite isolated', b => suiteCase(b, 'suite isolated', '/coi/t/suite/index.html?wasm=/wasm/')],
+  ['suite missing wasm plain', b => suiteCase(b, 'missing .wasm plain', '/t/suite/index.html?wasm=/no-such-dir/&mode=missing', {expectErrors: true})],
+  ['suite missing wasm isolated', b => suiteCase(b, 'missing .wasm isolated', '/coi/t/suite/index.html?wasm=/no-such-dir/&mode=missing', {expectErrors: true})],
+  ['example esbuild plain', b => built.esbuild && exampleCase(b, 'example esbuild plain', '/t/esbuild/index.html', false)],
+  ['example esbuild isolated', b => built.esbuild && exampleCase(b, 'example esbuild isolated', '/coi/t/esbuild/index.html', true)],
+  ['example vite plain', b => built.vite && exampleCase(b, 'example vite plain', '/t/vite/index.html', false)],
+  ['example importmap plain', b => exampleCase(b, 'example importmap plain', '/examples/browser/importmap/index.html', false)],
+  ['example importmap isolated', b => exampleCase(b, 'example importmap isolated', '/coi/examples/browser/importmap/index.html', true)],
+];
+// V8 believes the CPU lacks SSE4.1, so WebAssembly SIMD really does not validate (and
+// tfjs-backend-wasm falls back to its plain build too): a browser without SIMD.
+const noSimdCases = [
+  ['suite no SIMD plain', b => suiteCase(b, 'no SIMD plain', '/t/suite/index.html?wasm=/wasm/&mode=nosimd')],
+  ['suite no SIMD isolated', b => suiteCase(b, 'no SIMD isolated', '/coi/t/suite/index.html?wasm=/wasm/&mode=nosimd')],
+];
+
+async function runCases(list, extraArgs) {
+  const selected = list.filter(([name]) => !filter || name.includes(filter));
+  if (!selected.length) return;
+  let browser;
+  try {
+    browser = await launchChromium(executablePath, extraArgs);
+  } catch (e) {
+    record(`chromium launches${extraArgs.length ? ` with ${extraArgs.join(' ')}` : ''}`, false, e.message);
+    return;
+  }
+  try {
+    for (const [, run] of selected) await run(browser);
+  } finally {
+    await browser.close();
+  }
+}
+
+try {
+  await runCases(cases, []);
+  await runCases(noSimdCases, ['--js-flags=--no-enable-sse4-1']);
+} finally {
+  await server.close();
+}
+finish();
