@@ -4,3 +4,6 @@
 //    over emscripten's heap when the module is instantiated on that memory;
 //  - pointers in, pointers out; scratch space is allocated by the caller through the backend.
 export * from './matmul';
+export * from './concat';
+export * from './philox';
+export * from './dropout';

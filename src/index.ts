@@ -9,3 +9,5 @@ registerBackendAs(AS_KERNELS);
 export {BACKEND_NAME, BACKEND_PRIORITY, backendInfo, setKernelVariant} from './backend/register.js';
 export type {BackendInfo} from './backend/register.js';
 export type {KernelVariant} from './backend/variants.js';
+export {dropout, randomBinomial, denseConcat} from './ops/index.js';
+export type {DropoutConfig, RandomBinomialConfig, DenseConcatActivation, DenseConcatConfig} from './ops/index.js';

@@ -9,6 +9,13 @@ export interface KernelExports {
     activation: number, alpha: number, prelu: number, preluRowStride: number, preluColStride: number,
     scratch: number): void;
   gemmI32(a: number, b: number, c: number, m: number, n: number, k: number, transA: number, transB: number): void;
+  // assembly/concat.ts, assembly/philox.ts, assembly/dropout.ts
+  concatRows(out: number, table: number, parts: number, rows: number, outRowBytes: number): void;
+  philox4x32(dst: number, c0: number, c1: number, c2: number, c3: number, k0: number, k1: number): void;
+  philoxDraws(g: number, count: number, k0: number, k1: number, dst: number): void;
+  dropoutScratchBytes(rank: number): number;
+  dropoutF32(x: number, out: number, dims: number, rank: number, k0: number, k1: number, t: number, scale: number, scratch: number): void;
+  randomBinomial(out: number, n: number, kind: number, k0: number, k1: number, t: number, scratch: number): void;
 }
 
 export function isSharedMemory(memory: WebAssembly.Memory): boolean {

@@ -2,8 +2,16 @@
 import type {KernelConfig} from '@tensorflow/tfjs-core';
 import {batchMatMulConfig} from './BatchMatMul.js';
 import {fusedMatMulConfig} from './_FusedMatMul.js';
+import {concatConfig} from './Concat.js';
+import {dropoutConfig} from './Dropout.js';
+import {randomBinomialConfig} from './RandomBinomial.js';
+import {denseConcatConfig} from './DenseConcat.js';
 
 export const AS_KERNELS: KernelConfig[] = [
   batchMatMulConfig,
   fusedMatMulConfig,
+  concatConfig,
+  dropoutConfig,
+  randomBinomialConfig,
+  denseConcatConfig,
 ];

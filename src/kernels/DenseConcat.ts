@@ -1,0 +1,45 @@
+// 'DenseConcat' on 'as': each xs[i]·kernels[i] + biases[i] is written by the GEMM straight into
+// its column slot of the output (c offset to the slot, ldc = total width) with the activation
+// fused. The op, its checks and its gradient are in src/ops/dense_concat.ts.
+import {KernelConfig, KernelFunc, TensorInfo, util} from '@tensorflow/tfjs-core';
+import type {BackendWasm} from '@tensorflow/tfjs-backend-wasm';
+import {kernelsOf} from '../backend/state.js';
+import {offsetOf, withScratch} from '../backend/heap.js';
+import {ACTIVATION_CODES} from './utils/matmul.js';
+import {DENSE_CONCAT, DenseConcatAttrs} from '../ops/dense_concat.js';
+
+function denseConcatKernel(args: {inputs: TensorInfo[], backend: BackendWasm, attrs: DenseConcatAttrs}): TensorInfo {
+  const {inputs, backend, attrs} = args;
+  const n = attrs.count;
+  const xs = inputs.slice(0, n), ws = inputs.slice(n, 2 * n);
+  let next = 2 * n;
+  const biases = attrs.hasBias.map(has => has ? inputs[next++] : null);
+  const lead = xs[0].shape.slice(0, -1);
+  const m = util.sizeFromShape(lead);
+  const widths = ws.map(w => w.shape[1]);
+  const units = widths.reduce((a, b) => a + b, 0);
+  const code = ACTIVATION_CODES[attrs.activation];
+  if (code === undefined) throw new Error(`DenseConcat: unknown activation '${attrs.activation}'`);
+  const out = backend.makeOutput([...lead, units], 'float32');
+  if (m * units === 0) return out;
+  const kernels = kernelsOf(backend);
+  const scratchBytes = Math.max(...ws.map(w => kernels.gemmScratchBytes(m, w.shape[1], w.shape[0])));
+  withScratch(backend, scratchBytes, scratch => {
+    const outPtr = offsetOf(backend, out);
+    for (let i = 0, col = 0; i < n; col += widths[i], i++) {
+      if (widths[i] === 0) continue;
+      const bias = biases[i];
+      kernels.gemmF32(offsetOf(backend, xs[i]), offsetOf(backend, ws[i]), outPtr + 4 * col,
+        m, widths[i], ws[i].shape[0], 0, 0, units,
+        bias ? offsetOf(backend, bias) : 0, 0, bias ? 1 : 0,
+        code, attrs.leakyreluAlpha, 0, 0, 0, scratch);
+    }
+  });
+  return out;
+}
+
+export const denseConcatConfig: KernelConfig = {
+  kernelName: DENSE_CONCAT,
+  backendName: 'as',
+  kernelFunc: denseConcatKernel as unknown as KernelFunc,
+};

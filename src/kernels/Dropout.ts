@@ -1,0 +1,31 @@
+// 'Dropout' on 'as': mask generation (Philox), scaling and the multiply in one AssemblyScript
+// pass (assembly/dropout.ts). The op, its attributes and its gradient are in src/ops/dropout.ts.
+import {KernelConfig, KernelFunc, TensorInfo, util} from '@tensorflow/tfjs-core';
+import type {BackendWasm} from '@tensorflow/tfjs-backend-wasm';
+import {kernelsOf} from '../backend/state.js';
+import {memoryOf, offsetOf, withScratch} from '../backend/heap.js';
+import {collapseNoise, DROPOUT, DropoutAttrs, dropoutScale} from '../ops/dropout.js';
+import {bernoulliThreshold} from '../ops/philox.js';
+
+function dropoutKernel(args: {inputs: {x: TensorInfo}, backend: BackendWasm, attrs: DropoutAttrs}): TensorInfo {
+  const {inputs: {x}, backend, attrs} = args;
+  if (x.dtype !== 'float32') throw new Error(`Dropout: x must be float32; got ${x.dtype} of shape [${x.shape}]`);
+  const out = backend.makeOutput(x.shape, 'float32');
+  if (util.sizeFromShape(x.shape) === 0) return out;
+  const kernels = kernelsOf(backend);
+  const dims = collapseNoise(x.shape, attrs.noiseShape);
+  const workBytes = kernels.dropoutScratchBytes(dims.length);
+  withScratch(backend, workBytes + 8 * dims.length, scratch => {
+    // The view is made after the allocation (memory may have grown) and dropped before the call.
+    new Int32Array(memoryOf(backend).buffer, scratch + workBytes, 2 * dims.length).set(dims.flat());
+    kernels.dropoutF32(offsetOf(backend, x), offsetOf(backend, out), scratch + workBytes, dims.length,
+      attrs.seed0, attrs.seed1, bernoulliThreshold(1 - attrs.rate), dropoutScale(attrs.rate), scratch);
+  });
+  return out;
+}
+
+export const dropoutConfig: KernelConfig = {
+  kernelName: DROPOUT,
+  backendName: 'as',
+  kernelFunc: dropoutKernel as unknown as KernelFunc,
+};

@@ -1,0 +1,30 @@
+// 'RandomBinomial' on 'as': 0/1 values from Philox draws, written by AssemblyScript
+// (assembly/dropout.ts). The op and its attributes are in src/ops/random_binomial.ts.
+import {KernelConfig, KernelFunc, TensorInfo, util} from '@tensorflow/tfjs-core';
+import type {BackendWasm} from '@tensorflow/tfjs-backend-wasm';
+import {kernelsOf} from '../backend/state.js';
+import {offsetOf, withScratch} from '../backend/heap.js';
+import {RANDOM_BINOMIAL, RandomBinomialAttrs} from '../ops/random_binomial.js';
+import {bernoulliThreshold} from '../ops/philox.js';
+
+// assembly/dropout.ts BINOMIAL_*: the output element type.
+const KIND = {float32: 0, int32: 1, bool: 2} as const;
+
+function randomBinomialKernel(args: {backend: BackendWasm, attrs: RandomBinomialAttrs}): TensorInfo {
+  const {backend, attrs} = args;
+  const out = backend.makeOutput(attrs.shape, attrs.dtype);
+  const size = util.sizeFromShape(attrs.shape);
+  if (size === 0) return out;
+  const kernels = kernelsOf(backend);
+  withScratch(backend, kernels.dropoutScratchBytes(0), scratch => {
+    kernels.randomBinomial(offsetOf(backend, out), size, KIND[attrs.dtype], attrs.seed0, attrs.seed1,
+      bernoulliThreshold(attrs.p), scratch);
+  });
+  return out;
+}
+
+export const randomBinomialConfig: KernelConfig = {
+  kernelName: RANDOM_BINOMIAL,
+  backendName: 'as',
+  kernelFunc: randomBinomialKernel as unknown as KernelFunc,
+};

@@ -1,0 +1,8 @@
+// Ops tfjs-core lacks. Importing this module registers their gradients; the 'as' kernels behind
+// them are in src/kernels/ (Dropout.ts, RandomBinomial.ts, DenseConcat.ts).
+export {dropout} from './dropout.js';
+export type {DropoutConfig} from './dropout.js';
+export {randomBinomial} from './random_binomial.js';
+export type {RandomBinomialConfig} from './random_binomial.js';
+export {denseConcat} from './dense_concat.js';
+export type {DenseConcatActivation, DenseConcatConfig} from './dense_concat.js';

@@ -1,0 +1,88 @@
+// The TypeScript twin of assembly/philox.ts: Philox-4x32-10 (Salmon et al., SC 2011; Random123,
+// JAX, PyTorch) and the same element -> draw layout, so that dropout / randomBinomial give the
+// same bits on every backend. Used by the ops on backends without our kernels (cpu, wasm,
+// webgl, ...) and by the tests.
+//
+// Layout (identical in AssemblyScript): element j is in group g = j >> 5, r = j & 31;
+// counter = (4g + (r & 3), 0, 0, 0) under key (k0, k1); word w = (r >> 2) & 3 of the block;
+// draw_j = low 16 bits of the word for r < 16, high 16 bits for r >= 16.
+// A Bernoulli(p) element is `draw_j < bernoulliThreshold(p)`.
+
+const M0 = 0xD2511F53, M1 = 0xCD9E8D57, W0 = 0x9E3779B9, W1 = 0xBB67AE85;
+
+/** High 32 bits of the 64-bit product of two u32 (exact, in 16-bit limbs). */
+function mulhi32(a: number, b: number): number {
+  const aL = a & 0xFFFF, aH = a >>> 16, bL = b & 0xFFFF, bH = b >>> 16;
+  const ll = aL * bL, lh = aL * bH, hl = aH * bL;
+  const mid = (ll >>> 16) + (lh & 0xFFFF) + (hl & 0xFFFF);
+  return (aH * bH + (lh >>> 16) + (hl >>> 16) + Math.floor(mid / 65536)) >>> 0;
+}
+
+/** Philox-4x32-10 of one counter under one key: the four output words. */
+export function philox4x32(counter: readonly number[], key: readonly number[]): [number, number, number, number] {
+  let c0 = counter[0] >>> 0, c1 = counter[1] >>> 0, c2 = counter[2] >>> 0, c3 = counter[3] >>> 0;
+  let k0 = key[0] >>> 0, k1 = key[1] >>> 0;
+  for (let round = 0; round < 10; round++) {
+    const hi0 = mulhi32(M0, c0), lo0 = Math.imul(M0, c0) >>> 0;
+    const hi1 = mulhi32(M1, c2), lo1 = Math.imul(M1, c2) >>> 0;
+    c0 = (hi1 ^ c1 ^ k0) >>> 0; c1 = lo1;
+    c2 = (hi0 ^ c3 ^ k1) >>> 0; c3 = lo0;
+    k0 = (k0 + W0) >>> 0; k1 = (k1 + W1) >>> 0;
+  }
+  return [c0, c1, c2, c3];
+}
+
+/** The 16-bit draws of elements j0 .. j0+n-1 under key (k0, k1). */
+export function philoxDraws16(k0: number, k1: number, j0: number, n: number): Uint16Array {
+  const out = new Uint16Array(n);
+  const key = [k0, k1];
+  const counter = [0, 0, 0, 0];
+  let j = j0;
+  while (j < j0 + n) {
+    const g = Math.floor(j / 32);
+    for (let lane = 0; lane < 4; lane++) {
+      counter[0] = (4 * g + lane) >>> 0;
+      const words = philox4x32(counter, key);
+      for (let w = 0; w < 4; w++) {
+        for (let half = 0; half < 2; half++) {
+          const e = 32 * g + 16 * half + 4 * w + lane;
+          if (e >= j0 && e < j0 + n) out[e - j0] = half ? words[w] >>> 16 : words[w] & 0xFFFF;
+        }
+      }
+    }
+    j = 32 * (g + 1);
+  }
+  return out;
+}
+
+/** The integer threshold of a Bernoulli(p) draw: P(draw < t) = t / 65536 ≈ p (within 2^-17). */
+export function bernoulliThreshold(p: number): number {
+  return Math.min(65536, Math.max(0, Math.round(p * 65536)));
+}
+
+/**
+ * The Philox key of a seed. Integers (safe, possibly negative) map to their 64-bit two's
+ * complement (k0 = low 32 bits); other numbers to their float64 bits; strings to two FNV-1a
+ * hashes. No seed: a fresh key from crypto.getRandomValues (Math.random where it is missing).
+ */
+export function seedToKey(seed?: number | string): [number, number] {
+  if (seed == null) {
+    const c = (globalThis as {crypto?: {getRandomValues?(a: Uint32Array): Uint32Array}}).crypto;
+    if (c?.getRandomValues) {
+      const a = c.getRandomValues(new Uint32Array(2));
+      return [a[0], a[1]];
+    }
+    return [Math.floor(Math.random() * 2 ** 32) >>> 0, Math.floor(Math.random() * 2 ** 32) >>> 0];
+  }
+  if (typeof seed === 'string') {
+    let h0 = 0x811C9DC5, h1 = 0x01000193 ^ 0x5BD1E995;
+    for (let i = 0; i < seed.length; i++) {
+      h0 = Math.imul(h0 ^ seed.charCodeAt(i), 0x01000193) >>> 0;
+      h1 = Math.imul(h1 ^ seed.charCodeAt(i), 0x01000193) >>> 0;
+    }
+    return [h0, h1];
+  }
+  if (Number.isSafeInteger(seed)) return [seed >>> 0, Math.floor(seed / 2 ** 32) >>> 0];
+  const bits = new Uint32Array(new Float64Array([seed]).buffer);
+  return [bits[0], bits[1]];
+}
