@@ -1,0 +1,49 @@
+// Activations by name (Keras' and tfjs-layers' spellings). `fused` names the tf.fused.matMul
+// activation that computes the same thing, so Dense can run matMul+bias+activation in one kernel.
+import * as tf from '@tensorflow/tfjs-core';
+
+export interface Activation {
+  /** Canonical camelCase name, as getConfig() reports it. */
+  name: string;
+  apply(x: tf.Tensor): tf.Tensor;
+  fused?: tf.fused.Activation;
+  /** For 'leakyrelu' fusing. */
+  leakyreluAlpha?: number;
+}
+
+// Keras 3 / tf.nn.leaky_relu default slope.
+const LEAKY_ALPHA = 0.2;
+// selu constants (Klambauer et al.), as Keras.
+const SELU_ALPHA = 1.6732632423543772848170429916717;
+const SELU_SCALE = 1.0507009873554804934193349852946;
+
+const ACTIVATIONS: Activation[] = [
+  {name: 'linear', apply: x => x, fused: 'linear'},
+  {name: 'relu', apply: x => tf.relu(x), fused: 'relu'},
+  {name: 'relu6', apply: x => tf.relu6(x), fused: 'relu6'},
+  {name: 'elu', apply: x => tf.elu(x), fused: 'elu'},
+  {name: 'selu', apply: x => tf.tidy(() => tf.mul(SELU_SCALE, tf.where(tf.greater(x, 0), x, tf.mul(SELU_ALPHA, tf.sub(tf.exp(x), 1)))))},
+  {name: 'sigmoid', apply: x => tf.sigmoid(x), fused: 'sigmoid'},
+  {name: 'tanh', apply: x => tf.tanh(x)},
+  {name: 'softmax', apply: x => tf.softmax(x, -1)},
+  {name: 'softplus', apply: x => tf.softplus(x)},
+  {name: 'softsign', apply: x => tf.tidy(() => tf.div(x, tf.add(tf.abs(x), 1)))},
+  {name: 'leakyRelu', apply: x => tf.leakyRelu(x, LEAKY_ALPHA), fused: 'leakyrelu', leakyreluAlpha: LEAKY_ALPHA},
+  {name: 'exponential', apply: x => tf.exp(x)},
+];
+
+const BY_KEY = new Map(ACTIVATIONS.map(a => [a.name.toLowerCase(), a]));
+BY_KEY.set('none', ACTIVATIONS[0]);
+
+export type ActivationIdentifier = string | ((x: tf.Tensor) => tf.Tensor) | null | undefined;
+
+/** Resolves a name (camelCase or snake_case), a function, or null (linear). */
+export function getActivation(identifier: ActivationIdentifier, where = 'activation'): Activation {
+  if (identifier == null) return ACTIVATIONS[0];
+  if (typeof identifier === 'function') return {name: identifier.name || 'custom', apply: identifier};
+  const found = BY_KEY.get(identifier.replace(/_/g, '').toLowerCase());
+  if (!found) {
+    throw new Error(`${where}: unknown activation '${identifier}'; expected one of ${ACTIVATIONS.map(a => `'${a.name}'`).join(', ')} or a function`);
+  }
+  return found;
+}

@@ -1,0 +1,60 @@
+// Small pieces shared by the layer engine: shapes, Keras-style names, error text.
+import type * as tf from '@tensorflow/tfjs-core';
+
+/** A shape with `null` for unknown dimensions (the batch size, usually). */
+export type Shape = (number | null)[];
+
+/** What `call` receives besides its inputs. */
+export interface Kwargs {
+  training?: boolean;
+  [key: string]: unknown;
+}
+
+export type DataType = tf.DataType;
+
+/** `[null,784]`: the way shapes are printed in error messages. */
+export function fmtShape(shape: readonly (number | null)[] | readonly (readonly (number | null)[])[]): string {
+  if (shape.length > 0 && Array.isArray(shape[0])) {
+    return `[${(shape as (number | null)[][]).map(s => fmtShape(s)).join(', ')}]`;
+  }
+  return `[${(shape as (number | null)[]).map(d => (d == null ? 'null' : String(d))).join(',')}]`;
+}
+
+/** Keras' `(None, 500)` notation, used by summary() and plotModel(). */
+export function kerasShape(shape: Shape): string {
+  const dims = shape.map(d => (d == null ? 'None' : String(d)));
+  return dims.length === 1 ? `(${dims[0]},)` : `(${dims.join(', ')})`;
+}
+
+/** Keras' `to_snake_case`: MyDense -> my_dense, TFOpLambda -> tf_op_lambda. */
+export function toSnakeCase(name: string): string {
+  const s = name.replace(/(.)([A-Z][a-z]+)/g, '$1_$2').replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
+  return s.startsWith('_') ? `private${s}` : s;
+}
+
+// Keras' per-session name counters: the first `dense` is `dense`, then `dense_1`, `dense_2`...
+// (input layers start at `input_1`, like Keras). K.clearSession() resets them.
+const nameCounters = new Map<string, number>();
+
+export function uniqueName(prefix: string, zeroBased = true): string {
+  const n = nameCounters.get(prefix) ?? 0;
+  nameCounters.set(prefix, n + 1);
+  if (zeroBased) return n === 0 ? prefix : `${prefix}_${n}`;
+  return `${prefix}_${n + 1}`;
+}
+
+export function resetNames(): void {
+  nameCounters.clear();
+}
+
+/** Prefixes an error message once, keeping the original error as `cause`. */
+export function rethrowWith(prefix: string, e: unknown): never {
+  const message = e instanceof Error ? e.message : String(e);
+  if (message.startsWith(prefix)) throw e;
+  throw new Error(`${prefix}${message}`, {cause: e});
+}
+
+/** True when `a` can stand for `b` (null matches anything). */
+export function shapesCompatible(a: Shape, b: Shape): boolean {
+  return a.length === b.length && a.every((d, i) => d == null || b[i] == null || d === b[i]);
+}

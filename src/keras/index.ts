@@ -1,0 +1,18 @@
+// tfjs-backend-as/keras: a Keras-style layer API on tfjs-core. Custom layers (Layer with
+// build/call), Lambda, backend functions K on tensors and symbolic tensors, functional Model,
+// summary() and plotModel(). Importing it registers backend 'as' (through backend_ops.ts).
+export * as K from './backend.js';
+export * as layers from './layers/index.js';
+export {Layer} from './layer.js';
+export type {LayerConfig, AddWeightOptions, InputSpec, LossInput, LayerInput, AnyTensor} from './layer.js';
+export type {Shape, Kwargs} from './common.js';
+export {SymbolicTensor} from './symbolic.js';
+export {input, InputLayer} from './input_layer.js';
+export type {InputConfig} from './input_layer.js';
+export {Model, model} from './model.js';
+export type {ModelArgs, PredictOptions, GraphRun, ModelInput} from './model.js';
+export * as initializers from './initializers.js';
+export * as activations from './activations.js';
+export * as losses from './losses.js';
+export * as regularizers from './regularizers.js';
+export * as utils from './utils.js';

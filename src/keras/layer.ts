@@ -1,0 +1,508 @@
+// The Layer base class with Keras semantics: build once on first use, call(inputs, {training}),
+// symbolic application (adds a graph Node, output shapes by computeOutputShape or by tracing
+// call on zeros with two batch sizes), weights tracked from the layer's own fields, losses.
+import * as tf from '@tensorflow/tfjs-core';
+import {type Shape, type Kwargs, type DataType, fmtShape, toSnakeCase, uniqueName, rethrowWith, shapesCompatible} from './common.js';
+import {SymbolicTensor, Node, isSymbolic, TRACE_BATCH_SIZES, TRACE_VALUE_LIMIT, type TraceValue} from './symbolic.js';
+import {getInitializer, type InitializerIdentifier} from './initializers.js';
+import {get as getRegularizer, type RegularizerIdentifier} from './regularizers.js';
+
+export type {Shape, Kwargs} from './common.js';
+export type AnyTensor = tf.Tensor | SymbolicTensor;
+export type LayerInput = AnyTensor | AnyTensor[];
+
+export interface LayerConfig {
+  name?: string;
+  trainable?: boolean;
+  dtype?: DataType;
+}
+
+export interface AddWeightOptions {
+  initializer?: InitializerIdentifier;
+  trainable?: boolean;
+  regularizer?: RegularizerIdentifier | null;
+  dtype?: DataType;
+}
+
+/** What a layer declares about its inputs (Keras' InputSpec), checked on every apply. */
+export interface InputSpec {
+  ndim?: number;
+  minNdim?: number;
+  /** axis (negative counts from the end) -> required size */
+  axes?: Record<number, number>;
+}
+
+/** A loss given to addLoss outside a forward pass: symbolic, or recomputed on every step. */
+export type LossInput = tf.Tensor | SymbolicTensor | (() => tf.Tensor);
+
+// Loss tensors added inside call() during a forward pass land in the innermost frame. Each eager
+// apply opens a frame; when it ends, its losses move to the enclosing frame (a layer called inside
+// another layer's call, or Model.runGraph's frame) or, at top level, become `layer.losses`.
+const lossFrames: tf.Tensor[][] = [];
+
+/** The innermost loss frame, if a forward pass is collecting losses. */
+export function currentLossFrame(): tf.Tensor[] | undefined {
+  return lossFrames[lossFrames.length - 1];
+}
+
+/** Runs `fn` with a fresh loss frame and returns what it returns plus the losses added in it. */
+export function collectLosses<T>(fn: () => T): {result: T, losses: tf.Tensor[]} {
+  const frame: tf.Tensor[] = [];
+  lossFrames.push(frame);
+  try {
+    return {result: fn(), losses: frame};
+  } finally {
+    lossFrames.pop();
+  }
+}
+
+// Engine fields that the variable tracker does not walk.
+const ENGINE_FIELDS = new Set(['inboundNodes', 'inputSpec', '_trainable', '_addedWeights', '_callableLosses',
+  '_symbolicLosses', '_lastCallLosses', '_builtInputShape', 'built', 'name', 'dtype']);
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  if (v === null || typeof v !== 'object') return false;
+  const proto = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+}
+
+/** Every tensor reachable from `value` through arrays and plain objects (not into layers). */
+function tensorsIn(value: unknown, out: Set<tf.Tensor>, seen = new Set<unknown>()): Set<tf.Tensor> {
+  if (value instanceof tf.Tensor) out.add(value);
+  else if ((Array.isArray(value) || isPlainObject(value)) && !seen.has(value)) {
+    seen.add(value);
+    for (const v of Object.values(value as object)) tensorsIn(v, out, seen);
+  }
+  return out;
+}
+
+function unique<T>(xs: T[]): T[] {
+  return [...new Set(xs)];
+}
+
+function flatInputs(inputs: LayerInput): AnyTensor[] {
+  return Array.isArray(inputs) ? inputs : [inputs];
+}
+
+function shapesOf(inputs: LayerInput): Shape | Shape[] {
+  return Array.isArray(inputs) ? inputs.map(t => [...t.shape]) : [...inputs.shape];
+}
+
+/** The shape with the batch dimension made unknown: what a layer was built for. */
+function batchless(shape: Shape | Shape[]): Shape | Shape[] {
+  if (shape.length > 0 && Array.isArray(shape[0])) return (shape as Shape[]).map(s => batchless(s) as Shape);
+  const s = [...shape as Shape];
+  if (s.length > 0) s[0] = null;
+  return s;
+}
+
+export class Layer {
+  /** The class name shown by summary(); built-in layers set it because bundlers may rename classes. */
+  static className?: string;
+
+  name: string;
+  dtype: DataType;
+  built = false;
+  /** Nodes made by applying this layer to symbolic tensors, in order. */
+  inboundNodes: Node[] = [];
+  /** Set by layers that check their input (Dense: the last axis); one per input for multi-input layers. */
+  inputSpec: InputSpec | InputSpec[] | null = null;
+  private _trainable: boolean;
+  private _addedWeights: tf.Variable[] = [];
+  private _callableLosses: (() => tf.Tensor)[] = [];
+  private _symbolicLosses: SymbolicTensor[] = [];
+  private _lastCallLosses: tf.Tensor[] = [];
+  private _builtInputShape: Shape | Shape[] | null = null;
+
+  constructor(config: LayerConfig = {}) {
+    this.name = config.name ?? uniqueName(toSnakeCase(this.getClassName()));
+    this._trainable = config.trainable ?? true;
+    this.dtype = config.dtype ?? 'float32';
+  }
+
+  getClassName(): string {
+    const ctor = this.constructor as typeof Layer;
+    return Object.prototype.hasOwnProperty.call(ctor, 'className') && ctor.className ? ctor.className : ctor.name;
+  }
+
+  /** Creates the weights; called once, before the first call, with the input shape(s). */
+  build(_inputShape: Shape | Shape[]): void {}
+
+  /** The computation. `inputs` is a tensor, or a list for multi-input layers. */
+  call(inputs: tf.Tensor | tf.Tensor[], _kwargs: Kwargs): tf.Tensor | tf.Tensor[] {
+    return inputs;
+  }
+
+  /** Optional: output shape(s) from input shape(s). Without it, shapes come from tracing call. */
+  computeOutputShape?(inputShape: Shape | Shape[]): Shape | Shape[];
+
+  // ---------------------------------------------------------------- weights
+
+  get trainable(): boolean { return this._trainable; }
+  /** Freezing: a frozen layer's weights (and its sublayers') all count as non-trainable. */
+  set trainable(value: boolean) {
+    this._trainable = value;
+    for (const layer of this._trackedChildren().layers) layer.trainable = value;
+  }
+
+  /**
+   * Variables and sublayers this layer holds: those made by addWeight, then every tf.Variable or
+   * Layer in the layer's own fields, directly or inside arrays and plain objects.
+   */
+  protected _trackedChildren(): {variables: tf.Variable[], layers: Layer[]} {
+    const variables: tf.Variable[] = [...this._addedWeights];
+    const layers: Layer[] = [];
+    const seen = new Set<unknown>([this]);
+    const walk = (v: unknown) => {
+      if (v === null || typeof v !== 'object' || seen.has(v)) return;
+      seen.add(v);
+      if (v instanceof tf.Variable) variables.push(v);
+      else if (v instanceof Layer) layers.push(v);
+      else if (Array.isArray(v) || isPlainObject(v)) Object.values(v).forEach(walk);
+    };
+    for (const [key, value] of Object.entries(this)) if (!ENGINE_FIELDS.has(key)) walk(value);
+    return {variables: unique(variables).filter(v => !v.isDisposed), layers};
+  }
+
+  get trainableWeights(): tf.Variable[] {
+    if (!this.trainable) return [];
+    const {variables, layers} = this._trackedChildren();
+    return unique([...variables.filter(v => v.trainable), ...layers.flatMap(l => l.trainableWeights)]);
+  }
+
+  get nonTrainableWeights(): tf.Variable[] {
+    const {variables, layers} = this._trackedChildren();
+    if (!this.trainable) return unique([...variables, ...layers.flatMap(l => l.weights)]);
+    return unique([...variables.filter(v => !v.trainable), ...layers.flatMap(l => l.nonTrainableWeights)]);
+  }
+
+  /** Trainable weights first, then non-trainable ones (Keras' order). */
+  get weights(): tf.Variable[] {
+    return unique([...this.trainableWeights, ...this.nonTrainableWeights]);
+  }
+
+  /**
+   * Creates and tracks a weight named `<layer>/<name>`. Keras' default initializer is
+   * glorotUniform; a regularizer adds `regularizer(weight)` to the losses of every training step.
+   */
+  addWeight(name: string, shape: number[], options: AddWeightOptions = {}): tf.Variable {
+    const dtype = options.dtype ?? this.dtype;
+    const where = `Layer '${this.name}' (${this.getClassName()}) addWeight '${name}'`;
+    const init = getInitializer(options.initializer ?? 'glorotUniform', where);
+    const regularizer = getRegularizer(options.regularizer, `${where} regularizer`);
+    const value = tf.tidy(() => init(shape, dtype));
+    if (value.shape.length !== shape.length || value.shape.some((d, i) => d !== shape[i])) {
+      value.dispose();
+      throw new Error(`${where}: the initializer returned shape ${fmtShape(value.shape)}, expected ${fmtShape(shape)}`);
+    }
+    const variable = tf.variable(value, options.trainable ?? true, uniqueVariableName(`${this.name}/${name}`), dtype);
+    value.dispose();
+    this._addedWeights.push(variable);
+    if (regularizer) this._callableLosses.push(() => regularizer(variable));
+    return variable;
+  }
+
+  countParams(): number {
+    if (!this.built) {
+      throw new Error(`Layer '${this.name}' (${this.getClassName()}): countParams() needs the layer built; apply it to an input first`);
+    }
+    return this.weights.reduce((n, w) => n + w.size, 0);
+  }
+
+  getWeights(): tf.Tensor[] {
+    return this.weights.map(w => tf.clone(w));
+  }
+
+  setWeights(values: tf.Tensor[]): void {
+    const weights = this.weights;
+    if (values.length !== weights.length) {
+      throw new Error(`Layer '${this.name}' (${this.getClassName()}): setWeights expected ${weights.length} tensors, got ${values.length}`);
+    }
+    weights.forEach((w, i) => {
+      if (!shapesCompatible(w.shape, values[i].shape)) {
+        throw new Error(`Layer '${this.name}' (${this.getClassName()}): weight '${w.name}' has shape ${fmtShape(w.shape)}, got ${fmtShape(values[i].shape)}`);
+      }
+    });
+    weights.forEach((w, i) => w.assign(tf.cast(values[i], w.dtype)));
+  }
+
+  /** Disposes the layer's own weights (not shared sublayers' unless held in fields). */
+  dispose(): void {
+    for (const w of this.weights) w.dispose();
+    this.built = false;
+  }
+
+  getConfig(): Record<string, unknown> {
+    return {name: this.name, trainable: this.trainable, dtype: this.dtype};
+  }
+
+  // ---------------------------------------------------------------- losses
+
+  /**
+   * Adds a loss. Inside call(), a Tensor is a loss of that forward pass (collected by the model
+   * for that step). Outside, give a SymbolicTensor (computed by the model on every step) or a
+   * function `() => Tensor` (evaluated on every step, like weight regularizers).
+   */
+  addLoss(loss: LossInput | LossInput[]): void {
+    for (const l of Array.isArray(loss) ? loss : [loss]) {
+      if (typeof l === 'function') this._callableLosses.push(l);
+      else if (isSymbolic(l)) this._symbolicLosses.push(l);
+      else if (l instanceof tf.Tensor) {
+        const frame = lossFrames[lossFrames.length - 1];
+        if (!frame) {
+          throw new Error(`Layer '${this.name}': addLoss(Tensor) outside call() would add a constant; ` +
+            'give a SymbolicTensor or a function () => Tensor instead');
+        }
+        frame.push(l);
+      } else {
+        throw new Error(`Layer '${this.name}': addLoss expects a Tensor, a SymbolicTensor or a function, got ${typeof l}`);
+      }
+    }
+  }
+
+  /** Losses of the last eager call plus the current value of every function loss (regularizers). */
+  get losses(): tf.Tensor[] {
+    return [...this._lastCallLosses.filter(t => !t.isDisposed), ...this.callableLosses().map(f => f())];
+  }
+
+  /** Function losses (regularizers, addLoss(() => ...)) of this layer and its sublayers. */
+  callableLosses(): (() => tf.Tensor)[] {
+    return unique([...this._callableLosses, ...this._trackedChildren().layers.flatMap(l => l.callableLosses())]);
+  }
+
+  /** Symbolic losses added to this layer (a Model evaluates them). */
+  get symbolicLosses(): SymbolicTensor[] {
+    return [...this._symbolicLosses];
+  }
+
+  // ---------------------------------------------------------------- apply
+
+  /**
+   * On Tensors: builds if needed and runs call eagerly. On SymbolicTensors: builds if needed,
+   * infers the output shapes and adds a Node, returning SymbolicTensor(s).
+   */
+  apply(inputs: tf.Tensor, kwargs?: Kwargs): tf.Tensor;
+  apply(inputs: SymbolicTensor, kwargs?: Kwargs): SymbolicTensor;
+  apply(inputs: tf.Tensor[], kwargs?: Kwargs): tf.Tensor | tf.Tensor[];
+  apply(inputs: SymbolicTensor[], kwargs?: Kwargs): SymbolicTensor | SymbolicTensor[];
+  apply(inputs: LayerInput, kwargs?: Kwargs): AnyTensor | AnyTensor[];
+  apply(inputs: LayerInput, kwargs: Kwargs = {}): AnyTensor | AnyTensor[] {
+    const flat = flatInputs(inputs);
+    const bad = flat.findIndex(t => !isSymbolic(t) && !(t instanceof tf.Tensor));
+    if (bad >= 0) {
+      throw new Error(`${this.describe()}: input ${bad} is not a Tensor or SymbolicTensor (got ${flat[bad] === null ? 'null' : typeof flat[bad]})`);
+    }
+    const nSymbolic = flat.filter(isSymbolic).length;
+    if (nSymbolic > 0 && nSymbolic < flat.length) {
+      throw new Error(`${this.describe()}: inputs mix SymbolicTensors and concrete Tensors; make the constant part of the layer instead`);
+    }
+    return nSymbolic > 0
+      ? this.applySymbolic(inputs as SymbolicTensor | SymbolicTensor[], kwargs)
+      : this.applyEager(inputs as tf.Tensor | tf.Tensor[], kwargs);
+  }
+
+  /** `layer 'dense' (Dense)`: how errors name this layer. */
+  describe(): string {
+    return `Layer '${this.name}' (${this.getClassName()})`;
+  }
+
+  private applyEager(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor | tf.Tensor[] {
+    const shapes = shapesOf(inputs);
+    return this.firstUse(shapes, () => {
+      this.assertInputCompatible(shapes);
+      const {result, losses} = collectLosses(() => tf.tidy(() => {
+        const out = this.invokeCall(inputs, kwargs, shapes);
+        // The frame's loss tensors were made in this scope: return them so tidy keeps them.
+        return {out, losses: lossFrames[lossFrames.length - 1]};
+      }));
+      const parent = lossFrames[lossFrames.length - 1];
+      if (parent) parent.push(...losses);
+      else {
+        tf.dispose(this._lastCallLosses);
+        this._lastCallLosses = losses;
+      }
+      return result.out;
+    });
+  }
+
+  private invokeCall(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs, shapes: Shape | Shape[]): tf.Tensor | tf.Tensor[] {
+    let out: tf.Tensor | tf.Tensor[];
+    try {
+      out = this.call(inputs, kwargs);
+    } catch (e) {
+      const built = this._builtInputShape && !shapesCompatible(flatShape(this._builtInputShape), flatShape(shapes))
+        ? ` (built for input shape ${fmtShape(this._builtInputShape)})` : '';
+      rethrowWith(`${this.describe()} on input shape ${fmtShape(shapes)}${built}: `, e);
+    }
+    const outs = Array.isArray(out) ? out : [out];
+    if (outs.length === 0 || outs.some(t => !(t instanceof tf.Tensor))) {
+      throw new Error(`${this.describe()}: call() must return a Tensor or a list of Tensors`);
+    }
+    return out;
+  }
+
+  private applySymbolic(inputs: SymbolicTensor | SymbolicTensor[], kwargs: Kwargs): SymbolicTensor | SymbolicTensor[] {
+    const shapes = shapesOf(inputs);
+    return this.firstUse(shapes, () => {
+      this.assertInputCompatible(shapes);
+      const outputs = this.inferOutputs(inputs, kwargs);
+      const list = Array.isArray(inputs);
+      const node = new Node(this, list ? inputs : [inputs], list, {...kwargs}, this.inboundNodes.length);
+      node.outputIsList = outputs.isList;
+      node.outputs = outputs.values.map((o, i) => new SymbolicTensor(o.shape, o.dtype, node, i,
+        node.index === 0 ? (outputs.values.length === 1 ? this.name : `${this.name}/${i}`) : `${this.name}_${node.index}/${i}`, o.trace));
+      this.inboundNodes.push(node);
+      return outputs.isList ? node.outputs : node.outputs[0];
+    });
+  }
+
+  /** Output shapes, dtypes and traces for symbolic inputs. */
+  private inferOutputs(inputs: SymbolicTensor | SymbolicTensor[], kwargs: Kwargs):
+      {isList: boolean, values: {shape: Shape, dtype: DataType, trace: TraceValue[]}[]} {
+    const flat = flatInputs(inputs) as SymbolicTensor[];
+    if (this.computeOutputShape) {
+      let out: Shape | Shape[];
+      try {
+        out = this.computeOutputShape(shapesOf(inputs));
+      } catch (e) {
+        rethrowWith(`${this.describe()} on input shape ${fmtShape(shapesOf(inputs))}: `, e);
+      }
+      const isList = out.length > 0 && Array.isArray(out[0]);
+      const shapes = isList ? out as Shape[] : [out as Shape];
+      const dtype = flat[0]?.dtype ?? this.dtype;
+      return {isList, values: shapes.map(shape => ({
+        shape, dtype, trace: TRACE_BATCH_SIZES.map(b => ({shape: shape.map(d => d ?? b), dtype})),
+      }))};
+    }
+    // Trace call with two batch sizes: a dimension that changes with it is unknown (null).
+    const traces: TraceValue[][] = [];
+    let isList = false;
+    TRACE_BATCH_SIZES.forEach((_, i) => {
+      tf.tidy(() => {
+        const concrete = flat.map(s => s.traceTensor(i));
+        const {result} = collectLosses(() => this.invokeCall(
+          Array.isArray(inputs) ? concrete : concrete[0], {...kwargs, training: kwargs.training ?? false}, shapesOf(inputs)));
+        isList = Array.isArray(result);
+        traces.push((Array.isArray(result) ? result : [result]).map(t => ({
+          shape: [...t.shape], dtype: t.dtype,
+          values: t.size <= TRACE_VALUE_LIMIT && t.dtype !== 'string' ? Array.from(t.dataSync() as ArrayLike<number>) : undefined,
+        })));
+      });
+    });
+    const [a, b] = traces;
+    return {isList, values: a.map((ta, k) => {
+      const tb = b[k];
+      if (!tb || ta.shape.length !== tb.shape.length) {
+        throw new Error(`${this.describe()}: the rank of output ${k} depends on the batch size (${fmtShape(ta.shape)} vs ${fmtShape(tb?.shape ?? [])})`);
+      }
+      return {shape: ta.shape.map((d, j) => (d === tb.shape[j] ? d : null)), dtype: ta.dtype, trace: [ta, tb]};
+    })};
+  }
+
+  /**
+   * Builds on first use and runs `fn`; if build or that first `fn` throws, the layer is left as
+   * it was: unbuilt, its fields restored, every variable and tensor made meanwhile disposed.
+   */
+  private firstUse<T>(shapes: Shape | Shape[], fn: () => T): T {
+    if (this.built) return fn();
+    const fieldsBefore = {...this} as Record<string, unknown>;
+    const tensorsBefore = tensorsIn(Object.values(fieldsBefore), new Set());
+    const variablesBefore = new Set(Object.keys(tf.engine().registeredVariables));
+    const addedBefore = this._addedWeights.length;
+    const callablesBefore = this._callableLosses.length;
+    try {
+      try {
+        tf.tidy(() => {
+          this.build(shapes);
+          // Constant tensors the layer keeps in its fields must survive the tidy.
+          for (const t of tensorsIn(Object.values(this), new Set())) if (!(t instanceof tf.Variable)) tf.keep(t);
+        });
+      } catch (e) {
+        rethrowWith(`${this.describe()}: build(${fmtShape(shapes)}) failed: `, e);
+      }
+      this.built = true;
+      this._builtInputShape = batchless(shapes);
+      return fn();
+    } catch (e) {
+      const registered = tf.engine().registeredVariables;
+      for (const name of Object.keys(registered)) if (!variablesBefore.has(name)) registered[name].dispose();
+      for (const t of tensorsIn(Object.values(this), new Set())) if (!tensorsBefore.has(t)) t.dispose();
+      for (const key of Object.keys(this)) if (!(key in fieldsBefore)) delete (this as Record<string, unknown>)[key];
+      Object.assign(this, fieldsBefore);
+      this._addedWeights.length = addedBefore;
+      this._callableLosses.length = callablesBefore;
+      this.built = false;
+      this._builtInputShape = null;
+      throw e;
+    }
+  }
+
+  /** Checks `inputSpec` (if the layer declares one) against the input shape(s). */
+  protected assertInputCompatible(shapes: Shape | Shape[]): void {
+    if (!this.inputSpec) return;
+    const list = shapes.length > 0 && Array.isArray(shapes[0]) ? shapes as Shape[] : [shapes as Shape];
+    const specs = Array.isArray(this.inputSpec) ? this.inputSpec : [this.inputSpec];
+    if (Array.isArray(this.inputSpec) && specs.length !== list.length) {
+      throw new Error(`${this.describe()} expects ${specs.length} inputs, but it received ${list.length} (shapes ${fmtShape(list)})`);
+    }
+    specs.forEach((spec, i) => {
+      const shape = list[i];
+      const which = specs.length > 1 ? `input ${i} ` : '';
+      const expected = this.expectedShape(spec, shape.length);
+      const fail = (why: string) => {
+        throw new Error(`${this.describe()}: ${which}expected shape ${expected}, got ${fmtShape(shape)} (${why})`);
+      };
+      if (spec.ndim != null && shape.length !== spec.ndim) fail(`rank ${shape.length}, expected ${spec.ndim}`);
+      if (spec.minNdim != null && shape.length < spec.minNdim) fail(`rank ${shape.length}, expected at least ${spec.minNdim}`);
+      for (const [axisText, size] of Object.entries(spec.axes ?? {})) {
+        const axis = Number(axisText);
+        const d = shape[axis < 0 ? shape.length + axis : axis];
+        if (d != null && d !== size) fail(`axis ${axis} is ${d}, expected ${size}`);
+      }
+    });
+  }
+
+  private expectedShape(spec: InputSpec, rank: number): string {
+    const n = spec.ndim ?? Math.max(spec.minNdim ?? 0, rank);
+    const dims: (number | null | string)[] = Array.from({length: n}, () => null);
+    for (const [axisText, size] of Object.entries(spec.axes ?? {})) {
+      const axis = Number(axisText);
+      dims[axis < 0 ? n + axis : axis] = size;
+    }
+    const text = `[${dims.map(d => (d == null ? 'null' : d)).join(',')}]`;
+    return spec.ndim == null && spec.minNdim != null ? `${text} (rank >= ${spec.minNdim})` : text;
+  }
+
+  // ---------------------------------------------------------------- shapes of graph nodes
+
+  /** The input shape(s) of the first node (Keras' `layer.input_shape`). */
+  get inputShape(): Shape | Shape[] {
+    const node = this.inboundNodes[0];
+    if (!node) throw new Error(`${this.describe()} has no input shape: it was not applied to a symbolic input`);
+    return node.inputIsList ? node.inputs.map(t => t.shape) : node.inputs[0].shape;
+  }
+
+  /** The output shape(s) of the first node (Keras' `layer.output_shape`). */
+  get outputShape(): Shape | Shape[] {
+    const node = this.inboundNodes[0];
+    if (!node) throw new Error(`${this.describe()} has no output shape: it was not applied to a symbolic input`);
+    return node.outputIsList ? node.outputs.map(t => t.shape) : node.outputs[0].shape;
+  }
+
+  /** The output of the first node (Keras' `layer.output`). */
+  get output(): SymbolicTensor | SymbolicTensor[] {
+    const node = this.inboundNodes[0];
+    if (!node) throw new Error(`${this.describe()} has no output: it was not applied to a symbolic input`);
+    return node.outputIsList ? node.outputs : node.outputs[0];
+  }
+}
+
+function flatShape(s: Shape | Shape[]): Shape {
+  return (s.length > 0 && Array.isArray(s[0]) ? (s as Shape[]).flat() : s) as Shape;
+}
+
+function uniqueVariableName(base: string): string {
+  const registered = tf.engine().registeredVariables;
+  if (!(base in registered)) return base;
+  for (let i = 1; ; i++) if (!(`${base}_${i}` in registered)) return `${base}_${i}`;
+}

@@ -1,0 +1,309 @@
+// The built-in layers: Dense (one fused matMul+bias+activation), Reshape, Flatten, Dropout
+// (the backend's dropout kernel, only when training), Concatenate, Activation, Lambda.
+import * as tf from '@tensorflow/tfjs-core';
+import {type Shape, type Kwargs, fmtShape} from '../common.js';
+import {Layer, type LayerConfig} from '../layer.js';
+import {getActivation, type Activation, type ActivationIdentifier} from '../activations.js';
+import type {InitializerIdentifier} from '../initializers.js';
+import {get as getRegularizer, type RegularizerIdentifier} from '../regularizers.js';
+import * as ops from '../backend_ops.js';
+
+function single(shape: Shape | Shape[], layer: Layer): Shape {
+  if (shape.length > 0 && Array.isArray(shape[0])) throw new Error(`${layer.describe()} takes one input, got ${shape.length}`);
+  return shape as Shape;
+}
+
+function one(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+  return Array.isArray(inputs) ? inputs[0] : inputs;
+}
+
+// ---------------------------------------------------------------- Dense
+
+export interface DenseConfig extends LayerConfig {
+  units: number;
+  activation?: ActivationIdentifier;
+  useBias?: boolean;
+  kernelInitializer?: InitializerIdentifier;
+  biasInitializer?: InitializerIdentifier;
+  kernelRegularizer?: RegularizerIdentifier | null;
+  biasRegularizer?: RegularizerIdentifier | null;
+  activityRegularizer?: RegularizerIdentifier | null;
+}
+
+export class Dense extends Layer {
+  static override className = 'Dense';
+  readonly units: number;
+  readonly activation: Activation;
+  readonly useBias: boolean;
+  kernel: tf.Variable | null = null;
+  bias: tf.Variable | null = null;
+  private readonly config: DenseConfig;
+
+  constructor(config: DenseConfig) {
+    super(config);
+    if (!Number.isInteger(config.units) || config.units < 1) {
+      throw new Error(`${this.describe()}: units must be a positive integer, got ${config.units}`);
+    }
+    this.units = config.units;
+    this.activation = getActivation(config.activation, `${this.describe()} activation`);
+    this.useBias = config.useBias ?? true;
+    this.config = config;
+    // Resolve now so a bad regularizer fails at construction, not at the first step.
+    getRegularizer(config.activityRegularizer, `${this.describe()} activityRegularizer`);
+  }
+
+  override build(inputShape: Shape | Shape[]): void {
+    const shape = single(inputShape, this);
+    const inDim = shape[shape.length - 1];
+    if (shape.length < 2 || inDim == null) {
+      throw new Error(`${this.describe()}: expected input shape [null,...,features] with known features, got ${fmtShape(shape)}`);
+    }
+    this.kernel = this.addWeight('kernel', [inDim, this.units], {
+      initializer: this.config.kernelInitializer ?? 'glorotUniform', regularizer: this.config.kernelRegularizer});
+    if (this.useBias) {
+      this.bias = this.addWeight('bias', [this.units], {
+        initializer: this.config.biasInitializer ?? 'zeros', regularizer: this.config.biasRegularizer});
+    }
+    this.inputSpec = {minNdim: 2, axes: {[-1]: inDim}};
+  }
+
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
+    const shape = single(inputShape, this);
+    return [...shape.slice(0, -1), this.units];
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[], _kwargs: Kwargs): tf.Tensor {
+    const x = one(inputs);
+    const x2 = x.rank === 2 ? x : tf.reshape(x, [-1, x.shape[x.rank - 1]]);
+    const act = this.activation;
+    // While recording gradients tfjs-core only fuses a linear activation (it has no fused gradient
+    // for the others), so fuse matMul+bias there and apply the activation after.
+    const training = tf.engine().state.gradientDepth > 0;
+    const fuse = act.fused && (!training || act.fused === 'linear') ? act.fused : 'linear';
+    let y: tf.Tensor = tf.fused.matMul({a: x2 as tf.Tensor2D, b: this.kernel as tf.Tensor2D, bias: this.bias ?? undefined,
+      activation: fuse, leakyreluAlpha: act.leakyreluAlpha});
+    if (fuse !== act.fused || !act.fused) y = act.apply(y);
+    if (x.rank !== 2) y = tf.reshape(y, [...x.shape.slice(0, -1), this.units]);
+    const activity = getRegularizer(this.config.activityRegularizer);
+    // Keras: the activity loss is averaged over the batch.
+    if (activity) this.addLoss(tf.div(activity(y), x.shape[0] || 1));
+    return y;
+  }
+
+  override getConfig(): Record<string, unknown> {
+    return {...super.getConfig(), units: this.units, activation: this.activation.name, useBias: this.useBias};
+  }
+}
+
+// ---------------------------------------------------------------- Reshape, Flatten
+
+export class Reshape extends Layer {
+  static override className = 'Reshape';
+  readonly targetShape: number[];
+
+  constructor(config: LayerConfig & {targetShape: number[]}) {
+    super(config);
+    if (!Array.isArray(config.targetShape) || config.targetShape.filter(d => d === -1).length > 1 ||
+        config.targetShape.some(d => !Number.isInteger(d) || (d < 1 && d !== -1))) {
+      throw new Error(`${this.describe()}: targetShape must be positive integers with at most one -1, got ${JSON.stringify(config.targetShape)}`);
+    }
+    this.targetShape = config.targetShape;
+  }
+
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
+    const shape = single(inputShape, this);
+    const rest = shape.slice(1);
+    const known = rest.every(d => d != null);
+    const size = rest.reduce<number>((a, d) => a * (d ?? 1), 1);
+    const fixed = this.targetShape.filter(d => d !== -1).reduce((a, d) => a * d, 1);
+    const out: Shape = [shape[0], ...this.targetShape];
+    const free = this.targetShape.indexOf(-1);
+    if (known) {
+      if (free >= 0 ? size % fixed !== 0 : size !== fixed) {
+        throw new Error(`${this.describe()}: cannot reshape input shape ${fmtShape(shape)} (${size} values per sample) to ${fmtShape(out)}`);
+      }
+      if (free >= 0) out[free + 1] = size / fixed;
+    } else if (free >= 0) {
+      out[free + 1] = null;
+    }
+    return out;
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    const x = one(inputs);
+    const out = this.computeOutputShape([null, ...x.shape.slice(1)]);
+    return tf.reshape(x, [x.shape[0], ...out.slice(1).map(d => d ?? -1)]);
+  }
+
+  override getConfig(): Record<string, unknown> {
+    return {...super.getConfig(), targetShape: this.targetShape};
+  }
+}
+
+export class Flatten extends Layer {
+  static override className = 'Flatten';
+
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
+    const shape = single(inputShape, this);
+    if (shape.length < 1) throw new Error(`${this.describe()}: expected an input of rank >= 1, got ${fmtShape(shape)}`);
+    const rest = shape.slice(1);
+    return [shape[0], rest.every(d => d != null) ? rest.reduce<number>((a, d) => a * d!, 1) : null];
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    const x = one(inputs);
+    return tf.reshape(x, [x.shape[0], x.shape.slice(1).reduce((a, d) => a * d, 1)]);
+  }
+}
+
+// ---------------------------------------------------------------- Dropout
+
+export interface DropoutConfig extends LayerConfig {
+  rate: number;
+  noiseShape?: number[];
+  seed?: number;
+}
+
+export class Dropout extends Layer {
+  static override className = 'Dropout';
+  readonly rate: number;
+  readonly noiseShape?: number[];
+  readonly seed?: number;
+  private calls = 0;
+
+  constructor(config: DropoutConfig) {
+    super(config);
+    if (!(config.rate >= 0 && config.rate < 1)) throw new Error(`${this.describe()}: rate must be in [0, 1), got ${config.rate}`);
+    this.rate = config.rate;
+    this.noiseShape = config.noiseShape;
+    this.seed = config.seed;
+  }
+
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
+    return single(inputShape, this);
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor {
+    const x = one(inputs);
+    if (!kwargs.training || this.rate === 0) return tf.clone(x);
+    // A fixed seed gives a reproducible sequence of masks, not the same mask on every step.
+    const seed = this.seed == null ? undefined : this.seed + this.calls++;
+    return ops.dropout(x, this.rate, {seed, noiseShape: this.noiseShape});
+  }
+
+  override getConfig(): Record<string, unknown> {
+    return {...super.getConfig(), rate: this.rate, noiseShape: this.noiseShape ?? null, seed: this.seed ?? null};
+  }
+}
+
+// ---------------------------------------------------------------- Concatenate
+
+export class Concatenate extends Layer {
+  static override className = 'Concatenate';
+  readonly axis: number;
+
+  constructor(config: LayerConfig & {axis?: number} = {}) {
+    super(config);
+    this.axis = config.axis ?? -1;
+  }
+
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
+    if (!(inputShape.length > 0 && Array.isArray(inputShape[0])) || inputShape.length < 2) {
+      throw new Error(`${this.describe()} takes a list of at least 2 inputs, got shape(s) ${fmtShape(inputShape)}`);
+    }
+    const shapes = inputShape as Shape[];
+    const rank = shapes[0].length;
+    const axis = this.axis < 0 ? rank + this.axis : this.axis;
+    if (axis < 0 || axis >= rank) throw new Error(`${this.describe()}: axis ${this.axis} is out of range for rank ${rank}`);
+    const out = [...shapes[0]];
+    for (const s of shapes.slice(1)) {
+      const ok = s.length === rank && s.every((d, i) => i === axis || d == null || out[i] == null || d === out[i]);
+      if (!ok) {
+        throw new Error(`${this.describe()}: inputs must match in every axis but ${this.axis}, got shapes ${fmtShape(shapes)}`);
+      }
+      s.forEach((d, i) => { if (i !== axis && out[i] == null) out[i] = d; });
+      out[axis] = out[axis] == null || s[axis] == null ? null : out[axis]! + s[axis]!;
+    }
+    return out;
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    const xs = Array.isArray(inputs) ? inputs : [inputs];
+    this.computeOutputShape(xs.map(t => [...t.shape]));
+    return tf.concat(xs, this.axis);
+  }
+
+  override getConfig(): Record<string, unknown> {
+    return {...super.getConfig(), axis: this.axis};
+  }
+}
+
+// ---------------------------------------------------------------- Activation
+
+export class ActivationLayer extends Layer {
+  static override className = 'Activation';
+  readonly activation: Activation;
+
+  constructor(config: LayerConfig & {activation: ActivationIdentifier}) {
+    super(config);
+    this.activation = getActivation(config.activation, `${this.describe()} activation`);
+  }
+
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
+    return single(inputShape, this);
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    const x = one(inputs);
+    return this.activation.fused === 'linear' ? tf.clone(x) : this.activation.apply(x);
+  }
+
+  override getConfig(): Record<string, unknown> {
+    return {...super.getConfig(), activation: this.activation.name};
+  }
+}
+
+// ---------------------------------------------------------------- Lambda
+
+export type LambdaFn = (inputs: any, args: Record<string, unknown>) => tf.Tensor | tf.Tensor[];
+
+export interface LambdaConfig extends LayerConfig {
+  /** Without the batch dimension (Keras), or a function of the input shape(s). Else traced. */
+  outputShape?: Shape | ((inputShape: Shape | Shape[]) => Shape | Shape[]);
+  /** Extra keyword arguments passed to fn as its second argument. */
+  arguments?: Record<string, unknown>;
+}
+
+/** Keras' Lambda: wraps a function of tensors (K functions, tf ops) as a weightless layer. */
+export class Lambda extends Layer {
+  static override className = 'Lambda';
+  readonly fn: LambdaFn;
+  readonly arguments: Record<string, unknown>;
+  private readonly outputShapeSpec?: LambdaConfig['outputShape'];
+
+  constructor(fn: LambdaFn, config: LambdaConfig = {}) {
+    super(config);
+    if (typeof fn !== 'function') throw new Error(`${this.describe()}: expected a function, got ${typeof fn}`);
+    this.fn = fn;
+    this.arguments = config.arguments ?? {};
+    this.outputShapeSpec = config.outputShape;
+    if (config.outputShape) {
+      this.computeOutputShape = (inputShape: Shape | Shape[]) => {
+        const spec = this.outputShapeSpec!;
+        if (typeof spec === 'function') return spec(inputShape);
+        const first = inputShape.length > 0 && Array.isArray(inputShape[0]) ? (inputShape as Shape[])[0] : inputShape as Shape;
+        return [first[0] ?? null, ...spec];
+      };
+    }
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor | tf.Tensor[] {
+    const out = this.fn(inputs, this.arguments);
+    // Returning an input unchanged would let the caller's tidy scope and ours share one tensor.
+    return out === inputs ? tf.clone(out as tf.Tensor) : out;
+  }
+
+  override getConfig(): Record<string, unknown> {
+    return {...super.getConfig(), function: this.fn.name || 'lambda', arguments: this.arguments};
+  }
+}

@@ -1,0 +1,275 @@
+// The functional Model: a graph of layer Nodes from input() tensors to output tensors. It is a
+// Layer itself (so it can be applied inside another model), runs its graph eagerly on concrete
+// tensors, predicts in batches, and hands the training loop one forward pass with its losses
+// through runGraph().
+import * as tf from '@tensorflow/tfjs-core';
+import {type Shape, type Kwargs, fmtShape, uniqueName, shapesCompatible} from './common.js';
+import {Layer, collectLosses, currentLossFrame, type LossInput} from './layer.js';
+import {SymbolicTensor, Node, isSymbolic} from './symbolic.js';
+import {InputLayer} from './input_layer.js';
+import {printSummary} from './summary.js';
+
+export interface ModelArgs {
+  inputs: SymbolicTensor | SymbolicTensor[];
+  outputs: SymbolicTensor | SymbolicTensor[];
+  name?: string;
+}
+
+export interface PredictOptions {
+  batchSize?: number;
+}
+
+/** One forward pass: the outputs and every loss it produced (see Model.runGraph). */
+export interface GraphRun {
+  outputs: tf.Tensor[];
+  losses: tf.Tensor[];
+}
+
+/** Model inputs as a user may give them: one tensor, a list, or a record by input name. */
+export type ModelInput = tf.Tensor | tf.Tensor[] | Record<string, tf.Tensor>;
+
+function describeTensor(t: unknown): string {
+  if (isSymbolic(t)) return `'${t.name}' (output of ${t.sourceLayer.describe()})`;
+  if (t instanceof tf.Tensor) return `a concrete Tensor of shape ${fmtShape(t.shape)}`;
+  return t === null ? 'null' : typeof t;
+}
+
+export class Model extends Layer {
+  static override className = 'Functional';
+
+  readonly inputs: SymbolicTensor[];
+  readonly outputs: SymbolicTensor[];
+  /** Every layer of the graph, inputs first, in Keras' order (by depth from the outputs). */
+  readonly layers: Layer[];
+  /** Whether the model was given a single input/output (rather than a list of one). */
+  private readonly singleInput: boolean;
+  private readonly singleOutput: boolean;
+  /** Nodes to run for the outputs, in execution order (summary and plotModel read them). */
+  readonly nodes: Node[];
+  /** Cached execution plan for the outputs plus symbolic losses, keyed by the loss list. */
+  private lossPlan: {key: string, losses: SymbolicTensor[], nodes: Node[]} | null = null;
+
+  constructor(args: ModelArgs) {
+    super({name: args.name ?? uniqueName('model')});
+    this.singleInput = !Array.isArray(args.inputs);
+    this.singleOutput = !Array.isArray(args.outputs);
+    this.inputs = (Array.isArray(args.inputs) ? args.inputs : [args.inputs]) as SymbolicTensor[];
+    this.outputs = (Array.isArray(args.outputs) ? args.outputs : [args.outputs]) as SymbolicTensor[];
+    const where = `Model '${this.name}'`;
+    if (this.inputs.length === 0) throw new Error(`${where}: no inputs`);
+    if (this.outputs.length === 0) throw new Error(`${where}: no outputs`);
+    this.inputs.forEach((t, i) => {
+      if (!isSymbolic(t) || !(t.sourceLayer instanceof InputLayer)) {
+        throw new Error(`${where}: input ${i} must be a tensor made by input(), got ${describeTensor(t)}`);
+      }
+      if (this.inputs.indexOf(t) !== i) throw new Error(`${where}: input '${t.name}' is given twice`);
+    });
+    this.outputs.forEach((t, i) => {
+      if (!isSymbolic(t)) throw new Error(`${where}: output ${i} must be a SymbolicTensor, got ${describeTensor(t)}`);
+    });
+    this.nodes = this.plan(this.outputs);
+    this.layers = [...new Set(this.nodes.map(n => n.layer))];
+    for (const t of this.inputs) if (!this.layers.includes(t.sourceLayer)) this.layers.unshift(t.sourceLayer);
+    const names = new Map<string, Layer>();
+    for (const layer of this.layers) {
+      const other = names.get(layer.name);
+      if (other && other !== layer) throw new Error(`${where}: two layers are named '${layer.name}'; layer names must be unique in a model`);
+      names.set(layer.name, layer);
+    }
+    this.built = true;
+  }
+
+  /**
+   * The nodes needed to compute `targets` from the model's inputs, in an order that runs every
+   * producer before its consumers: Keras' order (deepest first, depth counted from the targets),
+   * ties broken by discovery. Throws, naming the tensor, when a target needs an input the model
+   * does not have.
+   */
+  private plan(targets: SymbolicTensor[], what = 'output'): Node[] {
+    const order: Node[] = [];
+    const visited = new Set<Node>();
+    const visit = (t: SymbolicTensor, target: SymbolicTensor) => {
+      const node = t.node;
+      if (visited.has(node)) return;
+      visited.add(node);
+      if (node.layer instanceof InputLayer && !this.inputs.includes(t)) {
+        throw new Error(`Model '${this.name}': ${what} '${target.name}' cannot be computed from the model's inputs ` +
+          `[${this.inputs.map(i => `'${i.name}'`).join(', ')}]: it depends on input '${t.name}', which is not one of them (graph disconnected)`);
+      }
+      for (const inp of node.inputs) visit(inp, target);
+      order.push(node);
+    };
+    for (const t of targets) visit(t, t);
+    // Depth: 0 for target nodes, then max(consumer depth + 1) for producers.
+    const depth = new Map<Node, number>(order.map(n => [n, 0]));
+    for (let i = order.length - 1; i >= 0; i--) {
+      const n = order[i];
+      for (const inp of n.inputs) depth.set(inp.node, Math.max(depth.get(inp.node)!, depth.get(n)! + 1));
+    }
+    const index = new Map(order.map((n, i) => [n, i]));
+    return [...order].sort((a, b) => depth.get(b)! - depth.get(a)! || index.get(a)! - index.get(b)!);
+  }
+
+  /** Symbolic losses added to this model or its layers that this graph can compute. */
+  private symbolicLossPlan(): {losses: SymbolicTensor[], nodes: Node[]} {
+    const candidates = [...this.symbolicLosses,
+      ...this.layers.filter(l => !(l instanceof Model)).flatMap(l => l.symbolicLosses)];
+    const key = candidates.map(t => t.id).join(',');
+    if (this.lossPlan?.key === key) return this.lossPlan;
+    const losses = candidates.filter(t => {
+      try { this.plan([t], 'loss'); return true; } catch { return false; }
+    });
+    this.lossPlan = {key, losses, nodes: losses.length ? this.plan([...this.outputs, ...losses]) : this.nodes};
+    return this.lossPlan;
+  }
+
+  override addLoss(loss: LossInput | LossInput[]): void {
+    for (const l of Array.isArray(loss) ? loss : [loss]) if (isSymbolic(l)) this.plan([l], 'loss');
+    super.addLoss(loss);
+  }
+
+  /** Input shapes of the model (batch dimension null unless input() fixed it). */
+  get inputShapes(): Shape[] {
+    return this.inputs.map(t => t.shape);
+  }
+
+  get outputShapes(): Shape[] {
+    return this.outputs.map(t => t.shape);
+  }
+
+  protected override assertInputCompatible(shapes: Shape | Shape[]): void {
+    const list = shapes.length > 0 && Array.isArray(shapes[0]) ? shapes as Shape[] : [shapes as Shape];
+    if (list.length !== this.inputs.length) {
+      throw new Error(`Model '${this.name}' expects ${this.inputs.length} input(s) ` +
+        `[${this.inputs.map(t => `'${t.name}' ${fmtShape(t.shape)}`).join(', ')}], got ${list.length} (shapes ${fmtShape(list)})`);
+    }
+    this.inputs.forEach((t, i) => {
+      if (!shapesCompatible(t.shape, list[i])) {
+        throw new Error(`Model '${this.name}': input '${t.name}' expected shape ${fmtShape(t.shape)}, got ${fmtShape(list[i])}`);
+      }
+    });
+  }
+
+  private normalizeInputs(x: ModelInput): tf.Tensor[] {
+    if (x instanceof tf.Tensor) return [x];
+    if (Array.isArray(x)) return x;
+    if (x && typeof x === 'object') {
+      return this.inputs.map(t => {
+        const v = x[t.name];
+        if (!v) throw new Error(`Model '${this.name}': no tensor given for input '${t.name}' (got keys ${Object.keys(x).join(', ')})`);
+        return v;
+      });
+    }
+    throw new Error(`Model '${this.name}': expected a Tensor, a list of Tensors or a record by input name, got ${typeof x}`);
+  }
+
+  /**
+   * Runs the graph on concrete inputs. Symbolic losses this graph can compute are pushed to the
+   * current loss frame; layer losses added in call() reach it through Layer.apply.
+   */
+  private execute(inputs: tf.Tensor[], training: boolean): tf.Tensor[] {
+    const {losses, nodes} = this.symbolicLossPlan();
+    const values = new Map<SymbolicTensor, tf.Tensor>();
+    this.inputs.forEach((t, i) => values.set(t, inputs[i].dtype === t.dtype ? inputs[i] : tf.cast(inputs[i], t.dtype)));
+    for (const node of nodes) {
+      if (node.layer instanceof InputLayer) continue;
+      const ins = node.inputs.map(t => values.get(t)!);
+      const kwargs: Kwargs = {...node.kwargs};
+      if (kwargs.training === undefined) kwargs.training = training;
+      const out = node.layer.apply(node.inputIsList ? ins : ins[0], kwargs);
+      const outs = (Array.isArray(out) ? out : [out]) as tf.Tensor[];
+      if (outs.length !== node.outputs.length) {
+        throw new Error(`${node.layer.describe()} returned ${outs.length} outputs, but it returned ${node.outputs.length} when the graph was built`);
+      }
+      node.outputs.forEach((t, i) => values.set(t, outs[i]));
+    }
+    currentLossFrame()?.push(...losses.map(t => values.get(t)!));
+    return this.outputs.map(t => values.get(t)!);
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs = {}): tf.Tensor | tf.Tensor[] {
+    const outs = this.execute(Array.isArray(inputs) ? inputs : [inputs], kwargs.training ?? false);
+    return this.singleOutput ? outs[0] : outs;
+  }
+
+  /**
+   * One forward pass for the training loop: the outputs (always a list) and all losses: those
+   * added in call() during this pass, the symbolic ones (addLoss(SymbolicTensor)) computed on
+   * these inputs, and the current value of every function loss (weight regularizers) of every
+   * layer. Tensors are not tidied: call it inside the loss function of tf.variableGrads/minimize.
+   */
+  runGraph(inputs: tf.Tensor[], {training = false}: {training?: boolean} = {}): GraphRun {
+    this.assertInputCompatible(inputs.map(t => [...t.shape]));
+    const {result, losses} = collectLosses(() => this.execute(inputs, training));
+    return {outputs: result, losses: [...losses, ...this.callableLosses().map(f => f())]};
+  }
+
+  /** Predicts in batches of `batchSize` (default 32); returns one Tensor, or a list per output. */
+  predict(x: ModelInput, {batchSize = 32}: PredictOptions = {}): tf.Tensor | tf.Tensor[] {
+    const xs = this.normalizeInputs(x);
+    this.assertInputCompatible(xs.map(t => [...t.shape]));
+    if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`Model '${this.name}': predict batchSize must be a positive integer, got ${batchSize}`);
+    const n = xs[0].shape[0] ?? 1;
+    xs.forEach((t, i) => {
+      if (t.shape[0] !== n) throw new Error(`Model '${this.name}': all inputs must have the same batch size; input '${this.inputs[i].name}' has ${t.shape[0]}, input '${this.inputs[0].name}' has ${n}`);
+    });
+    const batches: tf.Tensor[][] = [];
+    try {
+      for (let start = 0; start < Math.max(n, 1); start += batchSize) {
+        const size = Math.min(batchSize, n - start);
+        batches.push(tf.tidy(() => collectLosses(() => this.execute(
+          n <= batchSize ? xs : xs.map(t => tf.slice(t, start, size)), false)).result));
+      }
+      const outs = this.outputs.map((_, k) => batches.length === 1 ? batches[0][k] : tf.concat(batches.map(b => b[k]), 0));
+      if (batches.length > 1) tf.dispose(batches);
+      return this.singleOutput ? outs[0] : outs;
+    } catch (e) {
+      tf.dispose(batches);
+      throw e;
+    }
+  }
+
+  /** Like predict on one batch, without batching (Keras' `predict_on_batch`). */
+  predictOnBatch(x: ModelInput): tf.Tensor | tf.Tensor[] {
+    const xs = this.normalizeInputs(x);
+    return this.predict(xs, {batchSize: Math.max(1, xs[0].shape[0] ?? 1)});
+  }
+
+  // Training (compile/fit/evaluate) lives in src/keras/training/; these are wired to it there.
+  compile(_config: unknown): void {
+    throw new Error(`Model '${this.name}': compile() is not implemented yet`);
+  }
+
+  fit(_x: unknown, _y?: unknown, _config?: unknown): Promise<unknown> {
+    return Promise.reject(new Error(`Model '${this.name}': fit() is not implemented yet`));
+  }
+
+  evaluate(_x: unknown, _y?: unknown, _config?: unknown): unknown {
+    throw new Error(`Model '${this.name}': evaluate() is not implemented yet`);
+  }
+
+  getLayer(name: string): Layer {
+    const layer = this.layers.find(l => l.name === name);
+    if (!layer) throw new Error(`Model '${this.name}': no layer named '${name}' (layers: ${this.layers.map(l => l.name).join(', ')})`);
+    return layer;
+  }
+
+  /** Prints Keras' summary table (to console.log unless printFn is given). */
+  summary(lineLength?: number, positions?: number[], printFn?: (line: string) => void): void {
+    printSummary(this, lineLength, positions, printFn);
+  }
+
+  override getConfig(): Record<string, unknown> {
+    return {
+      ...super.getConfig(),
+      layers: this.layers.map(l => ({className: l.getClassName(), config: l.getConfig()})),
+      inputLayers: this.inputs.map(t => t.kerasHistory),
+      outputLayers: this.outputs.map(t => t.kerasHistory),
+    };
+  }
+}
+
+/** `model({inputs, outputs, name?})`: the functional-API factory, same as `new Model(...)`. */
+export function model(args: ModelArgs): Model {
+  return new Model(args);
+}
