@@ -4,6 +4,7 @@
 // same seed gives the same train/test split on every run.
 import {createRequire} from 'node:module';
 import * as tf from '@tensorflow/tfjs-core';
+import {seededRandom, shuffleInPlace} from '../../src/keras/training/random.js';
 
 interface MnistDigit { id: number; raw: number[]; length: number }
 
@@ -36,18 +37,6 @@ export function loadAll(): MnistArrays {
   return cache;
 }
 
-/** mulberry32: a tiny seeded PRNG, enough for a reproducible shuffle. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function take(all: MnistArrays, order: Int32Array, from: number, to: number): MnistArrays {
   const count = to - from;
   const images = new Float32Array(count * IMAGE_SIZE);
@@ -67,11 +56,7 @@ export function loadMnist({trainSize = 8000, testSize = 2000, seed = 1} = {}): M
     throw new Error(`loadMnist: trainSize + testSize = ${trainSize + testSize} exceeds the ${all.count} digits available`);
   }
   const order = new Int32Array(all.count).map((_, i) => i);
-  const random = rng(seed);
-  for (let i = order.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [order[i], order[j]] = [order[j]!, order[i]!];
-  }
+  shuffleInPlace(order, seededRandom(seed));
   return {train: take(all, order, 0, trainSize), test: take(all, order, trainSize, trainSize + testSize)};
 }
 

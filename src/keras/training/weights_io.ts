@@ -32,6 +32,25 @@ function namesOf(model: WeightsOwner): string[] {
   return names;
 }
 
+/**
+ * Stable names for a model's weights, Keras style: '<layer>/<field>' for a variable a layer holds
+ * in a field (the seed's MyDense: 'my_dense/w', 'my_dense/b', 'my_dense/a'), the variable's own
+ * name when it has one ('dense/kernel' from addWeight), else '<layer>/weight_<i>'.
+ */
+export function layerWeightNames(weights: tf.Variable[], layers: readonly {name: string; weights: tf.Variable[]}[]): string[] {
+  const names = new Map<tf.Variable, string>();
+  for (const layer of layers) {
+    const fieldOf = new Map<tf.Variable, string>();
+    for (const [key, value] of Object.entries(layer)) if (value instanceof tf.Variable) fieldOf.set(value, key);
+    layer.weights.forEach((v, i) => {
+      if (names.has(v)) return; // a shared weight keeps its first owner's name
+      const auto = /^\d+$/.test(v.name);
+      names.set(v, !auto ? v.name : fieldOf.has(v) ? `${layer.name}/${fieldOf.get(v)}` : `${layer.name}/weight_${i}`);
+    });
+  }
+  return weights.map((v, i) => names.get(v) ?? (/^\d+$/.test(v.name) ? `weight_${i}` : v.name));
+}
+
 const shapeStr = (s: readonly number[]) => `[${s.join(',')}]`;
 
 /** Copies of the current values, in `model.weights` order (the caller owns and disposes them). */
