@@ -250,8 +250,11 @@ export class Layer {
       else if (l instanceof tf.Tensor) {
         const frame = lossFrames[lossFrames.length - 1];
         if (!frame) {
-          throw new Error(`Layer '${this.name}': addLoss(Tensor) outside call() would add a constant; ` +
-            'give a SymbolicTensor or a function () => Tensor instead');
+          // An eager tensor outside call() is a constant term of every step's loss (issue 6). The
+          // layer keeps its own copy (the caller may dispose theirs) and hands out clones.
+          const kept = tf.keep(tf.clone(l));
+          this._callableLosses.push(() => tf.clone(kept));
+          continue;
         }
         frame.push(l);
       } else {
@@ -469,8 +472,7 @@ export class Layer {
       const axis = Number(axisText);
       dims[axis < 0 ? n + axis : axis] = size;
     }
-    const text = `[${dims.map(d => (d == null ? 'null' : d)).join(',')}]`;
-    return spec.ndim == null && spec.minNdim != null ? `${text} (rank >= ${spec.minNdim})` : text;
+    return `[${dims.map(d => (d == null ? 'null' : d)).join(',')}]`;
   }
 
   // ---------------------------------------------------------------- shapes of graph nodes

@@ -8,6 +8,8 @@ import {Layer, collectLosses, currentLossFrame, type LossInput} from './layer.js
 import {SymbolicTensor, Node, isSymbolic} from './symbolic.js';
 import {InputLayer} from './input_layer.js';
 import {printSummary} from './summary.js';
+import {compileModel, compiledState, evaluateModel, fitModel, loadModelWeights, saveModelWeights, type CompileConfig, type Data, type EvaluateConfig, type FitConfig} from './training/index.js';
+import type {History} from './callbacks.js';
 
 export interface ModelArgs {
   inputs: SymbolicTensor | SymbolicTensor[];
@@ -235,17 +237,38 @@ export class Model extends Layer {
     return this.predict(xs, {batchSize: Math.max(1, xs[0].shape[0] ?? 1)});
   }
 
-  // Training (compile/fit/evaluate) lives in src/keras/training/; these are wired to it there.
-  compile(_config: unknown): void {
-    throw new Error(`Model '${this.name}': compile() is not implemented yet`);
+  // Training (compile/fit/evaluate, weights files) lives in src/keras/training/; these delegate to it.
+  /** Set to true (EarlyStopping does) to end fit() after the current batch. */
+  stopTraining = false;
+
+  /** compile({optimizer, loss?, lossWeights?, metrics?}) — see training/compile.ts. */
+  compile(config: CompileConfig): void {
+    compileModel(this, config);
   }
 
-  fit(_x: unknown, _y?: unknown, _config?: unknown): Promise<unknown> {
-    return Promise.reject(new Error(`Model '${this.name}': fit() is not implemented yet`));
+  /** fit(x, y?, {batchSize, epochs, shuffle, seed, validationSplit, validationData, verbose, callbacks}) → History. */
+  fit(x: Data, y?: Data | FitConfig, config?: FitConfig): Promise<History> {
+    return fitModel(this, x, y, config);
   }
 
-  evaluate(_x: unknown, _y?: unknown, _config?: unknown): unknown {
-    throw new Error(`Model '${this.name}': evaluate() is not implemented yet`);
+  /** The compiled loss (and metrics) on (x, y), in batches, with training=false. */
+  evaluate(x: Data, y?: Data, config?: EvaluateConfig): tf.Scalar | tf.Scalar[] {
+    return evaluateModel(this, x, y, config);
+  }
+
+  /** The optimizer given to compile(), once compiled. */
+  get optimizer(): tf.Optimizer | undefined {
+    return compiledState(this)?.optimizer;
+  }
+
+  /** Writes every weight: a path or 'file://' in Node, 'indexeddb://' 'localstorage://' 'http(s)://', or a tf.io handler. */
+  saveWeights(target: string | tf.io.IOHandler): Promise<tf.io.SaveResult> {
+    return saveModelWeights(this, target);
+  }
+
+  /** Reads weights written by saveWeights (by name, else by order; every shape checked). */
+  loadWeights(source: string | tf.io.IOHandler): Promise<void> {
+    return loadModelWeights(this, source);
   }
 
   getLayer(name: string): Layer {
