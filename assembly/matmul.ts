@@ -1,39 +1,49 @@
-import {expf} from './math';
-
-// Dense products for BatchMatMul / _FusedMatMul (placeholder: a correct, simple kernel).
+// Dense products for BatchMatMul / _FusedMatMul (one output matrix per call; the TS side,
+// src/kernels/utils/matmul.ts, loops over the batch and broadcasts).
 //
 // C[M,N] = act(op(A)·op(B) + bias), op(A) = transA ? A[K,M]ᵀ : A[M,K], likewise B.
-// bias / prelu weights are addressed as base + i*rowStride + j*colStride (stride 0 broadcasts),
-// so rank-1, rank-2 and broadcast biases all take the same path. A null pointer means "none".
+//
+// Structure (the classic Goto/BLIS blocking):
+//   for each block of NC columns          ─┐ packed B block (KC x NC) stays in L2/L3
+//     for each block of KC along k         │
+//       pack B block into NR-column panels │ (transB absorbed here)
+//       for each block of MC rows           ─┐ packed A block (MC x KC) stays in L2
+//         pack A block into MR-row panels    │ (transA absorbed here)
+//         for each NR panel of B: for each MR panel of A: micro-kernel (gemm_kernel.ts)
+// The fused tail (gemm_epilogue.ts) runs when the last K block stores its tile. m = 1 and
+// n = 1 go to the matrix-vector kernels (gemm_gemv.ts), which read the matrix unpacked.
+// Scratch (packing buffers + one edge tile) comes from the caller: size from gemmScratchBytes.
+import {packA, packB, MR, NR} from './gemm_pack';
+import {kernel4x8, kernel4x8Scalar, storeTile, TILE_FLOATS} from './gemm_kernel';
+import {epOn, finish1, setEpilogue} from './gemm_epilogue';
+import {axpyCols, dotRows} from './gemm_gemv';
 
-export const ACT_LINEAR: i32 = 0;
-export const ACT_RELU: i32 = 1;
-export const ACT_RELU6: i32 = 2;
-export const ACT_PRELU: i32 = 3;
-export const ACT_LEAKYRELU: i32 = 4;
-export const ACT_SIGMOID: i32 = 5;
-export const ACT_ELU: i32 = 6;
+export {ACT_LINEAR, ACT_RELU, ACT_RELU6, ACT_PRELU, ACT_LEAKYRELU, ACT_SIGMOID, ACT_ELU} from './gemm_epilogue';
+
+// Block sizes (floats): KC·NR·4 = 8 KB of B panel and KC·MR·4 = 4 KB of A panel per micro-kernel
+// call stay in L1; the MC x KC A block (128 KB) in L2; the KC x NC B block (1 MB) in L2/L3.
+const KC: i32 = 256;
+const MC: i32 = 128;
+const NC: i32 = 1024;
 
 // @ts-ignore: decorator
-@inline function activate(x: f32, act: i32, alpha: f32, preluW: f32): f32 {
-  if (act == ACT_RELU) return x > 0 ? x : (x != x ? x : 0);
-  if (act == ACT_RELU6) return x != x ? x : min<f32>(max<f32>(x, 0), 6);
-  if (act == ACT_PRELU) return x < 0 ? x * preluW : x;
-  if (act == ACT_LEAKYRELU) return x < 0 ? x * alpha : x;
-  if (act == ACT_SIGMOID) return 1 / (1 + expf(-x));
-  if (act == ACT_ELU) return x < 0 ? expf(x) - 1 : x;
-  return x;
+@inline function roundUp(x: i32, to: i32): i32 {
+  return (x + to - 1) / to * to;
 }
 
-/** Bytes of scratch space gemmF32 needs for these sizes (the caller allocates it). */
+/** Bytes of scratch space gemmF32 needs for these sizes (the caller allocates it; 0 = none). */
 export function gemmScratchBytes(m: i32, n: i32, k: i32): usize {
-  return 0;
+  if (m <= 1 || n <= 1 || k <= 0) return 0;
+  const kc = min(KC, k);
+  const floats = TILE_FLOATS + min(MC, roundUp(m, MR)) * kc + min(NC, roundUp(n, NR)) * kc;
+  return (<usize>floats << 2) + 16;  // + alignment slack
 }
 
 /**
  * C = act(op(A)·op(B) + bias) for one matrix. `ldc` is C's row stride in elements (n for a
  * dense output; larger when the product is written into a column slot of a wider output, as
- * denseConcat does).
+ * denseConcat does). bias / prelu weights: base + i*rowStride + j*colStride (stride 0
+ * broadcasts), null = none. `scratch` holds gemmScratchBytes(m, n, k) bytes.
  */
 export function gemmF32(
   a: usize, b: usize, c: usize, m: i32, n: i32, k: i32, transA: bool, transB: bool, ldc: i32,
@@ -41,18 +51,69 @@ export function gemmF32(
   act: i32, alpha: f32, prelu: usize, preluRowStride: i32, preluColStride: i32,
   scratch: usize,
 ): void {
-  const aRow: i32 = transA ? 1 : k, aCol: i32 = transA ? m : 1;
-  const bRow: i32 = transB ? 1 : n, bCol: i32 = transB ? k : 1;
-  for (let i = 0; i < m; i++) {
-    for (let j = 0; j < n; j++) {
-      let acc: f32 = 0;
-      for (let p = 0; p < k; p++) {
-        acc += load<f32>(a + (<usize>(i * aRow + p * aCol) << 2)) *
-               load<f32>(b + (<usize>(p * bRow + j * bCol) << 2));
+  if (m <= 0 || n <= 0) return;
+  setEpilogue(bias, biasRowStride, biasColStride, act, alpha, prelu, preluRowStride, preluColStride);
+  if (k <= 0) {
+    // An empty sum: C = act(0 + bias).
+    for (let i = 0; i < m; i++) {
+      for (let j = 0; j < n; j++) store<f32>(c + (<usize>(i * ldc + j) << 2), epOn ? finish1(0, i, j) : 0);
+    }
+    return;
+  }
+  if (m == 1) {
+    // op(A) is one contiguous row whatever transA says; C is one row.
+    if (transB) dotRows(a, b, k, n, k, c, 1, false);
+    else axpyCols(a, b, n, n, k, c, 1, false);
+    return;
+  }
+  if (n == 1) {
+    // op(B) is one contiguous column; C is one column (row stride ldc).
+    if (transA) axpyCols(b, a, m, m, k, c, ldc, true);
+    else dotRows(b, a, k, m, k, c, ldc, true);
+    return;
+  }
+
+  const base = (scratch + 15) & ~(<usize>15);
+  const tile = base;
+  const packedA = tile + (<usize>TILE_FLOATS << 2);
+  const kcMax = min(KC, k);
+  const packedB = packedA + (<usize>(min(MC, roundUp(m, MR)) * kcMax) << 2);
+  for (let jc = 0; jc < n; jc += NC) {
+    const nc = min(NC, n - jc);
+    for (let pc = 0; pc < k; pc += KC) {
+      const kc = min(KC, k - pc);
+      const first = pc == 0, last = pc + kc == k;
+      packB(b, transB, k, n, pc, kc, jc, nc, packedB);
+      const panelB = <usize>(NR * kc) << 2, panelA = <usize>(MR * kc) << 2;
+      for (let ic = 0; ic < m; ic += MC) {
+        const mc = min(MC, m - ic);
+        packA(a, transA, m, k, ic, mc, pc, kc, packedA);
+        let pb = packedB;
+        for (let jr = 0; jr < nc; jr += NR) {
+          const cols = min(NR, nc - jr);
+          const j = jc + jr;
+          let pa = packedA;
+          for (let ir = 0; ir < mc; ir += MR) {
+            const rows = min(MR, mc - ir);
+            const i = ic + ir;
+            const cTile = c + (<usize>(i * ldc + j) << 2);
+            if (ASC_FEATURE_SIMD) {
+              if (rows == MR && cols == NR) {
+                kernel4x8(pa, pb, kc, cTile, ldc, i, j, first, last);
+              } else {
+                // Edge tile: the same vector kernel into the tile buffer, then the valid part.
+                kernel4x8(pa, pb, kc, tile, NR, 0, 0, true, false);
+                storeTile(tile, cTile, ldc, rows, cols, i, j, first, last);
+              }
+            } else {
+              kernel4x8Scalar(pa, pb, kc, tile);
+              storeTile(tile, cTile, ldc, rows, cols, i, j, first, last);
+            }
+            pa += panelA;
+          }
+          pb += panelB;
+        }
       }
-      if (bias) acc += load<f32>(bias + (<usize>(i * biasRowStride + j * biasColStride) << 2));
-      const w: f32 = prelu ? load<f32>(prelu + (<usize>(i * preluRowStride + j * preluColStride) << 2)) : 0;
-      store<f32>(c + (<usize>(i * ldc + j) << 2), activate(acc, act, alpha, w));
     }
   }
 }

@@ -32,16 +32,29 @@ interface Broadcast {
   colStride: number;
 }
 
+const shapeText = (t: TensorInfo) => `[${t.shape}]`;
+
 function broadcastInto(op: string, what: string, shape: number[], outShape: number[]): Broadcast {
   const rank = outShape.length;
-  if (shape.length > rank || shape.some((d, i) => d !== 1 && d !== outShape[rank - shape.length + i])) {
+  const fits = (s: number[]) => s.length <= rank && s.every((d, i) => d === 1 || d === outShape[rank - s.length + i]);
+  // tfjs' fused matMul op flattens the batch dimensions of a and b before it calls the kernel,
+  // but passes the bias and prelu weights as they are: read those in the kernel's frame, like
+  // tfjs-backend-cpu (which adds them to its flattened output). Leading 1s do not matter, and a
+  // bias whose batch dimensions cover the whole (flattened) batch is flattened the same way.
+  let s = shape;
+  while (s.length > rank && s[0] === 1) s = s.slice(1);
+  if (!fits(s) && s.length > 2 && rank > 2 &&
+      util.sizeFromShape(s.slice(0, -2)) === util.sizeFromShape(outShape.slice(0, -2))) {
+    s = [...outShape.slice(0, -2), ...s.slice(-2)];
+  }
+  if (!fits(s)) {
     throw new Error(`${op}: ${what} of shape [${shape}] does not broadcast to the output shape [${outShape}]`);
   }
-  const full = [...new Array(rank - shape.length).fill(1), ...shape];
+  const full = [...new Array(rank - s.length).fill(1), ...s];
   const strides = new Array(rank).fill(0);
-  for (let i = rank - 1, s = 1; i >= 0; i--) {
-    strides[i] = full[i] === 1 ? 0 : s;
-    s *= full[i];
+  for (let i = rank - 1, st = 1; i >= 0; i--) {
+    strides[i] = full[i] === 1 ? 0 : st;
+    st *= full[i];
   }
   const batchShape = outShape.slice(0, -2);
   const batchOffsets = batchIndices(batchShape).map(idx => idx.reduce((o, v, i) => o + v * strides[i], 0));
@@ -62,9 +75,32 @@ function batchIndices(batchShape: number[]): number[][] {
   return out;
 }
 
+/**
+ * The output's batch shape, and for each output matrix the index of the a and b matrices it
+ * multiplies. Batch dimensions broadcast like numpy. One exception keeps tfjs' fused matMul op
+ * working: it flattens each operand's batch dimensions to one before calling the kernel, so
+ * a [2,3,..] times b [3,..] arrives as batches 6 and 3; like tfjs-backend-cpu and -wasm, a
+ * one-dimensional batch that divides the other one is then tiled (index modulo its size).
+ */
+function batchPlan(op: string, a: TensorInfo, b: TensorInfo): {outBatch: number[], aIndex: number[], bIndex: number[]} {
+  const batchA = a.shape.slice(0, -2), batchB = b.shape.slice(0, -2);
+  let outBatch: number[];
+  try {
+    outBatch = backend_util.assertAndGetBroadcastShape(batchA, batchB);
+  } catch {
+    const sizeA = util.sizeFromShape(batchA), sizeB = util.sizeFromShape(batchB);
+    const big = Math.max(sizeA, sizeB), small = Math.min(sizeA, sizeB);
+    if (batchA.length > 1 || batchB.length > 1 || small === 0 || big % small !== 0) {
+      throw new Error(`${op}: batch dimensions of a ${shapeText(a)} and b ${shapeText(b)} do not broadcast`);
+    }
+    const tiled = Array.from({length: big}, (_, i) => i);
+    return {outBatch: [big], aIndex: tiled.map(i => i % sizeA), bIndex: tiled.map(i => i % sizeB)};
+  }
+  return {outBatch, aIndex: operandBatches(batchA, outBatch), bIndex: operandBatches(batchB, outBatch)};
+}
+
 /** Flat matrix index into an operand's batch for each output batch (broadcasting). */
-function operandBatches(shape: number[], outBatch: number[]): number[] {
-  const batch = shape.slice(0, -2);
+function operandBatches(batch: number[], outBatch: number[]): number[] {
   const full = [...new Array(outBatch.length - batch.length).fill(1), ...batch];
   const strides = new Array(full.length).fill(0);
   for (let i = full.length - 1, s = 1; i >= 0; i--) {
@@ -73,8 +109,6 @@ function operandBatches(shape: number[], outBatch: number[]): number[] {
   }
   return batchIndices(outBatch).map(idx => idx.reduce((o, v, i) => o + v * strides[i], 0));
 }
-
-const shapeText = (t: TensorInfo) => `[${t.shape}]`;
 
 /** Validates, allocates the output and runs the product. Throws before allocating anything. */
 export function runMatMul(backend: BackendWasm, args: MatMulArgs): TensorInfo {
@@ -96,12 +130,7 @@ export function runMatMul(backend: BackendWasm, args: MatMulArgs): TensorInfo {
     throw new Error(`${op}: inner dimensions ${kA} and ${kB} do not match: a ${shapeText(a)} ` +
       `(transposeA=${transposeA}) and b ${shapeText(b)} (transposeB=${transposeB})`);
   }
-  let outBatch: number[];
-  try {
-    outBatch = backend_util.assertAndGetBroadcastShape(a.shape.slice(0, -2), b.shape.slice(0, -2));
-  } catch {
-    throw new Error(`${op}: batch dimensions of a ${shapeText(a)} and b ${shapeText(b)} do not broadcast`);
-  }
+  const {outBatch, aIndex: aBatches, bIndex: bBatches} = batchPlan(op, a, b);
   const outShape = [...outBatch, m, n];
   const code = ACTIVATION_CODES[activation];
   if (code === undefined) {
@@ -128,8 +157,6 @@ export function runMatMul(backend: BackendWasm, args: MatMulArgs): TensorInfo {
   const outSize = util.sizeFromShape(outShape);
   if (outSize === 0) return out;
   const kernels = kernelsOf(backend);
-  const aBatches = operandBatches(a.shape, outBatch);
-  const bBatches = operandBatches(b.shape, outBatch);
   const aMat = m * kA, bMat = kA * n, cMat = m * n;
   if (dtype === 'int32') {
     const aPtr = offsetOf(backend, a), bPtr = offsetOf(backend, b), cPtr = offsetOf(backend, out);

@@ -1,0 +1,181 @@
+// Matrix-vector products for the m = 1 and n = 1 shapes of the dense product (batch-1
+// inference, and its transpose). Packing would cost as much as the product here (every matrix
+// element is used once), so these read the matrix in place, in whichever direction it is
+// contiguous:
+//   dotRows:  out[t] = Σ_p v[p]·M[t·rs + p]   (each output is a dot product of a contiguous row)
+//   axpyCols: out[t] = Σ_p v[p]·M[p·rs + t]   (columns blocked, rows streamed)
+// `v` is contiguous. Output t has coordinates (0, t), or (t, 0) when `down`, for the fused tail;
+// it is stored at out + t·os (elements).
+import {epOn, finish1, finishStored4} from './gemm_epilogue';
+
+// @ts-ignore: decorator
+@inline function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) {
+    return f32x4.relaxed_madd(a, b, c);
+  } else {
+    return f32x4.add(f32x4.mul(a, b), c);
+  }
+}
+
+// @ts-ignore: decorator
+@inline function put1(out: usize, os: i32, t: i32, x: f32, down: bool): void {
+  if (epOn) x = down ? finish1(x, t, 0) : finish1(x, 0, t);
+  store<f32>(out + (<usize>(t * os) << 2), x);
+}
+
+// @ts-ignore: decorator
+@inline function put4(out: usize, os: i32, t: i32, x: v128, down: bool): void {
+  if (os == 1) {
+    const d = out + (<usize>t << 2);
+    v128.store(d, x);
+    if (epOn) finishStored4(d, down ? t : 0, down ? 0 : t, down);
+  } else {
+    // A column of C (n = 1, row stride os): the four values are not adjacent, finish them one by one.
+    const step = <usize>os << 2;
+    const d = out + (<usize>(t * os) << 2);
+    v128.store32_lane(d, x, 0);
+    v128.store32_lane(d + step, x, 1);
+    v128.store32_lane(d + 2 * step, x, 2);
+    v128.store32_lane(d + 3 * step, x, 3);
+    if (epOn) {
+      for (let q = 0; q < 4; q++) {
+        const e = d + <usize>q * step;
+        store<f32>(e, down ? finish1(load<f32>(e), t + q, 0) : finish1(load<f32>(e), 0, t + q));
+      }
+    }
+  }
+}
+
+// @ts-ignore: decorator
+@inline function hsum(x: v128): f32 {
+  x = f32x4.add(x, i32x4.shuffle(x, x, 2, 3, 0, 1));
+  x = f32x4.add(x, i32x4.shuffle(x, x, 1, 0, 3, 2));
+  return f32x4.extract_lane(x, 0);
+}
+
+/** One dot product of length k (both contiguous). */
+function dot(v: usize, row: usize, k: i32): f32 {
+  let p = 0;
+  let s: f32 = 0;
+  if (ASC_FEATURE_SIMD) {
+    let acc0 = f32x4.splat(0), acc1 = acc0;
+    for (; p + 8 <= k; p += 8) {
+      const o = <usize>p << 2;
+      acc0 = madd(v128.load(v + o), v128.load(row + o), acc0);
+      acc1 = madd(v128.load(v + o, 16), v128.load(row + o, 16), acc1);
+    }
+    for (; p + 4 <= k; p += 4) {
+      const o = <usize>p << 2;
+      acc0 = madd(v128.load(v + o), v128.load(row + o), acc0);
+    }
+    s = hsum(f32x4.add(acc0, acc1));
+  }
+  for (; p < k; p++) s += load<f32>(v + (<usize>p << 2)) * load<f32>(row + (<usize>p << 2));
+  return s;
+}
+
+export function dotRows(v: usize, mat: usize, rs: i32, count: i32, k: i32, out: usize, os: i32, down: bool): void {
+  const rowBytes = <usize>rs << 2;
+  let t = 0;
+  if (ASC_FEATURE_SIMD) {
+    // Four rows at a time, two accumulators each; four sums are reduced into one vector.
+    for (; t + 4 <= count; t += 4) {
+      const r0 = mat + <usize>t * rowBytes, r1 = r0 + rowBytes, r2 = r1 + rowBytes, r3 = r2 + rowBytes;
+      let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+      let p = 0;
+      for (; p + 8 <= k; p += 8) {
+        const o = <usize>p << 2;
+        const x0 = v128.load(v + o), x1 = v128.load(v + o, 16);
+        a0 = madd(x0, v128.load(r0 + o), a0); b0 = madd(x1, v128.load(r0 + o, 16), b0);
+        a1 = madd(x0, v128.load(r1 + o), a1); b1 = madd(x1, v128.load(r1 + o, 16), b1);
+        a2 = madd(x0, v128.load(r2 + o), a2); b2 = madd(x1, v128.load(r2 + o, 16), b2);
+        a3 = madd(x0, v128.load(r3 + o), a3); b3 = madd(x1, v128.load(r3 + o, 16), b3);
+      }
+      for (; p + 4 <= k; p += 4) {
+        const o = <usize>p << 2;
+        const x0 = v128.load(v + o);
+        a0 = madd(x0, v128.load(r0 + o), a0);
+        a1 = madd(x0, v128.load(r1 + o), a1);
+        a2 = madd(x0, v128.load(r2 + o), a2);
+        a3 = madd(x0, v128.load(r3 + o), a3);
+      }
+      a0 = f32x4.add(a0, b0); a1 = f32x4.add(a1, b1); a2 = f32x4.add(a2, b2); a3 = f32x4.add(a3, b3);
+      // Lane r of the result = total of a_r.
+      const t01 = f32x4.add(i32x4.shuffle(a0, a1, 0, 4, 1, 5), i32x4.shuffle(a0, a1, 2, 6, 3, 7));
+      const t23 = f32x4.add(i32x4.shuffle(a2, a3, 0, 4, 1, 5), i32x4.shuffle(a2, a3, 2, 6, 3, 7));
+      let sum = f32x4.add(i32x4.shuffle(t01, t23, 0, 1, 4, 5), i32x4.shuffle(t01, t23, 2, 3, 6, 7));
+      if (p < k) {
+        let s0: f32 = 0, s1: f32 = 0, s2: f32 = 0, s3: f32 = 0;
+        for (; p < k; p++) {
+          const o = <usize>p << 2;
+          const x = load<f32>(v + o);
+          s0 += x * load<f32>(r0 + o); s1 += x * load<f32>(r1 + o);
+          s2 += x * load<f32>(r2 + o); s3 += x * load<f32>(r3 + o);
+        }
+        let tail = f32x4.splat(s0);
+        tail = f32x4.replace_lane(tail, 1, s1);
+        tail = f32x4.replace_lane(tail, 2, s2);
+        tail = f32x4.replace_lane(tail, 3, s3);
+        sum = f32x4.add(sum, tail);
+      }
+      put4(out, os, t, sum, down);
+    }
+  }
+  for (; t < count; t++) put1(out, os, t, dot(v, mat + <usize>t * rowBytes, k), down);
+}
+
+export function axpyCols(v: usize, mat: usize, rs: i32, count: i32, k: i32, out: usize, os: i32, down: bool): void {
+  const rowBytes = <usize>rs << 2;
+  let t = 0;
+  if (ASC_FEATURE_SIMD) {
+    // 32 columns in 8 accumulators; each k adds one splat of v times eight loads of a row.
+    for (; t + 32 <= count; t += 32) {
+      let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+      let src = mat + (<usize>t << 2);
+      for (let p = 0; p < k; p++) {
+        const x = v128.load32_splat(v + (<usize>p << 2));
+        a0 = madd(x, v128.load(src), a0); a1 = madd(x, v128.load(src, 16), a1);
+        a2 = madd(x, v128.load(src, 32), a2); a3 = madd(x, v128.load(src, 48), a3);
+        a4 = madd(x, v128.load(src, 64), a4); a5 = madd(x, v128.load(src, 80), a5);
+        a6 = madd(x, v128.load(src, 96), a6); a7 = madd(x, v128.load(src, 112), a7);
+        src += rowBytes;
+      }
+      put4(out, os, t, a0, down); put4(out, os, t + 4, a1, down);
+      put4(out, os, t + 8, a2, down); put4(out, os, t + 12, a3, down);
+      put4(out, os, t + 16, a4, down); put4(out, os, t + 20, a5, down);
+      put4(out, os, t + 24, a6, down); put4(out, os, t + 28, a7, down);
+    }
+    for (; t + 4 <= count; t += 4) {
+      let a0 = f32x4.splat(0);
+      let src = mat + (<usize>t << 2);
+      for (let p = 0; p < k; p++) {
+        a0 = madd(v128.load32_splat(v + (<usize>p << 2)), v128.load(src), a0);
+        src += rowBytes;
+      }
+      put4(out, os, t, a0, down);
+    }
+  } else {
+    // Scalar: four columns at a time.
+    for (; t + 4 <= count; t += 4) {
+      let s0: f32 = 0, s1: f32 = 0, s2: f32 = 0, s3: f32 = 0;
+      let src = mat + (<usize>t << 2);
+      for (let p = 0; p < k; p++) {
+        const x = load<f32>(v + (<usize>p << 2));
+        s0 += x * load<f32>(src); s1 += x * load<f32>(src, 4);
+        s2 += x * load<f32>(src, 8); s3 += x * load<f32>(src, 12);
+        src += rowBytes;
+      }
+      put1(out, os, t, s0, down); put1(out, os, t + 1, s1, down);
+      put1(out, os, t + 2, s2, down); put1(out, os, t + 3, s3, down);
+    }
+  }
+  for (; t < count; t++) {
+    let s: f32 = 0;
+    let src = mat + (<usize>t << 2);
+    for (let p = 0; p < k; p++) {
+      s += load<f32>(v + (<usize>p << 2)) * load<f32>(src);
+      src += rowBytes;
+    }
+    put1(out, os, t, s, down);
+  }
+}

@@ -1,0 +1,78 @@
+// The machine's f32x4 multiply-add ceiling on one core, measured with a hand-assembled wasm
+// loop of independent multiply-adds held in registers (no memory traffic): the best any
+// f32x4 GEMM can do here. `relaxed` uses f32x4.relaxed_madd (an FMA where the CPU has one)
+// instead of f32x4.mul + f32x4.add; it needs a runtime that validates relaxed SIMD.
+
+const DEFAULT_CHAINS = 12;   // independent accumulators: enough to hide mul+add latency on x64
+
+function uleb(n: number): number[] {
+  const out: number[] = [];
+  do {
+    let byte = n & 0x7f;
+    n >>>= 7;
+    if (n) byte |= 0x80;
+    out.push(byte);
+  } while (n);
+  return out;
+}
+
+/** (func (param $iters i32) (result f32)): CHAINS accumulators, each acc = acc*m + c per iteration. */
+function ceilingModule(relaxed: boolean, CHAINS: number): Uint8Array {
+  const get = (i: number) => [0x20, ...uleb(i)], set = (i: number) => [0x21, ...uleb(i)];
+  const simd = (op: number) => [0xfd, ...uleb(op)];
+  const M = CHAINS + 1, C = CHAINS + 2;            // locals: 0 = iters, 1..CHAINS = acc, then m, c
+  const f32const = (x: number) => [0x43, ...new Uint8Array(new Float32Array([x]).buffer)];
+  const body: number[] = [
+    0x01, CHAINS + 2, 0x7b,                         // local decls: CHAINS+2 v128
+    ...f32const(0.999), ...simd(19), ...set(M),     // m = splat(0.999)
+    ...f32const(0.001), ...simd(19), ...set(C),     // c = splat(0.001)
+  ];
+  for (let i = 1; i <= CHAINS; i++) body.push(...f32const(i), ...simd(19), ...set(i));
+  body.push(0x03, 0x40);                            // loop
+  for (let i = 1; i <= CHAINS; i++) {
+    if (relaxed) body.push(...get(i), ...get(M), ...get(C), ...simd(261), ...set(i));   // f32x4.relaxed_madd
+    else body.push(...get(i), ...get(M), ...simd(230), ...get(C), ...simd(228), ...set(i)); // f32x4.mul, add
+  }
+  body.push(...get(0), 0x41, 0x01, 0x6b, 0x22, 0x00, 0x0d, 0x00, 0x0b); // iters -= 1; br_if; end
+  body.push(...get(1));                              // sum the lanes 0 of all chains (keeps them live)
+  for (let i = 2; i <= CHAINS; i++) body.push(...get(i), ...simd(228));
+  body.push(...simd(31), 0x00, 0x0b);               // f32x4.extract_lane 0; end
+  const code = [...uleb(body.length), ...body];
+  const section = (id: number, bytes: number[]) => [id, ...uleb(bytes.length), ...bytes];
+  return new Uint8Array([
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    ...section(1, [0x01, 0x60, 0x01, 0x7f, 0x01, 0x7d]),           // type (i32) -> f32
+    ...section(3, [0x01, 0x00]),
+    ...section(7, [0x01, 0x01, 0x66, 0x00, 0x00]),                 // export "f"
+    ...section(10, [0x01, ...code]),
+  ]);
+}
+
+export interface Ceiling {
+  /** GFLOP/s (a multiply-add counts as 2 flops per lane). */
+  gflops: number;
+  samples: number[];
+}
+
+/** Median of `samples` timed runs of ~`ms` each, after a warm-up. */
+export function measureCeiling(relaxed = false, samples = 7, ms = 40, CHAINS = DEFAULT_CHAINS): Ceiling {
+  const instance = new WebAssembly.Instance(new WebAssembly.Module(ceilingModule(relaxed, CHAINS) as BufferSource));
+  const f = instance.exports.f as (iters: number) => number;
+  const flopsPerIter = CHAINS * 4 * 2;
+  let iters = 1 << 16;
+  for (;;) {   // calibrate (and warm up) to ~ms per sample
+    const t0 = performance.now();
+    f(iters);
+    const dt = performance.now() - t0;
+    if (dt > ms / 2 || iters > 1 << 30) { iters = Math.max(1, Math.round(iters * ms / Math.max(dt, 1e-3))); break; }
+    iters *= 4;
+  }
+  const rates: number[] = [];
+  for (let s = 0; s < samples; s++) {
+    const t0 = performance.now();
+    f(iters);
+    rates.push(flopsPerIter * iters / ((performance.now() - t0) * 1e6));
+  }
+  rates.sort((a, b) => a - b);
+  return {gflops: rates[rates.length >> 1], samples: rates};
+}
