@@ -13,16 +13,13 @@ export interface Activation {
 
 // Keras 3 / tf.nn.leaky_relu default slope.
 const LEAKY_ALPHA = 0.2;
-// selu constants (Klambauer et al.), as Keras.
-const SELU_ALPHA = 1.6732632423543772848170429916717;
-const SELU_SCALE = 1.0507009873554804934193349852946;
 
 const ACTIVATIONS: Activation[] = [
   {name: 'linear', apply: x => x, fused: 'linear'},
   {name: 'relu', apply: x => tf.relu(x), fused: 'relu'},
   {name: 'relu6', apply: x => tf.relu6(x), fused: 'relu6'},
   {name: 'elu', apply: x => tf.elu(x), fused: 'elu'},
-  {name: 'selu', apply: x => tf.tidy(() => tf.mul(SELU_SCALE, tf.where(tf.greater(x, 0), x, tf.mul(SELU_ALPHA, tf.sub(tf.exp(x), 1)))))},
+  {name: 'selu', apply: x => tf.selu(x)},
   {name: 'sigmoid', apply: x => tf.sigmoid(x), fused: 'sigmoid'},
   {name: 'tanh', apply: x => tf.tanh(x)},
   {name: 'softmax', apply: x => tf.softmax(x, -1)},

@@ -222,7 +222,8 @@ export function sigmoid<A extends KArg>(x: A): KResult<A> { return runOp('sigmoi
 export function tanh<A extends KArg>(x: A): KResult<A> { return runOp('tanh', [x], (t: tf.Tensor) => tf.tanh(t)); }
 export function softplus<A extends KArg>(x: A): KResult<A> { return runOp('softplus', [x], (t: tf.Tensor) => tf.softplus(t)); }
 export function elu<A extends KArg>(x: A, alpha = 1): KResult<A> {
-  return runOp('elu', [x], (t: tf.Tensor) => tf.tidy(() => (alpha === 1 ? tf.elu(t) : tf.where(tf.greater(t, 0), t, tf.mul(alpha, tf.sub(tf.exp(t), 1))))));
+  return runOp('elu', [x], (t: tf.Tensor) => tf.tidy(() =>
+    (alpha === 1 ? tf.elu(t) : tf.add(tf.relu(t), tf.mul(alpha, tf.sub(tf.exp(tf.minimum(t, 0)), 1))))));
 }
 
 /** Keras' relu(x, alpha, max_value, threshold). */
@@ -230,7 +231,7 @@ export function relu<A extends KArg>(x: A, alpha = 0, maxValue?: number, thresho
   return runOp('relu', [x], (t: tf.Tensor) => tf.tidy(() => {
     if (alpha === 0 && maxValue == null && threshold === 0) return tf.relu(t);
     if (alpha === 0 && maxValue === 6 && threshold === 0) return tf.relu6(t);
-    let y = threshold === 0 ? tf.relu(t) : tf.mul(t, tf.cast(tf.greater(t, threshold), t.dtype));
+    let y = threshold === 0 ? tf.relu(t) : tf.mul(t, tf.step(tf.sub(t, threshold)));
     if (maxValue != null) y = tf.minimum(y, maxValue);
     if (alpha !== 0) y = tf.add(y, tf.mul(-alpha, tf.relu(tf.sub(threshold, t))));
     return y;
