@@ -4,23 +4,26 @@
 // so every variant (scalar, SIMD, relaxed SIMD) and the TypeScript twin (src/ops/philox.ts) give
 // the same bits. The 32-bit multiply-hi is done in i64 (scalar) or with i64x2.extmul (SIMD).
 //
-// How the package turns it into per-element draws (src/ops/philox.ts says the same):
-//   element j lies in group g = j >> 5 (32 elements); r = j & 31;
+// How the package turns it into per-element draws of `bits` bits (src/ops/philox.ts says the same).
+// bits is 1, 2, 4, 8 or 16: a Bernoulli(p) draw needs only as many bits as p has (p = 0.5 needs
+// one), and p is rounded to 16 bits otherwise. With S = 32 / bits slices per word:
+//   element j lies in group g = j / (16 S); r = j mod 16 S;
 //   counter = (4g + (r & 3), 0, 0, 0), word w = (r >> 2) & 3 of that block's four outputs,
-//   draw_j = the low 16 bits of the word for r < 16, the high 16 bits for r >= 16.
-// One block gives eight 16-bit draws: half the Philox work per element of 32-bit draws, which is
-// what lets dropout beat tfjs by the factor we want. The cost is resolution: a Bernoulli(p) draw
-// is `draw < round(p * 65536)`, so p is honoured to within 2^-17 (Keras's float32 uniforms give
-// about 2^-24). The layout (lane = r & 3) makes the four counters of a group the four SIMD lanes,
-// so the SIMD path stores whole vectors in element order without a transpose.
+//   draw_j = bits [s*bits, (s+1)*bits) of the word, s = r >> 4.
+// So one Philox block serves 4 S elements: 8 at 16 bits, 128 at 1 bit (dropout at rate 0.5).
+// The layout (lane = r & 3) makes the four counters of a group the four SIMD lanes, so the SIMD
+// path stores whole vectors in element order without a transpose.
 
 export const PHILOX_M0: u32 = 0xD2511F53;
 export const PHILOX_M1: u32 = 0xCD9E8D57;
 export const PHILOX_W0: u32 = 0x9E3779B9;
 export const PHILOX_W1: u32 = 0xBB67AE85;
 
-/** Bytes philoxDraws writes per group (32 draws, one u32 each). */
-export const GROUP_BYTES: i32 = 128;
+/** Elements per group for draws of `bits` bits (4 counters x 4 words x 32/bits slices). */
+// @ts-ignore: decorator
+@inline export function groupSize(bits: i32): i32 {
+  return 512 / bits;
+}
 
 // @ts-ignore: decorator
 @inline export function mulhi32(a: u32, b: u32): u32 {
@@ -44,22 +47,26 @@ export function philox4x32(dst: usize, c0: u32, c1: u32, c2: u32, c3: u32, k0: u
 }
 
 /**
- * Writes the 32 draws of each of `count` groups starting at group g (u32 values < 65536, in
- * element order, GROUP_BYTES per group) to dst.
+ * Writes the draws of each of `count` groups starting at group g (one u32 per element, in
+ * element order, 4 * groupSize(bits) bytes per group) to dst; raw is 128 bytes of scratch.
  */
-export function philoxDraws(g: u32, count: i32, k0: u32, k1: u32, dst: usize): void {
+export function philoxDraws(g: u32, count: i32, k0: u32, k1: u32, bits: i32, dst: usize, raw: usize): void {
+  const groupBytes = <usize>groupSize(bits) << 2;
   if (ASC_FEATURE_SIMD) {
-    // Two groups at a time: one round is a chain of multiply -> shuffle -> xor, so two
-    // independent streams keep the vector units busy (measured: ~1.35x over one stream).
-    for (; count >= 2; count -= 2, g += 2, dst += 2 * GROUP_BYTES) drawsSimd2(g, k0, k1, dst);
-    if (count > 0) drawsSimd1(g, k0, k1, dst);
+    for (; count > 0; count -= 2, g += 2, dst += 2 * groupBytes) {
+      philoxBlocks(g, count, k0, k1, raw);
+      storeGroup(dst, bits, raw);
+      if (count >= 2) storeGroup(dst + groupBytes, bits, raw + 64);
+    }
   } else {
-    for (; count > 0; count--, g++, dst += GROUP_BYTES) drawsScalar(g, k0, k1, dst);
+    for (; count > 0; count--, g++, dst += groupBytes) drawsScalar(g, k0, k1, bits, dst);
   }
 }
 
 // @ts-ignore: decorator
-@inline function drawsScalar(g: u32, key0: u32, key1: u32, dst: usize): void {
+@inline function drawsScalar(g: u32, key0: u32, key1: u32, bits: i32, dst: usize): void {
+  const mask: u32 = (<u32>1 << bits) - 1;
+  const slices = 32 / bits;
   for (let lane: u32 = 0; lane < 4; lane++) {
     let c0: u32 = (g << 2) + lane, c1: u32 = 0, c2: u32 = 0, c3: u32 = 0;
     let k0 = key0, k1 = key1;
@@ -71,24 +78,40 @@ export function philoxDraws(g: u32, count: i32, k0: u32, k1: u32, dst: usize): v
       c1 = <u32>p1; c3 = <u32>p0; c0 = n0; c2 = n2;
       k0 += PHILOX_W0; k1 += PHILOX_W1;
     }
-    const at = dst + (<usize>lane << 2);
-    store<u32>(at, c0 & 0xFFFF); store<u32>(at, c1 & 0xFFFF, 16);
-    store<u32>(at, c2 & 0xFFFF, 32); store<u32>(at, c3 & 0xFFFF, 48);
-    store<u32>(at, c0 >>> 16, 64); store<u32>(at, c1 >>> 16, 80);
-    store<u32>(at, c2 >>> 16, 96); store<u32>(at, c3 >>> 16, 112);
+    for (let s = 0; s < slices; s++) {
+      const at = dst + (<usize>(16 * s + <i32>lane) << 2);
+      const shift = <u32>(s * bits);
+      store<u32>(at, (c0 >>> shift) & mask); store<u32>(at, (c1 >>> shift) & mask, 16);
+      store<u32>(at, (c2 >>> shift) & mask, 32); store<u32>(at, (c3 >>> shift) & mask, 48);
+    }
   }
 }
 
 // @ts-ignore: decorator
-@inline function storeGroup(dst: usize, r0: v128, r1: v128, r2: v128, r3: v128): void {
-  const low = i32x4.splat(0xFFFF);
-  v128.store(dst, v128.and(r0, low)); v128.store(dst, v128.and(r1, low), 16);
-  v128.store(dst, v128.and(r2, low), 32); v128.store(dst, v128.and(r3, low), 48);
-  v128.store(dst, i32x4.shr_u(r0, 16), 64); v128.store(dst, i32x4.shr_u(r1, 16), 80);
-  v128.store(dst, i32x4.shr_u(r2, 16), 96); v128.store(dst, i32x4.shr_u(r3, 16), 112);
+@inline function storeGroup(dst: usize, bits: i32, raw: usize): void {
+  const r0 = v128.load(raw), r1 = v128.load(raw, 16), r2 = v128.load(raw, 32), r3 = v128.load(raw, 48);
+  const mask = i32x4.splat((<u32>1 << bits) - 1);
+  const slices = 32 / bits;
+  for (let s = 0; s < slices; s++, dst += 64) {
+    const shift = s * bits;
+    v128.store(dst, v128.and(i32x4.shr_u(r0, shift), mask));
+    v128.store(dst, v128.and(i32x4.shr_u(r1, shift), mask), 16);
+    v128.store(dst, v128.and(i32x4.shr_u(r2, shift), mask), 32);
+    v128.store(dst, v128.and(i32x4.shr_u(r3, shift), mask), 48);
+  }
 }
 
-function drawsSimd1(g: u32, k0: u32, k1: u32, dst: usize): void {
+/**
+ * SIMD builds: the Philox blocks of `count` (1 or 2) groups from g, as raw words: per group
+ * four vectors (word 0..3, lanes = the group's counters 4g .. 4g+3), 64 bytes, at raw.
+ */
+export function philoxBlocks(g: u32, count: i32, k0: u32, k1: u32, raw: usize): void {
+  if (!ASC_FEATURE_SIMD) return;
+  if (count >= 2) philoxSimd2(g, k0, k1, raw);
+  else philoxSimd1(g, k0, k1, raw);
+}
+
+function philoxSimd1(g: u32, k0: u32, k1: u32, raw: usize): void {
   const m0 = i32x4.splat(PHILOX_M0), m1 = i32x4.splat(PHILOX_M1);
   const base = g << 2;
   let a0 = i32x4(base, base + 1, base + 2, base + 3);
@@ -103,10 +126,12 @@ function drawsSimd1(g: u32, k0: u32, k1: u32, dst: usize): void {
     a3 = i32x4.shuffle(pl, ph, 0, 2, 4, 6);
     k0 += PHILOX_W0; k1 += PHILOX_W1;
   }
-  storeGroup(dst, a0, a1, a2, a3);
+  v128.store(raw, a0); v128.store(raw, a1, 16); v128.store(raw, a2, 32); v128.store(raw, a3, 48);
 }
 
-function drawsSimd2(g: u32, k0: u32, k1: u32, dst: usize): void {
+// Two groups as two interleaved streams: one round is a chain of multiply -> shuffle -> xor,
+// so two independent chains keep the vector units busy (measured: ~1.35x over one stream).
+function philoxSimd2(g: u32, k0: u32, k1: u32, raw: usize): void {
   const m0 = i32x4.splat(PHILOX_M0), m1 = i32x4.splat(PHILOX_M1);
   const base = g << 2;
   let a0 = i32x4(base, base + 1, base + 2, base + 3);
@@ -129,6 +154,6 @@ function drawsSimd2(g: u32, k0: u32, k1: u32, dst: usize): void {
     b3 = i32x4.shuffle(sl, sh, 0, 2, 4, 6);
     k0 += PHILOX_W0; k1 += PHILOX_W1;
   }
-  storeGroup(dst, a0, a1, a2, a3);
-  storeGroup(dst + GROUP_BYTES, b0, b1, b2, b3);
+  v128.store(raw, a0); v128.store(raw, a1, 16); v128.store(raw, a2, 32); v128.store(raw, a3, 48);
+  v128.store(raw, b0, 64); v128.store(raw, b1, 80); v128.store(raw, b2, 96); v128.store(raw, b3, 112);
 }

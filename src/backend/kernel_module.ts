@@ -12,10 +12,10 @@ export interface KernelExports {
   // assembly/concat.ts, assembly/philox.ts, assembly/dropout.ts
   concatRows(out: number, table: number, parts: number, rows: number, outRowBytes: number): void;
   philox4x32(dst: number, c0: number, c1: number, c2: number, c3: number, k0: number, k1: number): void;
-  philoxDraws(g: number, count: number, k0: number, k1: number, dst: number): void;
+  philoxDraws(g: number, count: number, k0: number, k1: number, bits: number, dst: number, raw: number): void;
   dropoutScratchBytes(rank: number): number;
-  dropoutF32(x: number, out: number, dims: number, rank: number, k0: number, k1: number, t: number, scale: number, scratch: number): void;
-  randomBinomial(out: number, n: number, kind: number, k0: number, k1: number, t: number, scratch: number): void;
+  dropoutF32(x: number, out: number, dims: number, rank: number, k0: number, k1: number, bits: number, t: number, scale: number, scratch: number): void;
+  randomBinomial(out: number, n: number, kind: number, k0: number, k1: number, bits: number, t: number, scratch: number): void;
 }
 
 export function isSharedMemory(memory: WebAssembly.Memory): boolean {

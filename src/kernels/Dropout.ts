@@ -18,8 +18,9 @@ function dropoutKernel(args: {inputs: {x: TensorInfo}, backend: BackendWasm, att
   withScratch(backend, workBytes + 8 * dims.length, scratch => {
     // The view is made after the allocation (memory may have grown) and dropped before the call.
     new Int32Array(memoryOf(backend).buffer, scratch + workBytes, 2 * dims.length).set(dims.flat());
+    const {bits, t} = bernoulliThreshold(1 - attrs.rate);
     kernels.dropoutF32(offsetOf(backend, x), offsetOf(backend, out), scratch + workBytes, dims.length,
-      attrs.seed0, attrs.seed1, bernoulliThreshold(1 - attrs.rate), dropoutScale(attrs.rate), scratch);
+      attrs.seed0, attrs.seed1, bits, t, dropoutScale(attrs.rate), scratch);
   });
   return out;
 }

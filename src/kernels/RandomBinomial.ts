@@ -17,8 +17,8 @@ function randomBinomialKernel(args: {backend: BackendWasm, attrs: RandomBinomial
   if (size === 0) return out;
   const kernels = kernelsOf(backend);
   withScratch(backend, kernels.dropoutScratchBytes(0), scratch => {
-    kernels.randomBinomial(offsetOf(backend, out), size, KIND[attrs.dtype], attrs.seed0, attrs.seed1,
-      bernoulliThreshold(attrs.p), scratch);
+    const {bits, t} = bernoulliThreshold(attrs.p);
+    kernels.randomBinomial(offsetOf(backend, out), size, KIND[attrs.dtype], attrs.seed0, attrs.seed1, bits, t, scratch);
   });
   return out;
 }

@@ -5,7 +5,7 @@
 // gives the same bits for the same seed. The gradient (registered for the 'Dropout' kernel) is
 // the same dropout applied to dy with the same key: the mask is regenerated, never stored.
 import * as tf from '@tensorflow/tfjs-core';
-import {bernoulliThreshold, philoxDraws16, seedToKey} from './philox.js';
+import {bernoulliThreshold, philoxDraws, seedToKey} from './philox.js';
 
 export const DROPOUT = 'Dropout';
 
@@ -69,8 +69,9 @@ export function dropoutScale(rate: number): number {
 /** The float32 mask (0 or scale) over the noise shape, in TypeScript. */
 export function dropoutMask(attrs: DropoutAttrs): Float32Array {
   const size = attrs.noiseShape.reduce((a, b) => a * b, 1);
-  const draws = philoxDraws16(attrs.seed0, attrs.seed1, 0, size);
-  const t = bernoulliThreshold(1 - attrs.rate), scale = dropoutScale(attrs.rate);
+  const {bits, t} = bernoulliThreshold(1 - attrs.rate);
+  const draws = philoxDraws(attrs.seed0, attrs.seed1, 0, size, bits);
+  const scale = dropoutScale(attrs.rate);
   const mask = new Float32Array(size);
   for (let j = 0; j < size; j++) mask[j] = draws[j] < t ? scale : 0;
   return mask;

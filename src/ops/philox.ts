@@ -3,10 +3,12 @@
 // same bits on every backend. Used by the ops on backends without our kernels (cpu, wasm,
 // webgl, ...) and by the tests.
 //
-// Layout (identical in AssemblyScript): element j is in group g = j >> 5, r = j & 31;
-// counter = (4g + (r & 3), 0, 0, 0) under key (k0, k1); word w = (r >> 2) & 3 of the block;
-// draw_j = low 16 bits of the word for r < 16, high 16 bits for r >= 16.
-// A Bernoulli(p) element is `draw_j < bernoulliThreshold(p)`.
+// Layout (identical in AssemblyScript), for draws of `bits` bits (1, 2, 4, 8 or 16), S = 32 / bits:
+// element j is in group g = floor(j / 16S), r = j mod 16S; counter = (4g + (r & 3), 0, 0, 0)
+// under key (k0, k1); word w = (r >> 2) & 3 of the block; draw_j = bits [s*bits, (s+1)*bits)
+// of the word, s = r >> 4. A Bernoulli(p) element is `draw_j < t` with {bits, t} from
+// bernoulliThreshold(p): p rounded to 16 bits, then as few bits as that value needs (p = 0.5
+// takes 1-bit draws, so one Philox block serves 128 elements; p = 0.3 takes 16-bit draws).
 
 const M0 = 0xD2511F53, M1 = 0xCD9E8D57, W0 = 0x9E3779B9, W1 = 0xBB67AE85;
 
@@ -32,46 +34,56 @@ export function philox4x32(counter: readonly number[], key: readonly number[]): 
   return [c0, c1, c2, c3];
 }
 
-/** The 16-bit draws of elements j0 .. j0+n-1 under key (k0, k1). */
-export function philoxDraws16(k0: number, k1: number, j0: number, n: number): Uint16Array {
+/** The `bits`-bit draws of elements j0 .. j0+n-1 under key (k0, k1). */
+export function philoxDraws(k0: number, k1: number, j0: number, n: number, bits: number): Uint16Array {
   const out = new Uint16Array(n);
   const key = [k0, k1];
   const counter = [0, 0, 0, 0];
-  let j = j0;
-  while (j < j0 + n) {
-    const g = Math.floor(j / 32);
+  const slices = 32 / bits, group = 16 * slices, mask = bits === 16 ? 0xFFFF : (1 << bits) - 1;
+  for (let g = Math.floor(j0 / group); g * group < j0 + n; g++) {
     for (let lane = 0; lane < 4; lane++) {
       counter[0] = (4 * g + lane) >>> 0;
       const words = philox4x32(counter, key);
       for (let w = 0; w < 4; w++) {
-        for (let half = 0; half < 2; half++) {
-          const e = 32 * g + 16 * half + 4 * w + lane;
-          if (e >= j0 && e < j0 + n) out[e - j0] = half ? words[w] >>> 16 : words[w] & 0xFFFF;
+        for (let s = 0; s < slices; s++) {
+          const e = group * g + 16 * s + 4 * w + lane - j0;
+          if (e >= 0 && e < n) out[e] = (words[w] >>> (s * bits)) & mask;
         }
       }
     }
-    j = 32 * (g + 1);
   }
   return out;
 }
 
-/** The integer threshold of a Bernoulli(p) draw: P(draw < t) = t / 65536 ≈ p (within 2^-17). */
-export function bernoulliThreshold(p: number): number {
-  return Math.min(65536, Math.max(0, Math.round(p * 65536)));
+export interface Threshold {
+  /** Width of each draw: 1, 2, 4, 8 or 16. */
+  bits: number;
+  /** A draw d is a success when d < t (0 <= t <= 2^bits). */
+  t: number;
+}
+
+/**
+ * The draw width and threshold of a Bernoulli(p): p is rounded to a multiple of 2^-16 (within
+ * 2^-17 of p), then expressed with the fewest bits that hold it exactly.
+ */
+export function bernoulliThreshold(p: number): Threshold {
+  const t16 = Math.min(65536, Math.max(0, Math.round(p * 65536)));
+  for (const bits of [1, 2, 4, 8]) {
+    const unit = 2 ** (16 - bits);
+    if (t16 % unit === 0) return {bits, t: t16 / unit};
+  }
+  return {bits: 16, t: t16};
 }
 
 /**
  * The Philox key of a seed. Integers (safe, possibly negative) map to their 64-bit two's
  * complement (k0 = low 32 bits); other numbers to their float64 bits; strings to two FNV-1a
- * hashes. No seed: a fresh key from crypto.getRandomValues (Math.random where it is missing).
+ * hashes. No seed: a fresh key from Math.random.
  */
 export function seedToKey(seed?: number | string): [number, number] {
   if (seed == null) {
-    const c = (globalThis as {crypto?: {getRandomValues?(a: Uint32Array): Uint32Array}}).crypto;
-    if (c?.getRandomValues) {
-      const a = c.getRandomValues(new Uint32Array(2));
-      return [a[0], a[1]];
-    }
+    // Math.random, not crypto.getRandomValues: the latter costs ~6 µs a call in Node, more
+    // than the whole dropout of a [64,500] batch; a dropout seed needs no secrecy.
     return [Math.floor(Math.random() * 2 ** 32) >>> 0, Math.floor(Math.random() * 2 ** 32) >>> 0];
   }
   if (typeof seed === 'string') {

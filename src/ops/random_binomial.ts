@@ -1,9 +1,9 @@
 // randomBinomial(shape, p, {seed?, dtype?}): a tensor of 0s and 1s with P(1) = p (Keras'
-// random_binomial), from the same Philox draws as dropout: element j is 1 when draw_j <
-// round(p * 65536). On 'as' an AssemblyScript kernel writes it (src/kernels/RandomBinomial.ts);
+// random_binomial), from the same Philox draws as dropout: element j is 1 when draw_j < t
+// (bernoulliThreshold(p) in src/ops/philox.ts). On 'as' an AssemblyScript kernel writes it (src/kernels/RandomBinomial.ts);
 // elsewhere the TypeScript generator does, with the same bits.
 import * as tf from '@tensorflow/tfjs-core';
-import {bernoulliThreshold, philoxDraws16, seedToKey} from './philox.js';
+import {bernoulliThreshold, philoxDraws, seedToKey} from './philox.js';
 
 export const RANDOM_BINOMIAL = 'RandomBinomial';
 
@@ -25,8 +25,8 @@ export interface RandomBinomialConfig {
 /** The values in TypeScript, as the kernel makes them. */
 export function randomBinomialValues(attrs: RandomBinomialAttrs): Float32Array | Int32Array | Uint8Array {
   const size = attrs.shape.reduce((a, b) => a * b, 1);
-  const draws = philoxDraws16(attrs.seed0, attrs.seed1, 0, size);
-  const t = bernoulliThreshold(attrs.p);
+  const {bits, t} = bernoulliThreshold(attrs.p);
+  const draws = philoxDraws(attrs.seed0, attrs.seed1, 0, size, bits);
   const out = attrs.dtype === 'float32' ? new Float32Array(size) : attrs.dtype === 'int32' ? new Int32Array(size) : new Uint8Array(size);
   for (let j = 0; j < size; j++) out[j] = draws[j] < t ? 1 : 0;
   return out;
