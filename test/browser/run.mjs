@@ -18,6 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import * as esbuild from 'esbuild';
+import {buildDemo} from '../../demo/build.mjs';
 import {findChromium, launchChromium, watchPage} from './chromium.mjs';
 import {startServer} from './server.mjs';
 
@@ -101,6 +102,7 @@ const builds = {
       '--config', path.join(root, 'examples/browser/vite/vite.config.js'), '--outDir', path.join(tmp, 'vite')]);
     if (code !== 0) throw new Error(output);
   },
+  demo: () => buildDemo(path.join(tmp, 'demo')),
 };
 const built = {};
 await Promise.all(Object.entries(builds).map(async ([name, build]) => {
@@ -146,7 +148,7 @@ async function suiteCase(browser, name, url, {expectErrors = false} = {}) {
 async function exampleCase(browser, name, url, isolated) {
   const {page, context, errors} = await open(browser, url);
   try {
-    await page.waitForSelector('body[data-status]', {timeout: 60000});
+    await page.waitForSelector('body[data-status]', {timeout: 30000});
     const status = await page.getAttribute('body', 'data-status');
     const text = await page.textContent('#out');
     const ok = status === 'ok' && text.includes('backend: as') && text.includes('matmul matches: true') &&
@@ -160,6 +162,62 @@ async function exampleCase(browser, name, url, isolated) {
   }
 }
 
+/**
+ * The demo: the model drawing, a short training (10 steps) with its live plot, the SIMD
+ * benchmark (quick) with its chart; a full-page screenshot goes to test/results/.
+ */
+async function demoCase(browser, name, url, screenshot) {
+  const context = await browser.newContext({viewport: {width: 1100, height: 1400}});
+  const page = await context.newPage();
+  const {errors} = watchPage(page);
+  try {
+    await page.goto(server.origin + url);
+    await page.waitForSelector('body[data-ready]', {timeout: 60000});
+    const ready = await page.getAttribute('body', 'data-ready');
+    record(`${name}: the page loads on 'as'`, ready === 'true', `${await page.textContent('#error')}`);
+    if (ready !== 'true') return;
+    const drawing = await page.$eval('#model-drawing', div => ({svg: !!div.querySelector('svg'), text: div.textContent}));
+    record(`${name}: plotModel's drawing shows the seed's layers`, drawing.svg &&
+      ['Reshape', 'Dense', 'MyDense', '(None, 500)', '(None, 100)', '(None, 10)'].every(s => drawing.text.includes(s)), drawing.text);
+
+    await page.click('#train');
+    await page.waitForSelector('body[data-train=done], body[data-train=error]', {timeout: 90000});
+    const trained = await page.evaluate(() => {
+      const points = (document.querySelector('#plot polyline.loss')?.getAttribute('points') ?? '').trim().split(/\s+/).filter(Boolean);
+      const acc = (document.querySelector('#plot polyline.accuracy')?.getAttribute('points') ?? '').trim().split(/\s+/).filter(Boolean);
+      return {status: document.body.dataset.train, points: points.length, accuracyPoints: acc.length,
+        dots: document.querySelectorAll('#plot circle.test-accuracy').length,
+        ys: points.map(p => +p.split(',')[1]), text: document.getElementById('train-status').textContent,
+        error: document.getElementById('error').textContent};
+    });
+    // y grows downwards: a falling loss has a larger y at the end.
+    const falls = trained.ys.length > 1 && trained.ys[trained.ys.length - 1] > trained.ys[0];
+    record(`${name}: training draws the live plot (10 steps: 10 loss and accuracy points, 1 test accuracy dot; the loss falls)`,
+      trained.status === 'done' && trained.points === 10 && trained.accuracyPoints === 10 && trained.dots === 1 && falls,
+      JSON.stringify(trained));
+
+    await page.click('#bench');
+    await page.waitForSelector('body[data-bench=done], body[data-bench=error]', {timeout: 90000});
+    const bench = await page.evaluate(() => ({
+      status: document.body.dataset.bench,
+      bars: [...document.querySelectorAll('#chart rect.bar')].map(r => [r.dataset.label, +r.dataset.value, +r.getAttribute('height')]),
+      rows: document.querySelectorAll('#bench-table tr').length - 1,
+      error: document.getElementById('error').textContent,
+    }));
+    const labels = new Set(bench.bars.map(b => b[0]));
+    record(`${name}: the SIMD benchmark draws 8 bars (2 products x scalar, SIMD, relaxed SIMD, tfjs-backend-wasm)`,
+      bench.status === 'done' && bench.bars.length === 8 && labels.size === 4 && bench.rows === 8 &&
+      bench.bars.every(([, value, height]) => value > 0 && height > 0), JSON.stringify(bench));
+    fs.mkdirSync(path.join(root, 'test/results'), {recursive: true});
+    await page.screenshot({path: path.join(root, 'test/results', screenshot), fullPage: true});
+    noErrors(name, errors);
+  } catch (e) {
+    record(`${name}: the demo ran`, false, `${e.message}\n${errors.join('\n')}`);
+  } finally {
+    await context.close();
+  }
+}
+
 const cases = [
   ['suite plain', b => suiteCase(b, 'suite plain', '/t/suite/index.html?wasm=/wasm/')],
   ['suite isolated', b => suiteCase(b, 'suite isolated', '/coi/t/suite/index.html?wasm=/wasm/')],
@@ -168,8 +226,11 @@ const cases = [
   ['example esbuild plain', b => built.esbuild && exampleCase(b, 'example esbuild plain', '/t/esbuild/index.html', false)],
   ['example esbuild isolated', b => built.esbuild && exampleCase(b, 'example esbuild isolated', '/coi/t/esbuild/index.html', true)],
   ['example vite plain', b => built.vite && exampleCase(b, 'example vite plain', '/t/vite/index.html', false)],
+  ['example vite isolated', b => built.vite && exampleCase(b, 'example vite isolated', '/coi/t/vite/index.html', true)],
   ['example importmap plain', b => exampleCase(b, 'example importmap plain', '/examples/browser/importmap/index.html', false)],
   ['example importmap isolated', b => exampleCase(b, 'example importmap isolated', '/coi/examples/browser/importmap/index.html', true)],
+  ['demo plain', b => built.demo && demoCase(b, 'demo plain', '/t/demo/index.html?epochs=1&train=640&quick=1', 'demo-plain.png')],
+  ['demo isolated', b => built.demo && demoCase(b, 'demo isolated', '/coi/t/demo/index.html?epochs=1&train=640&quick=1', 'demo-isolated.png')],
 ];
 // V8 believes the CPU lacks SSE4.1, so WebAssembly SIMD really does not validate (and
 // tfjs-backend-wasm falls back to its plain build too): a browser without SIMD.

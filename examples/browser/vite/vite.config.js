@@ -18,7 +18,16 @@ export default defineConfig({
       {find: /^tfjs-backend-as\/keras$/, replacement: path.join(repo, 'dist/keras.js')},
     ],
   },
-  // tfjs-core alone is about 600 kB minified: one chunk is expected.
-  build: {target: 'es2022', outDir: path.join(here, 'dist'), emptyOutDir: true, chunkSizeWarningLimit: 4000},
+  build: {
+    target: 'es2022', outDir: path.join(here, 'dist'), emptyOutDir: true,
+    // tfjs-core alone is about 600 kB minified: one chunk is expected.
+    chunkSizeWarningLimit: 4000,
+    // In a cross-origin-isolated page tfjs-backend-wasm starts its threaded build by sending its
+    // own factory function, as source text (toString()), to worker threads. Vite 8's default
+    // minifier (Oxc) rewrites that function so that it no longer runs on its own there ("e is
+    // not defined" in the workers); esbuild's minifier keeps it self-contained. Vite 7 and
+    // earlier minify with esbuild by default.
+    minify: 'esbuild',
+  },
   logLevel: 'warn',
 });
