@@ -1,10 +1,15 @@
 // What every browser example does once tfjs-core, tfjs-backend-wasm and tfjs-backend-as are
 // loaded (however they were loaded): switch to 'as', multiply two small matrices, compare with
-// a plain JS product, and print what ran. The page's <body data-status> becomes 'ok' or
+// a plain JS product, run and draw a small Keras-style model, and print what ran. The page's <body data-status> becomes 'ok' or
 // 'error' so a test (test/browser/run.mjs) can read the outcome.
 
-/** @param {typeof import('@tensorflow/tfjs-core')} tf  @param {typeof import('tfjs-backend-as')} as */
-export async function runExample(tf, as) {
+/**
+ * Then a small functional model from tfjs-backend-as/keras predicts, and utils.plotModel draws it.
+ * @param {typeof import('@tensorflow/tfjs-core')} tf
+ * @param {typeof import('tfjs-backend-as')} as
+ * @param {typeof import('tfjs-backend-as/keras')} keras
+ */
+export async function runExample(tf, as, keras) {
   const out = document.getElementById('out');
   const show = text => { out.textContent = text; };
   try {
@@ -23,6 +28,15 @@ export async function runExample(tf, as) {
         maxError = Math.max(maxError, Math.abs(sum - got[i * n + j]));
       }
     }
+    const {input, layers, Model, utils} = keras;
+    const x = input({shape: [4]});
+    const y = layers.dense({units: 3, activation: 'softmax'}).apply(layers.dense({units: 8, activation: 'relu'}).apply(x));
+    const model = new Model({inputs: x, outputs: y});
+    const prediction = model.predict(tf.ones([2, 4]));
+    const predictedShape = JSON.stringify(prediction.shape);
+    prediction.dispose();
+    const drawing = await utils.plotModel(model, {showShapes: true});
+    document.getElementById('model').innerHTML = drawing;
     const info = as.backendInfo();
     show([
       `backend: ${tf.getBackend()}`,
@@ -31,6 +45,7 @@ export async function runExample(tf, as) {
       `AssemblyScript kernels: ${info.kernels.join(', ')}`,
       `matMul [${m},${k}]x[${k},${n}] max |error| vs JS: ${maxError.toExponential(2)}`,
       `matmul matches: ${maxError < 1e-3}`,
+      `keras model predicts: ${predictedShape}; plotModel drew ${drawing.startsWith('<svg') || drawing.includes('<svg') ? 'an SVG' : 'nothing'}`,
     ].join('\n'));
     document.body.dataset.status = maxError < 1e-3 ? 'ok' : 'error';
   } catch (e) {

@@ -152,8 +152,9 @@ async function exampleCase(browser, name, url, isolated) {
     const status = await page.getAttribute('body', 'data-status');
     const text = await page.textContent('#out');
     const ok = status === 'ok' && text.includes('backend: as') && text.includes('matmul matches: true') &&
-      text.includes(`shared memory: ${isolated}`) && text.includes('kernels variant: relaxed-simd');
-    record(`${name}: runs 'as' (relaxed SIMD, shared memory ${isolated}) and matMul matches`, ok, text);
+      text.includes(`shared memory: ${isolated}`) && text.includes('kernels variant: relaxed-simd') &&
+      text.includes('keras model predicts: [2,3]; plotModel drew an SVG');
+    record(`${name}: runs 'as' (relaxed SIMD, shared memory ${isolated}), matMul matches, a Keras model predicts and is drawn`, ok, text);
     noErrors(name, errors);
   } catch (e) {
     record(`${name}: the page ran`, false, `${e.message}\n${errors.join('\n')}`);

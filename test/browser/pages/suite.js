@@ -44,9 +44,11 @@ if (mode === 'missing') {
     assert(text.includes('setWasmPaths('), `no warning mentions setWasmPaths: ${text}`);
   });
 } else if (mode === 'nosimd') {
-  test('a browser without SIMD validates neither probe', () => {
+  test('a browser without SIMD validates neither probe', async () => {
     const info = as.backendInfo();
     assert(info.simd === false && info.relaxedSimd === false, `backendInfo() says simd=${info.simd} relaxedSimd=${info.relaxedSimd}`);
+    // Not just our probe: tfjs-backend-wasm's own detection agrees (it loads its plain build).
+    assert(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT') === false, 'tfjs-backend-wasm still detects SIMD');
   });
   test("'as' runs the scalar variant and says so in backendInfo()", async () => {
     assert(await tf.setBackend('as'), "setBackend('as') failed");
