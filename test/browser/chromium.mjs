@@ -5,12 +5,10 @@ import {chromium} from 'playwright-core';
 export const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
-/** The chromium executable: $CHROMIUM_PATH, else Debian's /usr/bin/chromium; null when absent. */
+/** The chromium executable: $CHROMIUM_PATH when set, else Debian's /usr/bin/chromium; null when absent. */
 export function findChromium() {
-  for (const candidate of [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser']) {
-    if (candidate && fs.existsSync(candidate)) return candidate;
-  }
-  return null;
+  const candidates = process.env.CHROMIUM_PATH ? [process.env.CHROMIUM_PATH] : ['/usr/bin/chromium', '/usr/bin/chromium-browser'];
+  return candidates.find(candidate => fs.existsSync(candidate)) ?? null;
 }
 
 /**

@@ -42,7 +42,8 @@ function finish() {
 
 const executablePath = findChromium();
 if (!executablePath) {
-  const why = 'chromium not found (looked at $CHROMIUM_PATH and /usr/bin/chromium): install it with ' +
+  const looked = process.env.CHROMIUM_PATH ? `CHROMIUM_PATH=${process.env.CHROMIUM_PATH}` : '/usr/bin/chromium';
+  const why = `chromium not found (looked at ${looked}): install Debian's chromium with ` +
     '`apt-get install chromium` (.ci/run does) to run the browser tests';
   if (inCI) {
     record('chromium is installed', false, why);
