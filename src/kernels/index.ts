@@ -6,6 +6,8 @@ import {concatConfig} from './Concat.js';
 import {dropoutConfig} from './Dropout.js';
 import {randomBinomialConfig} from './RandomBinomial.js';
 import {denseConcatConfig} from './DenseConcat.js';
+import {sliceConfig} from './Slice.js';
+import {gatherV2Config} from './GatherV2.js';
 
 export const AS_KERNELS: KernelConfig[] = [
   batchMatMulConfig,
@@ -14,4 +16,6 @@ export const AS_KERNELS: KernelConfig[] = [
   dropoutConfig,
   randomBinomialConfig,
   denseConcatConfig,
+  sliceConfig,
+  gatherV2Config,
 ];
