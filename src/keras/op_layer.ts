@@ -52,7 +52,8 @@ export class TFOpLambda extends Layer {
 export function runOp(opName: string, args: readonly unknown[], fn: OpFn): any {
   if (hasSymbolic(args)) {
     const layer = new TFOpLambda(opName, fn, args);
-    return layer.apply(layer.symbolicArgs);
+    const inputs = layer.symbolicArgs;
+    return layer.apply(inputs.length === 1 ? inputs[0] : inputs);
   }
   try {
     return fn(...args);
