@@ -1,0 +1,84 @@
+// The seed's MNIST MLP, twice: with our Keras API (tfjs-backend-as/keras) and the same model in
+// tfjs-layers, so npm start and bench/train.bench.ts compare like with like:
+//
+//   input [28,28] -> Reshape([784]) -> Dense 500 relu -> MyDense 100 -> Dense 10 softmax
+//
+// MyDense is the seed's custom layer: w and b trainable, a non-trainable, y = x·w + b.
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import {input, K, Layer, layers, Model, type Shape} from '../../src/keras/index.js';
+
+export const BATCH_SIZE = 64;
+
+/** The seed's `class MyDense(layers.Layer)` with our API (API.md). */
+export class MyDense extends Layer {
+  static override className = 'MyDense';
+  w!: tf.Variable;
+  b!: tf.Variable;
+  a!: tf.Variable;
+  constructor(readonly units = 32, config: {name?: string} = {}) { super(config); }
+  override build(inputShape: Shape | Shape[]) {
+    const s = inputShape as Shape;
+    this.w = K.variable(K.randomNormal([s[s.length - 1]!, this.units], 0, 0.05));       // trainable
+    this.b = tf.variable(K.randomNormal([this.units], 0, 0.05), true);                   // trainable
+    this.a = tf.variable(K.randomNormal([this.units], 0, 0.05), false);                  // non-trainable
+  }
+  override call(inputs: tf.Tensor | tf.Tensor[]) {
+    return K.add(K.dot(inputs as tf.Tensor, this.w), this.b) as tf.Tensor;
+  }
+}
+
+/** Ours, uncompiled; `hidden` is MyDense's output (for addLoss). */
+export function buildOurs(): {model: Model; hidden: ReturnType<MyDense['apply']>} {
+  const x = input({shape: [28, 28], name: 'digits'});
+  const flat = layers.reshape({targetShape: [784]}).apply(x);
+  const d1 = layers.dense({units: 500, activation: 'relu'}).apply(flat);
+  const hidden = new MyDense(100).apply(d1);
+  const out = layers.dense({units: 10, activation: 'softmax'}).apply(hidden);
+  return {model: new Model({inputs: x, outputs: out, name: 'seed_mlp'}), hidden};
+}
+
+/** The same custom layer in tfjs-layers (addWeight; `a` non-trainable). */
+class TflMyDense extends tfl.layers.Layer {
+  static className = 'MyDense';
+  private w!: tfl.LayerVariable;
+  private b!: tfl.LayerVariable;
+  constructor(private readonly units: number) { super({}); }
+  override build(inputShape: tfl.Shape | tfl.Shape[]) {
+    const s = inputShape as tfl.Shape;
+    const init = tfl.initializers.randomNormal({mean: 0, stddev: 0.05});
+    this.w = this.addWeight('w', [s[s.length - 1]!, this.units], 'float32', init);
+    this.b = this.addWeight('b', [this.units], 'float32', init);
+    this.addWeight('a', [this.units], 'float32', init, undefined, false);
+    this.built = true;
+  }
+  override computeOutputShape(s: tfl.Shape | tfl.Shape[]): tfl.Shape {
+    return [(s as tfl.Shape)[0]!, this.units];
+  }
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    return tf.tidy(() => tf.add(tf.matMul(Array.isArray(inputs) ? inputs[0]! : inputs, this.w.read()), this.b.read()));
+  }
+}
+
+/** The same model in tfjs-layers, compiled with rmsprop (Keras' defaults, as ours by name). */
+export function buildTfl(): tfl.LayersModel {
+  const x = tfl.input({shape: [28, 28]});
+  const flat = tfl.layers.reshape({targetShape: [784]}).apply(x) as tfl.SymbolicTensor;
+  const d1 = tfl.layers.dense({units: 500, activation: 'relu'}).apply(flat) as tfl.SymbolicTensor;
+  const hidden = new TflMyDense(100).apply(d1) as tfl.SymbolicTensor;
+  const out = tfl.layers.dense({units: 10, activation: 'softmax'}).apply(hidden) as tfl.SymbolicTensor;
+  const m = tfl.model({inputs: x, outputs: out});
+  m.compile({optimizer: 'rmsprop', loss: 'categoricalCrossentropy'});
+  return m;
+}
+
+/**
+ * Milliseconds per training step of `fit` over `steps` batches of 64 (shuffle off, silent), the
+ * whole fit call timed: what a user waits for, loop overhead included.
+ */
+export async function msPerStep(fit: (x: tf.Tensor, y: tf.Tensor, config: object) => Promise<unknown>,
+                                x: tf.Tensor, y: tf.Tensor, steps: number): Promise<number> {
+  const t0 = performance.now();
+  await fit(x, y, {batchSize: BATCH_SIZE, epochs: 1, shuffle: false, verbose: 0});
+  return (performance.now() - t0) / steps;
+}
