@@ -44,5 +44,5 @@ console.log(`my_dense: ${myDense.trainableWeights.length} trainable weights, ${m
 
 const a0 = myDense.a.dataSync().slice(), w0 = myDense.w.dataSync().slice();
 await quickTrain(model, {inputs: xs => tf.reshape(xs, [-1, 28, 28])});
-const changed = (before: Float32Array, v: tf.Variable) => v.dataSync().some((e, i) => e !== before[i]);
+const changed = (before: ArrayLike<number>, v: tf.Variable) => v.dataSync().some((e, i) => e !== before[i]);
 console.log(`after training: w changed ${changed(w0, myDense.w)}, a changed ${changed(a0, myDense.a)}`);

@@ -11,9 +11,14 @@ import * as ops from './backend_ops.js';
 type Sym = SymbolicTensor;
 /** A K function argument: a tensor, a symbolic tensor, or a number. */
 export type KArg = tf.Tensor | Sym | number;
-/** Symbolic in, symbolic out; concrete in, concrete out. */
-export type KResult<U> = [Extract<U, Sym>] extends [never] ? tf.Tensor
-  : [Exclude<U, Sym | number | number[]>] extends [never] ? Sym : tf.Tensor | Sym;
+type Exactly<T> = [T] extends [never] ? false : [T] extends [Sym] ? true : false;
+type Has<T> = [Extract<T, Sym>] extends [never] ? false : true;
+/**
+ * Symbolic in, symbolic out; concrete in, concrete out: the static type of a K function's result
+ * from its arguments' types (A, B). Any argument known to be symbolic makes the result symbolic.
+ */
+export type KResult<A, B = never> = Exactly<A> extends true ? Sym : Exactly<B> extends true ? Sym
+  : Has<A | B> extends true ? Sym | tf.Tensor : tf.Tensor;
 /** A shape given as numbers, or as a 1-D tensor of them (e.g. `K.shape(x)`). */
 export type ShapeArg = number[] | tf.Tensor | Sym;
 
@@ -105,7 +110,7 @@ export function randomBinomial<A extends ShapeArg>(shape: A, p = 0, dtype: DataT
  * Keras' dot: for N-D operands, contracts the last axis of x with the second-to-last of y:
  * result shape x.shape[:-1] + y.shape[:-2] + y.shape[-1:].
  */
-export function dot<A extends KArg, B extends KArg>(x: A, y: B): KResult<A | B> {
+export function dot<A extends KArg, B extends KArg>(x: A, y: B): KResult<A, B> {
   return runOp('dot', [x, y], (a: tf.Tensor, b: tf.Tensor) => tf.tidy(() => {
     if (a.rank === 2 && b.rank === 2) return tf.matMul(a, b);
     if (a.rank <= 2 && b.rank <= 2) return tf.dot(a, b);
@@ -127,7 +132,7 @@ export function dot<A extends KArg, B extends KArg>(x: A, y: B): KResult<A | B> 
  * Keras' batch_dot: per sample (axis 0), contracts axes[0] of x with axes[1] of y (defaults: the
  * last of x and the second-to-last of y, or the last for a 2-D y). A 1-D result becomes [batch, 1].
  */
-export function batchDot<A extends KArg, B extends KArg>(x: A, y: B, axes?: number | [number, number]): KResult<A | B> {
+export function batchDot<A extends KArg, B extends KArg>(x: A, y: B, axes?: number | [number, number]): KResult<A, B> {
   return runOp('batchDot', [x, y], (a: tf.Tensor, b: tf.Tensor) => tf.tidy(() => {
     if (a.rank < 2 || b.rank < 2) throw new Error(`operands must have rank >= 2, got shapes [${a.shape}] and [${b.shape}]`);
     if (a.shape[0] !== b.shape[0]) throw new Error(`batch sizes differ: [${a.shape}] and [${b.shape}]`);
@@ -178,7 +183,7 @@ export function stack<A extends tf.Tensor | Sym>(tensors: A[], axis = 0): KResul
   return runOp('stack', [tensors], (ts: tf.Tensor[]) => tf.stack(ts, axis));
 }
 
-export function gather<A extends KArg, B extends KArg>(reference: A, indices: B, axis = 0): KResult<A | B> {
+export function gather<A extends KArg, B extends KArg>(reference: A, indices: B, axis = 0): KResult<A, B> {
   return runOp('gather', [reference, indices], (r: tf.Tensor, i: tf.Tensor) => tf.gather(r, tf.cast(i, 'int32'), axis));
 }
 
@@ -247,13 +252,13 @@ export function softmax<A extends KArg>(x: A, axis = -1): KResult<A> {
   }));
 }
 
-export function add<A extends KArg, B extends KArg>(a: A, b: B): KResult<A | B> { return runOp('add', [a, b], (x: tf.Tensor, y: tf.Tensor) => tf.add(x, y)); }
-export function sub<A extends KArg, B extends KArg>(a: A, b: B): KResult<A | B> { return runOp('sub', [a, b], (x: tf.Tensor, y: tf.Tensor) => tf.sub(x, y)); }
-export function mul<A extends KArg, B extends KArg>(a: A, b: B): KResult<A | B> { return runOp('mul', [a, b], (x: tf.Tensor, y: tf.Tensor) => tf.mul(x, y)); }
-export function div<A extends KArg, B extends KArg>(a: A, b: B): KResult<A | B> { return runOp('div', [a, b], (x: tf.Tensor, y: tf.Tensor) => tf.div(x, y)); }
-export function maximum<A extends KArg, B extends KArg>(a: A, b: B): KResult<A | B> { return runOp('maximum', [a, b], (x: tf.Tensor, y: tf.Tensor) => tf.maximum(x, y)); }
-export function minimum<A extends KArg, B extends KArg>(a: A, b: B): KResult<A | B> { return runOp('minimum', [a, b], (x: tf.Tensor, y: tf.Tensor) => tf.minimum(x, y)); }
-export function equal<A extends KArg, B extends KArg>(a: A, b: B): KResult<A | B> { return runOp('equal', [a, b], (x: tf.Tensor, y: tf.Tensor) => tf.equal(x, y)); }
+export function add<A extends KArg, B extends KArg>(a: A, b: B): KResult<A, B> { return runOp('add', [a, b], (x: tf.Tensor, y: tf.Tensor) => tf.add(x, y)); }
+export function sub<A extends KArg, B extends KArg>(a: A, b: B): KResult<A, B> { return runOp('sub', [a, b], (x: tf.Tensor, y: tf.Tensor) => tf.sub(x, y)); }
+export function mul<A extends KArg, B extends KArg>(a: A, b: B): KResult<A, B> { return runOp('mul', [a, b], (x: tf.Tensor, y: tf.Tensor) => tf.mul(x, y)); }
+export function div<A extends KArg, B extends KArg>(a: A, b: B): KResult<A, B> { return runOp('div', [a, b], (x: tf.Tensor, y: tf.Tensor) => tf.div(x, y)); }
+export function maximum<A extends KArg, B extends KArg>(a: A, b: B): KResult<A, B> { return runOp('maximum', [a, b], (x: tf.Tensor, y: tf.Tensor) => tf.maximum(x, y)); }
+export function minimum<A extends KArg, B extends KArg>(a: A, b: B): KResult<A, B> { return runOp('minimum', [a, b], (x: tf.Tensor, y: tf.Tensor) => tf.minimum(x, y)); }
+export function equal<A extends KArg, B extends KArg>(a: A, b: B): KResult<A, B> { return runOp('equal', [a, b], (x: tf.Tensor, y: tf.Tensor) => tf.equal(x, y)); }
 
 export function pow<A extends KArg>(x: A, a: number): KResult<A> {
   return runOp('pow', [x], (t: tf.Tensor) => tf.pow(t, a));
@@ -264,7 +269,7 @@ export function clip<A extends KArg>(x: A, minValue: number, maxValue: number): 
 }
 
 /** Adds a 1-D bias along the last axis. */
-export function biasAdd<A extends KArg, B extends KArg>(x: A, bias: B): KResult<A | B> {
+export function biasAdd<A extends KArg, B extends KArg>(x: A, bias: B): KResult<A, B> {
   return runOp('biasAdd', [x, bias], (t: tf.Tensor, b: tf.Tensor) => {
     const last = t.shape[t.rank - 1];
     if (b.rank !== 1 || b.shape[0] !== last) {
@@ -296,7 +301,7 @@ export function l2Normalize<A extends KArg>(x: A, axis = -1): KResult<A> {
 // ---------------------------------------------------------------- losses
 
 /** Keras' categorical_crossentropy(target, output): per sample, over `axis`. */
-export function categoricalCrossentropy<A extends KArg, B extends KArg>(target: A, output: B, fromLogits = false, axis = -1): KResult<A | B> {
+export function categoricalCrossentropy<A extends KArg, B extends KArg>(target: A, output: B, fromLogits = false, axis = -1): KResult<A, B> {
   return runOp('categoricalCrossentropy', [target, output], (y: tf.Tensor, p: tf.Tensor) => tf.tidy(() => {
     if (fromLogits) return tf.neg(tf.sum(tf.mul(y, tf.logSoftmax(p, axis)), axis));
     const q = tf.clipByValue(tf.div(p, tf.sum(p, axis, true)), EPSILON, 1 - EPSILON);
@@ -305,7 +310,7 @@ export function categoricalCrossentropy<A extends KArg, B extends KArg>(target: 
 }
 
 /** Keras' binary_crossentropy(target, output): elementwise (not averaged). */
-export function binaryCrossentropy<A extends KArg, B extends KArg>(target: A, output: B, fromLogits = false): KResult<A | B> {
+export function binaryCrossentropy<A extends KArg, B extends KArg>(target: A, output: B, fromLogits = false): KResult<A, B> {
   return runOp('binaryCrossentropy', [target, output], (z: tf.Tensor, p: tf.Tensor) => tf.tidy(() => {
     if (fromLogits) {
       // max(x, 0) - x*z + log(1 + exp(-|x|)): stable for large |x|.

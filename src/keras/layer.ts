@@ -10,6 +10,11 @@ import {get as getRegularizer, type RegularizerIdentifier} from './regularizers.
 export type {Shape, Kwargs} from './common.js';
 export type AnyTensor = tf.Tensor | SymbolicTensor;
 export type LayerInput = AnyTensor | AnyTensor[];
+/**
+ * The static type of `apply`'s result, from the subclass' `call` return type: a layer whose call
+ * returns a Tensor gives one tensor, a list gives a list, anything else either.
+ */
+export type ApplyOutput<R, T> = [R] extends [tf.Tensor[]] ? T[] : [R] extends [tf.Tensor] ? T : T | T[];
 
 export interface LayerConfig {
   name?: string;
@@ -284,12 +289,11 @@ export class Layer {
    * On Tensors: builds if needed and runs call eagerly. On SymbolicTensors: builds if needed,
    * infers the output shapes and adds a Node, returning SymbolicTensor(s).
    */
-  apply(inputs: tf.Tensor, kwargs?: Kwargs): tf.Tensor;
-  apply(inputs: SymbolicTensor, kwargs?: Kwargs): SymbolicTensor;
-  apply(inputs: tf.Tensor[], kwargs?: Kwargs): tf.Tensor | tf.Tensor[];
-  apply(inputs: SymbolicTensor[], kwargs?: Kwargs): SymbolicTensor | SymbolicTensor[];
+  apply(inputs: tf.Tensor | tf.Tensor[], kwargs?: Kwargs): ApplyOutput<ReturnType<this['call']>, tf.Tensor>;
+  apply(inputs: SymbolicTensor | SymbolicTensor[], kwargs?: Kwargs): ApplyOutput<ReturnType<this['call']>, SymbolicTensor>;
   apply(inputs: LayerInput, kwargs?: Kwargs): AnyTensor | AnyTensor[];
-  apply(inputs: LayerInput, kwargs: Kwargs = {}): AnyTensor | AnyTensor[] {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  apply(inputs: LayerInput, kwargs: Kwargs = {}): any {
     const flat = flatInputs(inputs);
     const bad = flat.findIndex(t => !isSymbolic(t) && !(t instanceof tf.Tensor));
     if (bad >= 0) {

@@ -114,7 +114,7 @@ test('addWeight: initializer names, objects and functions; trainable flag; dtype
     }
   }
   const l = new W();
-  l.apply(tf.ones([1, 1])).dispose();
+  tf.dispose(l.apply(tf.ones([1, 1])));
   const byName = Object.fromEntries(l.weights.map(w => [w.name.split('/')[1], w]));
   assert.equal(Array.from(byName.z.dataSync()), [0, 0, 0, 0]);
   assert.equal(Array.from(byName.o.dataSync()), [1, 1, 1]);
@@ -141,7 +141,7 @@ test('addWeight regularizer joins the layer losses', () => {
     override build() { this.w = this.addWeight('w', [2], {initializer: 'ones', regularizer: regularizers.l2(0.5)}); }
   }
   const l = new R();
-  l.apply(tf.ones([1, 1])).dispose();
+  tf.dispose(l.apply(tf.ones([1, 1])));
   const losses = l.losses;
   assert.is(losses.length, 1);
   assert.ok(Math.abs(losses[0].dataSync()[0] - 1) < 1e-6);
@@ -228,7 +228,7 @@ test('a first call that throws leaves the layer unbuilt too (eager and symbolic)
   class BadCall extends Layer {
     w!: tf.Variable;
     override build(s: Shape) { this.w = K.variable(tf.ones([s[1]!, 2])); }
-    override call(x: tf.Tensor) { tf.mul(x, 3); throw new Error('call failed'); }
+    override call(x: tf.Tensor): tf.Tensor { tf.mul(x, 3); throw new Error('call failed'); }
   }
   const x = tf.ones([2, 3]);
   const before = tf.memory().numTensors;

@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import {K, Layer, Model, model, input, layers, regularizers, utils, type Shape} from '../../src/keras/index.js';
+import {K, Layer, Model, model, input, layers, regularizers, utils, SymbolicTensor, type Shape} from '../../src/keras/index.js';
 
 await tf.setBackend('as');
 
@@ -135,7 +135,7 @@ test('multi-output, shared layers (weights counted once), and a model used as a 
   // The model as a layer of an outer model.
   const c = input({shape: [4]});
   const inner = new Model({inputs: [a, b], outputs: layers.concatenate().apply([ya, yb]), name: 'inner'});
-  const outer = new Model({inputs: c, outputs: layers.dense({units: 2}).apply(inner.apply([c, c]) as never)});
+  const outer = new Model({inputs: c, outputs: layers.dense({units: 2}).apply(inner.apply([c, c]) as SymbolicTensor)});
   assert.equal(outer.outputs[0].shape, [null, 2]);
   assert.ok(summaryLines(outer).some(l => /^inner \(Functional\)\s+\(None, 6\)\s+15\s+input_3\[0\]\[0\]/.test(l)));
   assert.is(outer.countParams(), 15 + 14);

@@ -265,7 +265,8 @@ export class ActivationLayer extends Layer {
 
 // ---------------------------------------------------------------- Lambda
 
-export type LambdaFn = (inputs: any, args: Record<string, unknown>) => tf.Tensor | tf.Tensor[];
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type LambdaFn<R extends tf.Tensor | tf.Tensor[] = tf.Tensor | tf.Tensor[]> = (inputs: any, args: Record<string, unknown>) => R;
 
 export interface LambdaConfig extends LayerConfig {
   /** Without the batch dimension (Keras), or a function of the input shape(s). Else traced. */
@@ -275,13 +276,13 @@ export interface LambdaConfig extends LayerConfig {
 }
 
 /** Keras' Lambda: wraps a function of tensors (K functions, tf ops) as a weightless layer. */
-export class Lambda extends Layer {
+export class Lambda<R extends tf.Tensor | tf.Tensor[] = tf.Tensor | tf.Tensor[]> extends Layer {
   static override className = 'Lambda';
-  readonly fn: LambdaFn;
+  readonly fn: LambdaFn<R>;
   readonly arguments: Record<string, unknown>;
   private readonly outputShapeSpec?: LambdaConfig['outputShape'];
 
-  constructor(fn: LambdaFn, config: LambdaConfig = {}) {
+  constructor(fn: LambdaFn<R>, config: LambdaConfig = {}) {
     super(config);
     if (typeof fn !== 'function') throw new Error(`${this.describe()}: expected a function, got ${typeof fn}`);
     this.fn = fn;
@@ -297,10 +298,10 @@ export class Lambda extends Layer {
     }
   }
 
-  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor | tf.Tensor[] {
+  override call(inputs: tf.Tensor | tf.Tensor[]): R {
     const out = this.fn(inputs, this.arguments);
     // Returning an input unchanged would let the caller's tidy scope and ours share one tensor.
-    return out === inputs ? tf.clone(out as tf.Tensor) : out;
+    return (out === inputs ? tf.clone(out as tf.Tensor) : out) as R;
   }
 
   override getConfig(): Record<string, unknown> {

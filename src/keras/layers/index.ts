@@ -1,5 +1,6 @@
 // `layers`: the built-in layers as tfjs-layers-style factories (layers.dense({units})) and as
 // classes (layers.Dense), plus layers.Layer for subclassing and layers.input.
+import type * as tf from '@tensorflow/tfjs-core';
 import {Layer} from '../layer.js';
 import {input, InputLayer} from '../input_layer.js';
 import {Dense, Reshape, Flatten, Dropout, Concatenate, ActivationLayer, Lambda,
@@ -18,4 +19,4 @@ export const dropout = (config: DropoutConfig) => new Dropout(config);
 export const concatenate = (config: LayerConfig & {axis?: number} = {}) => new Concatenate(config);
 export const activation = (config: LayerConfig & {activation: ActivationIdentifier}) => new ActivationLayer(config);
 /** Keras' `Lambda(fn, output_shape=None, arguments=None, name=None)`. */
-export const lambda = (fn: LambdaFn, config: LambdaConfig = {}) => new Lambda(fn, config);
+export const lambda = <R extends tf.Tensor | tf.Tensor[]>(fn: LambdaFn<R>, config: LambdaConfig = {}) => new Lambda<R>(fn, config);
