@@ -4,6 +4,9 @@
 // contiguous:
 //   dotRows:  out[t] = Σ_p v[p]·M[t·rs + p]   (each output is a dot product of a contiguous row)
 //   axpyCols: out[t] = Σ_p v[p]·M[p·rs + t]   (columns blocked, rows streamed)
+//   axpyRows: the same product as axpyCols for a contiguous output: eight rows of M at a time
+//             are streamed front to back into the output, which stays in L1 (batch-1 inference
+//             reads each weight once, in order: what the hardware prefetcher likes best)
 // `v` is contiguous. Output t has coordinates (0, t), or (t, 0) when `down`, for the fused tail;
 // it is stored at out + t·os (elements).
 import {epOn, finish1, finishStored4} from './gemm_epilogue';
@@ -177,5 +180,55 @@ export function axpyCols(v: usize, mat: usize, rs: i32, count: i32, k: i32, out:
       src += rowBytes;
     }
     put1(out, os, t, s, down);
+  }
+}
+
+/** out[0..count) = Σ_p v[p]·M[p·rs + t], out contiguous; the fused tail on the last row group. */
+export function axpyRows(v: usize, mat: usize, rs: i32, count: i32, k: i32, out: usize): void {
+  const rowBytes = <usize>rs << 2;
+  const vec = count & ~3;
+  let p = 0;
+  while (p < k) {
+    const eight = k - p >= 8;
+    const first = p == 0;
+    const last = p + (eight ? 8 : 1) >= k;
+    const r0 = mat + <usize>p * rowBytes;
+    let t = 0;
+    if (ASC_FEATURE_SIMD) {
+      if (eight) {
+        const vp = v + (<usize>p << 2);
+        const x0 = v128.load32_splat(vp), x1 = v128.load32_splat(vp, 4), x2 = v128.load32_splat(vp, 8), x3 = v128.load32_splat(vp, 12);
+        const x4 = v128.load32_splat(vp, 16), x5 = v128.load32_splat(vp, 20), x6 = v128.load32_splat(vp, 24), x7 = v128.load32_splat(vp, 28);
+        const r1 = r0 + rowBytes, r2 = r1 + rowBytes, r3 = r2 + rowBytes;
+        const r4 = r3 + rowBytes, r5 = r4 + rowBytes, r6 = r5 + rowBytes, r7 = r6 + rowBytes;
+        for (; t < vec; t += 4) {
+          const o = <usize>t << 2;
+          let y = first ? f32x4.splat(0) : v128.load(out + o);
+          y = madd(x0, v128.load(r0 + o), y); y = madd(x1, v128.load(r1 + o), y);
+          y = madd(x2, v128.load(r2 + o), y); y = madd(x3, v128.load(r3 + o), y);
+          y = madd(x4, v128.load(r4 + o), y); y = madd(x5, v128.load(r5 + o), y);
+          y = madd(x6, v128.load(r6 + o), y); y = madd(x7, v128.load(r7 + o), y);
+          v128.store(out + o, y);
+          if (last) if (epOn) finishStored4(out + o, 0, t, false);
+        }
+      } else {
+        const x0 = v128.load32_splat(v + (<usize>p << 2));
+        for (; t < vec; t += 4) {
+          const o = <usize>t << 2;
+          const y = madd(x0, v128.load(r0 + o), first ? f32x4.splat(0) : v128.load(out + o));
+          v128.store(out + o, y);
+          if (last) if (epOn) finishStored4(out + o, 0, t, false);
+        }
+      }
+    }
+    // The columns past the last full vector (the scalar build uses axpyCols instead).
+    const rows = eight ? 8 : 1;
+    for (; t < count; t++) {
+      const o = <usize>t << 2;
+      let y: f32 = first ? 0 : load<f32>(out + o);
+      for (let r = 0; r < rows; r++) y += load<f32>(v + (<usize>(p + r) << 2)) * load<f32>(r0 + <usize>r * rowBytes + o);
+      store<f32>(out + o, last && epOn ? finish1(y, 0, t) : y);
+    }
+    p += rows;
   }
 }

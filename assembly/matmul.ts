@@ -16,7 +16,7 @@
 import {packA, packB, MR, NR} from './gemm_pack';
 import {kernel4x8, kernel4x8Scalar, storeTile, TILE_FLOATS} from './gemm_kernel';
 import {epOn, finish1, setEpilogue} from './gemm_epilogue';
-import {axpyCols, dotRows} from './gemm_gemv';
+import {axpyCols, axpyRows, dotRows} from './gemm_gemv';
 
 export {ACT_LINEAR, ACT_RELU, ACT_RELU6, ACT_PRELU, ACT_LEAKYRELU, ACT_SIGMOID, ACT_ELU} from './gemm_epilogue';
 
@@ -63,7 +63,8 @@ export function gemmF32(
   if (m == 1) {
     // op(A) is one contiguous row whatever transA says; C is one row.
     if (transB) dotRows(a, b, k, n, k, c, 1, false);
-    else axpyCols(a, b, n, n, k, c, 1, false);
+    else if (ASC_FEATURE_SIMD) axpyRows(a, b, n, n, k, c);
+    else axpyCols(a, b, n, n, k, c, 1, false);   // scalar: four register accumulators per column block
     return;
   }
   if (n == 1) {
