@@ -5,19 +5,9 @@ import {test} from 'uvu';
 import * as assert from 'uvu/assert';
 import * as tf from '@tensorflow/tfjs-core';
 import {K, Layer, input, layers, regularizers, type Shape, type Kwargs} from '../../src/keras/index.js';
+import {MyDense} from './keras_fixtures.js';
 
 await tf.setBackend('as');
-
-class MyDense extends Layer {
-  w!: tf.Variable; b!: tf.Variable; a!: tf.Variable;
-  constructor(readonly units = 32) { super(); }
-  override build(inputShape: Shape) {
-    this.w = K.variable(K.randomNormal([inputShape[inputShape.length - 1]!, this.units]));
-    this.b = tf.variable(K.randomNormal([this.units]), true);
-    this.a = tf.variable(K.randomNormal([this.units]), false);
-  }
-  override call(inputs: tf.Tensor) { return K.add(K.dot(inputs, this.w), this.b); }
-}
 
 const sizes = (vs: tf.Variable[]) => vs.map(v => v.shape.join('x'));
 
