@@ -417,6 +417,9 @@ export class Layer {
     const variablesBefore = new Set(Object.keys(tf.engine().registeredVariables));
     const addedBefore = this._addedWeights.length;
     const callablesBefore = this._callableLosses.length;
+    // Sublayers held in fields (constructor-made) that get built during this first use are
+    // rolled back with it: their variables are among those disposed below.
+    const pendingChildren = this.unbuiltDescendants().map(l => ({layer: l, callables: l._callableLosses.length}));
     try {
       try {
         tf.tidy(() => {
@@ -440,8 +443,25 @@ export class Layer {
       this._callableLosses.length = callablesBefore;
       this.built = false;
       this._builtInputShape = null;
+      for (const {layer, callables} of pendingChildren) {
+        layer.built = false;
+        layer._builtInputShape = null;
+        layer._addedWeights.length = 0;
+        layer._callableLosses.length = callables;
+      }
       throw e;
     }
+  }
+
+  private unbuiltDescendants(seen = new Set<Layer>()): Layer[] {
+    const out: Layer[] = [];
+    for (const child of this._trackedChildren().layers) {
+      if (seen.has(child)) continue;
+      seen.add(child);
+      if (!child.built) out.push(child);
+      out.push(...child.unbuiltDescendants(seen));
+    }
+    return out;
   }
 
   /** Checks `inputSpec` (if the layer declares one) against the input shape(s). */

@@ -233,6 +233,25 @@ test('a first call that throws leaves the layer unbuilt too (eager and symbolic)
   x.dispose();
 });
 
+test('a failed first use also rolls back the sublayers it built', () => {
+  class Outer extends Layer {
+    inner = layers.dense({units: 3, kernelRegularizer: 'l2'});
+    override call(x: tf.Tensor): tf.Tensor { this.inner.apply(x); throw new Error('outer failed'); }
+  }
+  const varsBefore = Object.keys(tf.engine().registeredVariables).length;
+  const o = new Outer();
+  const x = tf.ones([2, 4]);
+  assert.throws(() => o.apply(x), /outer failed/);
+  assert.is(o.inner.built, false);
+  assert.equal(o.inner.weights, []);
+  assert.equal(o.inner.callableLosses(), []);
+  assert.is(Object.keys(tf.engine().registeredVariables).length, varsBefore);
+  assert.throws(() => o.apply(input({shape: [4]})), /outer failed/);
+  assert.is(o.inner.built, false);
+  assert.is(o.inner.inboundNodes.length, 0);
+  x.dispose();
+});
+
 test('eager apply leaks nothing but its output; inputs mixing symbolic and concrete are refused', () => {
   const d = layers.dense({units: 5, activation: 'softmax'});
   const x = tf.ones([4, 3]);
