@@ -7,3 +7,4 @@ export * from './matmul';
 export * from './concat';
 export * from './philox';
 export * from './dropout';
+export * from './optimizers';

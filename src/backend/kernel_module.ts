@@ -16,6 +16,12 @@ export interface KernelExports {
   dropoutScratchBytes(rank: number): number;
   dropoutF32(x: number, out: number, dims: number, rank: number, k0: number, k1: number, bits: number, t: number, scale: number, scratch: number): void;
   randomBinomial(out: number, n: number, kind: number, k0: number, k1: number, bits: number, t: number, scratch: number): void;
+  // assembly/optimizers.ts
+  rmspropF32(v: number, g: number, ms: number, mom: number, outV: number, outMs: number, outMom: number, n: number,
+    lr: number, decay: number, oneMinusDecay: number, momentum: number, eps: number): void;
+  adamF32(v: number, g: number, m: number, s: number, outV: number, outM: number, outS: number, n: number,
+    beta1: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number, c1: number, c2: number, eps: number, negLr: number): void;
+  sgdF32(v: number, g: number, outV: number, n: number, negLr: number): void;
 }
 
 export function isSharedMemory(memory: WebAssembly.Memory): boolean {

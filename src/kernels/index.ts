@@ -8,6 +8,9 @@ import {randomBinomialConfig} from './RandomBinomial.js';
 import {denseConcatConfig} from './DenseConcat.js';
 import {sliceConfig} from './Slice.js';
 import {gatherV2Config} from './GatherV2.js';
+import {rmspropUpdateConfig} from './RMSPropUpdate.js';
+import {adamUpdateConfig} from './AdamUpdate.js';
+import {sgdUpdateConfig} from './SGDUpdate.js';
 
 export const AS_KERNELS: KernelConfig[] = [
   batchMatMulConfig,
@@ -18,4 +21,7 @@ export const AS_KERNELS: KernelConfig[] = [
   denseConcatConfig,
   sliceConfig,
   gatherV2Config,
+  rmspropUpdateConfig,
+  adamUpdateConfig,
+  sgdUpdateConfig,
 ];

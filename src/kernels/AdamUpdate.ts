@@ -1,0 +1,31 @@
+// 'AsAdamUpdate' on 'as': one pass of tfjs' Adam over a weight, its gradient and its two moments
+// (assembly/optimizers.ts adamF32), bit-identical to tfjs-core's AdamOptimizer given the same
+// bias corrections 1 - beta^t (float32, computed by the caller from the optimizer's accBeta).
+import {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
+import type {BackendWasm} from '@tensorflow/tfjs-backend-wasm';
+import {kernelsOf} from '../backend/state.js';
+import {optimizerUpdate} from './utils/optimizer_update.js';
+
+export const ADAM_UPDATE = 'AsAdamUpdate';
+
+export interface AdamUpdateAttrs {
+  learningRate: number;
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+  /** 1 - beta1^t and 1 - beta2^t, as float32 values. */
+  oneMinusAccBeta1: number;
+  oneMinusAccBeta2: number;
+}
+
+function adamUpdate(args: {inputs: {value: TensorInfo, gradient: TensorInfo, firstMoment: TensorInfo, secondMoment: TensorInfo},
+                           backend: BackendWasm, attrs: AdamUpdateAttrs}): TensorInfo[] {
+  const {inputs: {value, gradient, firstMoment, secondMoment}, backend, attrs: a} = args;
+  return optimizerUpdate(ADAM_UPDATE, backend, [value, gradient, firstMoment, secondMoment], ['value', 'gradient', 'firstMoment', 'secondMoment'],
+    ([v, g, m, s], [outV, outM, outS], n) => kernelsOf(backend).adamF32(v!, g!, m!, s!, outV!, outM!, outS!, n,
+      a.beta1, 1 - a.beta1, a.beta2, 1 - a.beta2, a.oneMinusAccBeta1, a.oneMinusAccBeta2, a.epsilon, -a.learningRate));
+}
+
+export const adamUpdateConfig: KernelConfig = {
+  kernelName: ADAM_UPDATE, backendName: 'as', kernelFunc: adamUpdate as unknown as KernelFunc,
+};

@@ -1,0 +1,18 @@
+// 'AsSGDUpdate' on 'as': v' = g * (-learningRate) + v in one pass (assembly/optimizers.ts sgdF32),
+// bit-identical to tfjs-core's SGDOptimizer (which runs a mul and an add kernel).
+import {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
+import type {BackendWasm} from '@tensorflow/tfjs-backend-wasm';
+import {kernelsOf} from '../backend/state.js';
+import {optimizerUpdate} from './utils/optimizer_update.js';
+
+export const SGD_UPDATE = 'AsSGDUpdate';
+
+function sgdUpdate(args: {inputs: {value: TensorInfo, gradient: TensorInfo}, backend: BackendWasm, attrs: {learningRate: number}}): TensorInfo[] {
+  const {inputs: {value, gradient}, backend, attrs} = args;
+  return optimizerUpdate(SGD_UPDATE, backend, [value, gradient], ['value', 'gradient'],
+    ([v, g], [outV], n) => kernelsOf(backend).sgdF32(v!, g!, outV!, n, -attrs.learningRate));
+}
+
+export const sgdUpdateConfig: KernelConfig = {
+  kernelName: SGD_UPDATE, backendName: 'as', kernelFunc: sgdUpdate as unknown as KernelFunc,
+};
