@@ -90,6 +90,27 @@ test('freezing: layer.trainable = false moves every weight to nonTrainableWeight
   d.dispose();
 });
 
+test('constructor config (name, trainable, dtype), layers.Layer, getWeights/setWeights', () => {
+  assert.is(layers.Layer, Layer);
+  const d = layers.dense({units: 2, trainable: false, name: 'frozen'});
+  d.apply(tf.ones([1, 3])).dispose();
+  assert.equal(d.trainableWeights, []);
+  assert.is(d.nonTrainableWeights.length, 2);
+  class Ints extends Layer {
+    override build() { this.addWeight('k', [2], {initializer: 'ones'}); }
+  }
+  const i = new Ints({dtype: 'int32'});
+  tf.dispose(i.apply(tf.ones([1, 1])));
+  assert.is(i.weights[0].dtype, 'int32');
+  const values = d.getWeights();
+  d.setWeights([tf.fill([3, 2], 2), tf.fill([2], 1)]);
+  assert.equal(Array.from(d.apply(tf.ones([1, 3])).dataSync()), [7, 7]);
+  assert.throws(() => d.setWeights([tf.ones([2, 2]), tf.ones([2])]), /Layer 'frozen' \(Dense\): weight 'frozen\/kernel' has shape \[3,2\], got \[2,2\]/);
+  assert.throws(() => d.setWeights([tf.ones([3, 2])]), /setWeights expected 2 tensors, got 1/);
+  d.setWeights(values);
+  tf.dispose([values, d.weights, i.weights]);
+});
+
 test('addWeight: initializer names, objects and functions; trainable flag; dtype', () => {
   class W extends Layer {
     override build() {
