@@ -100,6 +100,12 @@ export function finishStored4(ptr: usize, i: i32, j: i32, down: bool): void {
   v128.store(ptr, finish4(v128.load(ptr), i, j, down));
 }
 
+/** The tail for the eight floats of one micro-tile row at ptr: outputs (i, j..j+7). */
+export function finishStored8(ptr: usize, i: i32, j: i32): void {
+  v128.store(ptr, finish4(v128.load(ptr), i, j, false));
+  v128.store(ptr, finish4(v128.load(ptr, 16), i, j + 4, false), 16);
+}
+
 // @ts-ignore: decorator
 @inline function finish4(x: v128, i: i32, j: i32, down: bool): v128 {
   if (epBias) x = f32x4.add(x, load4(at(epBias, i, j, epBiasRs, epBiasCs), down ? epBiasRs : epBiasCs));

@@ -1,15 +1,15 @@
 // The GEMM micro-kernel: one MR x NR (4x8) tile of C from a packed A panel and a packed B panel
 // (assembly/gemm_pack.ts), accumulated in registers over kc steps of k.
 //
-// SIMD: per k, two vector loads of B and four splats of A feed 8 multiply-adds into 8 f32x4
+// SIMD: per k, two vector loads of B and four (pre-splat) vectors of A feed 8 multiply-adds into 8 f32x4
 // accumulators (4 rows x 2 vectors) — 11 live vectors, inside x64's 16 xmm registers without
 // spills. The relaxed-SIMD build turns each multiply-add into one f32x4.relaxed_madd (an FMA).
 // Scalar: the same tile as two 4x4 halves of f32 accumulators.
 //
 // The tile is stored with the fused tail: `first` = the first K block (C is overwritten, not
 // accumulated), `last` = the last K block (bias and activation are applied).
-import {MR, NR} from './gemm_pack';
-import {epOn, finish1, finishStored4} from './gemm_epilogue';
+import {A_ELEM, MR, NR} from './gemm_pack';
+import {epOn, finish1, finishStored8} from './gemm_epilogue';
 
 // @ts-ignore: decorator
 @inline function madd(a: v128, b: v128, c: v128): v128 {
@@ -28,10 +28,7 @@ import {epOn, finish1, finishStored4} from './gemm_epilogue';
   }
   v128.store(c, v0);
   v128.store(c, v1, 16);
-  if (last) if (epOn) {
-    finishStored4(c, i, j, false);
-    finishStored4(c + 16, i, j + 4, false);
-  }
+  if (last) if (epOn) finishStored8(c, i, j);
 }
 
 /** A full 4x8 tile at c (row stride ldc elements), output coordinates (i, j). SIMD builds only. */
@@ -41,15 +38,15 @@ export function kernel4x8(pa: usize, pb: usize, kc: i32, c: usize, ldc: i32, i: 
   const end = pb + (<usize>kc << 5);
   while (pb < end) {
     const b0 = v128.load(pb), b1 = v128.load(pb, 16);
-    let a = v128.load32_splat(pa);
+    let a = v128.load(pa);   // A values come packed already splat (A_ELEM = 16)
     c00 = madd(a, b0, c00); c01 = madd(a, b1, c01);
-    a = v128.load32_splat(pa, 4);
+    a = v128.load(pa, 16);
     c10 = madd(a, b0, c10); c11 = madd(a, b1, c11);
-    a = v128.load32_splat(pa, 8);
+    a = v128.load(pa, 32);
     c20 = madd(a, b0, c20); c21 = madd(a, b1, c21);
-    a = v128.load32_splat(pa, 12);
+    a = v128.load(pa, 48);
     c30 = madd(a, b0, c30); c31 = madd(a, b1, c31);
-    pa += 16;
+    pa += 64;
     pb += 32;
   }
   const row = <usize>ldc << 2;

@@ -2,12 +2,20 @@
 // the operand's layout, the micro-kernel reads the same contiguous panels, so transposeA and
 // transposeB cost no more than the plain product.
 //
-//   packed A: panels of MR rows;    within a panel, k-major: [p][r]   (MR floats per k)
+//   packed A: panels of MR rows;    within a panel, k-major: [p][r]   (MR values per k; in the
+//             SIMD builds each value is stored splat to four lanes, see A_ELEM)
 //   packed B: panels of NR columns; within a panel, k-major: [p][c]   (NR floats per k)
 // Rows / columns past the matrix edge are zero, so edge tiles run the same vector kernel.
 
 export const MR: i32 = 4;
 export const NR: i32 = 8;
+/**
+ * Bytes per packed A element. The SIMD builds store every A value already splatted to four
+ * lanes, so the micro-kernel reads it with a plain v128.load at a constant offset (V8 folds
+ * that offset into the instruction; a load32_splat with an offset costs an extra address
+ * computation per row per k, and the SIMD kernel is bound by instruction dispatch).
+ */
+export const A_ELEM: usize = ASC_FEATURE_SIMD ? 16 : 4;
 
 // @ts-ignore: decorator
 @inline function f32at(base: usize, index: i32): f32 {
@@ -29,41 +37,63 @@ export const NR: i32 = 8;
 
 /**
  * Packs rows i0..i0+mc, depth p0..p0+kc of op(A) (A is [m,k], or [k,m] when transA) into
- * ceil(mc/MR) panels of MR·kc floats at dst.
+ * ceil(mc/MR) panels of MR·kc elements (A_ELEM bytes each) at dst.
  */
 export function packA(a: usize, transA: bool, m: i32, k: i32, i0: i32, mc: i32, p0: i32, kc: i32, dst: usize): void {
+  const kStep = <usize>MR * A_ELEM;   // bytes per k in a panel
   for (let ir = 0; ir < mc; ir += MR) {
     const rows = min(MR, mc - ir);
     const i = i0 + ir;
     let p = 0;
-    if (ASC_FEATURE_SIMD) if (rows == MR) {
-      if (transA) {
-        // A(i..i+3, p) = a[p*m + i ..]: one vector per k.
-        let src = a + (<usize>(p0 * m + i) << 2);
-        const step = <usize>m << 2;
-        for (; p < kc; p++) {
-          v128.store(dst + (<usize>p << 4), v128.load(src));
-          src += step;
+    if (ASC_FEATURE_SIMD) {
+      if (rows == MR) {
+        if (transA) {
+          // A(i..i+3, p) = a[p*m + i ..]: one vector per k, splat lane by lane.
+          let src = a + (<usize>(p0 * m + i) << 2);
+          const step = <usize>m << 2;
+          for (; p < kc; p++) {
+            const v = v128.load(src);
+            const d = dst + <usize>p * kStep;
+            v128.store(d, i32x4.shuffle(v, v, 0, 0, 0, 0));
+            v128.store(d, i32x4.shuffle(v, v, 1, 1, 1, 1), 16);
+            v128.store(d, i32x4.shuffle(v, v, 2, 2, 2, 2), 32);
+            v128.store(d, i32x4.shuffle(v, v, 3, 3, 3, 3), 48);
+            src += step;
+          }
+        } else {
+          // Rows are contiguous along k: four k of one row per load, each lane splat to its k.
+          const step = <usize>k << 2;
+          const src = a + (<usize>(i * k + p0) << 2);
+          for (; p + 4 <= kc; p += 4) {
+            const d = dst + <usize>p * kStep;
+            for (let r = 0; r < MR; r++) {
+              const v = v128.load(src + <usize>r * step + (<usize>p << 2));
+              const dr = d + (<usize>r << 4);
+              v128.store(dr, i32x4.shuffle(v, v, 0, 0, 0, 0));
+              v128.store(dr + kStep, i32x4.shuffle(v, v, 1, 1, 1, 1));
+              v128.store(dr + 2 * kStep, i32x4.shuffle(v, v, 2, 2, 2, 2));
+              v128.store(dr + 3 * kStep, i32x4.shuffle(v, v, 3, 3, 3, 3));
+            }
+          }
         }
-      } else {
-        // Rows are contiguous along k: transpose 4x4 blocks.
-        const step = <usize>k << 2;
-        const src = a + (<usize>(i * k + p0) << 2);
-        for (; p + 4 <= kc; p += 4) {
-          const s = src + (<usize>p << 2);
-          transposeStore4(v128.load(s), v128.load(s + step), v128.load(s + 2 * step), v128.load(s + 3 * step),
-            dst + (<usize>p << 4), 16);
+      }
+      for (; p < kc; p++) {
+        const d = dst + <usize>p * kStep;
+        for (let r = 0; r < MR; r++) {
+          const ii = i + r, pp = p0 + p;
+          v128.store(d + (<usize>r << 4), f32x4.splat(r < rows ? f32at(a, transA ? pp * m + ii : ii * k + pp) : 0));
+        }
+      }
+    } else {
+      for (; p < kc; p++) {
+        const d = dst + <usize>p * kStep;
+        for (let r = 0; r < MR; r++) {
+          const ii = i + r, pp = p0 + p;
+          store<f32>(d + (<usize>r << 2), r < rows ? f32at(a, transA ? pp * m + ii : ii * k + pp) : 0);
         }
       }
     }
-    for (; p < kc; p++) {
-      const d = dst + (<usize>(p * MR) << 2);
-      for (let r = 0; r < MR; r++) {
-        const ii = i + r, pp = p0 + p;
-        store<f32>(d + (<usize>r << 2), r < rows ? f32at(a, transA ? pp * m + ii : ii * k + pp) : 0);
-      }
-    }
-    dst += <usize>(MR * kc) << 2;
+    dst += <usize>kc * kStep;
   }
 }
 

@@ -13,17 +13,18 @@
 // The fused tail (gemm_epilogue.ts) runs when the last K block stores its tile. m = 1 and
 // n = 1 go to the matrix-vector kernels (gemm_gemv.ts), which read the matrix unpacked.
 // Scratch (packing buffers + one edge tile) comes from the caller: size from gemmScratchBytes.
-import {packA, packB, MR, NR} from './gemm_pack';
+import {A_ELEM, packA, packB, MR, NR} from './gemm_pack';
 import {kernel4x8, kernel4x8Scalar, storeTile, TILE_FLOATS} from './gemm_kernel';
 import {epOn, finish1, setEpilogue} from './gemm_epilogue';
 import {axpyCols, axpyRows, dotRows} from './gemm_gemv';
 
 export {ACT_LINEAR, ACT_RELU, ACT_RELU6, ACT_PRELU, ACT_LEAKYRELU, ACT_SIGMOID, ACT_ELU} from './gemm_epilogue';
 
-// Block sizes (floats): KC·NR·4 = 8 KB of B panel and KC·MR·4 = 4 KB of A panel per micro-kernel
-// call stay in L1; the MC x KC A block (128 KB) in L2; the KC x NC B block (1 MB) in L2/L3.
+// Block sizes: per micro-kernel call KC·NR·4 = 8 KB of B panel and KC·MR·A_ELEM = 16 KB of
+// (splat) A panel stay in L1; the MC x KC A block (256 KB splat) in L2; the KC x NC B block
+// (1 MB) in L2/L3.
 const KC: i32 = 256;
-const MC: i32 = 128;
+const MC: i32 = 64;
 const NC: i32 = 1024;
 
 // @ts-ignore: decorator
@@ -35,8 +36,9 @@ const NC: i32 = 1024;
 export function gemmScratchBytes(m: i32, n: i32, k: i32): usize {
   if (m <= 1 || n <= 1 || k <= 0) return 0;
   const kc = min(KC, k);
-  const floats = TILE_FLOATS + min(MC, roundUp(m, MR)) * kc + min(NC, roundUp(n, NR)) * kc;
-  return (<usize>floats << 2) + 16;  // + alignment slack
+  const aBytes = <usize>(min(MC, roundUp(m, MR)) * kc) * A_ELEM;
+  const bBytes = <usize>(min(NC, roundUp(n, NR)) * kc) << 2;
+  return (<usize>TILE_FLOATS << 2) + aBytes + bBytes + 16;  // + alignment slack
 }
 
 /**
@@ -78,14 +80,14 @@ export function gemmF32(
   const tile = base;
   const packedA = tile + (<usize>TILE_FLOATS << 2);
   const kcMax = min(KC, k);
-  const packedB = packedA + (<usize>(min(MC, roundUp(m, MR)) * kcMax) << 2);
+  const packedB = packedA + <usize>(min(MC, roundUp(m, MR)) * kcMax) * A_ELEM;
   for (let jc = 0; jc < n; jc += NC) {
     const nc = min(NC, n - jc);
     for (let pc = 0; pc < k; pc += KC) {
       const kc = min(KC, k - pc);
       const first = pc == 0, last = pc + kc == k;
       packB(b, transB, k, n, pc, kc, jc, nc, packedB);
-      const panelB = <usize>(NR * kc) << 2, panelA = <usize>(MR * kc) << 2;
+      const panelB = <usize>(NR * kc) << 2, panelA = <usize>(MR * kc) * A_ELEM;
       for (let ic = 0; ic < m; ic += MC) {
         const mc = min(MC, m - ic);
         packA(a, transA, m, k, ic, mc, pc, kc, packedA);
