@@ -154,31 +154,35 @@ export function runMatMul(backend: BackendWasm, args: MatMulArgs): TensorInfo {
   }
 
   const out = backend.makeOutput(outShape, dtype);
-  const outSize = util.sizeFromShape(outShape);
-  if (outSize === 0) return out;
-  const kernels = kernelsOf(backend);
-  const aMat = m * kA, bMat = kA * n, cMat = m * n;
-  if (dtype === 'int32') {
-    const aPtr = offsetOf(backend, a), bPtr = offsetOf(backend, b), cPtr = offsetOf(backend, out);
-    for (let i = 0; i < aBatches.length; i++) {
-      kernels.gemmI32(aPtr + 4 * aBatches[i] * aMat, bPtr + 4 * bBatches[i] * bMat, cPtr + 4 * i * cMat,
-        m, n, kA, +transposeA, +transposeB);
+  if (util.sizeFromShape(outShape) === 0) return out;
+  try {
+    const kernels = kernelsOf(backend);
+    const aMat = m * kA, bMat = kA * n, cMat = m * n;
+    if (dtype === 'int32') {
+      const aPtr = offsetOf(backend, a), bPtr = offsetOf(backend, b), cPtr = offsetOf(backend, out);
+      for (let i = 0; i < aBatches.length; i++) {
+        kernels.gemmI32(aPtr + 4 * aBatches[i] * aMat, bPtr + 4 * bBatches[i] * bMat, cPtr + 4 * i * cMat,
+          m, n, kA, +transposeA, +transposeB);
+      }
+      return out;
     }
-    return out;
+    withScratch(backend, kernels.gemmScratchBytes(m, n, kA), scratch => {
+      // Offsets are read after the scratch allocation; they are stable anyway (no views held).
+      const aPtr = offsetOf(backend, a), bPtr = offsetOf(backend, b), cPtr = offsetOf(backend, out);
+      const biasPtr = args.bias ? offsetOf(backend, args.bias) : 0;
+      const preluPtr = prelu ? offsetOf(backend, args.preluWeights!) : 0;
+      for (let i = 0; i < aBatches.length; i++) {
+        kernels.gemmF32(aPtr + 4 * aBatches[i] * aMat, bPtr + 4 * bBatches[i] * bMat, cPtr + 4 * i * cMat,
+          m, n, kA, +transposeA, +transposeB, n,
+          bias ? biasPtr + 4 * bias.batchOffsets[i] : 0, bias?.rowStride ?? 0, bias?.colStride ?? 0,
+          code, args.leakyreluAlpha ?? 0.2,
+          prelu ? preluPtr + 4 * prelu.batchOffsets[i] : 0, prelu?.rowStride ?? 0, prelu?.colStride ?? 0,
+          scratch);
+      }
+    });
+  } catch (e) {
+    backend.disposeData(out.dataId);   // e.g. no memory for the scratch space: leave nothing behind
+    throw e;
   }
-  withScratch(backend, kernels.gemmScratchBytes(m, n, kA), scratch => {
-    // Offsets are read after the scratch allocation; they are stable anyway (no views held).
-    const aPtr = offsetOf(backend, a), bPtr = offsetOf(backend, b), cPtr = offsetOf(backend, out);
-    const biasPtr = args.bias ? offsetOf(backend, args.bias) : 0;
-    const preluPtr = prelu ? offsetOf(backend, args.preluWeights!) : 0;
-    for (let i = 0; i < aBatches.length; i++) {
-      kernels.gemmF32(aPtr + 4 * aBatches[i] * aMat, bPtr + 4 * bBatches[i] * bMat, cPtr + 4 * i * cMat,
-        m, n, kA, +transposeA, +transposeB, n,
-        bias ? biasPtr + 4 * bias.batchOffsets[i] : 0, bias?.rowStride ?? 0, bias?.colStride ?? 0,
-        code, args.leakyreluAlpha ?? 0.2,
-        prelu ? preluPtr + 4 * prelu.batchOffsets[i] : 0, prelu?.rowStride ?? 0, prelu?.colStride ?? 0,
-        scratch);
-    }
-  });
   return out;
 }
