@@ -11,6 +11,7 @@ import {gatherV2Config} from './GatherV2.js';
 import {rmspropUpdateConfig} from './RMSPropUpdate.js';
 import {adamUpdateConfig} from './AdamUpdate.js';
 import {sgdUpdateConfig} from './SGDUpdate.js';
+import {identityConfig} from './Identity.js';
 
 export const AS_KERNELS: KernelConfig[] = [
   batchMatMulConfig,
@@ -24,4 +25,5 @@ export const AS_KERNELS: KernelConfig[] = [
   rmspropUpdateConfig,
   adamUpdateConfig,
   sgdUpdateConfig,
+  identityConfig,
 ];

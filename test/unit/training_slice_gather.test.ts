@@ -1,4 +1,5 @@
-// The 'as' Slice and GatherV2 kernels (heap memmoves that make fit's batches cheap) against
+// The 'as' Identity (shared data, no copy), Slice and GatherV2 kernels (heap memmoves that make
+// fit's batches cheap) against
 // tfjs-backend-cpu: contiguous and strided slices, every dtype, zero-size, primes, gather along
 // every axis with multi-dimensional indices, the fallbacks, the out-of-range error, no leaks.
 import {test} from 'uvu';
@@ -71,6 +72,29 @@ test('gradients through slice still flow (tfjs-backend-wasm has no UnsortedSegme
     assert.equal(Array.from(g.dataSync()), [0, 0, 0, 1, 1, 0, 0, 0, 0, 2, 2, 0]);
     g.dispose();
   }
+});
+
+test('identity (tf.clone) shares the data: one buffer, values equal, either side may be disposed first', async () => {
+  await tf.setBackend('as');
+  const before = tf.memory();
+  const a = tf.tensor2d([[1, 2, 3], [4, 5, 6]]);
+  const b = tf.clone(a);
+  assert.equal(Array.from(b.dataSync()), [1, 2, 3, 4, 5, 6]);
+  assert.is((tf.memory() as {numDataBuffers: number}).numDataBuffers - (before as {numDataBuffers: number}).numDataBuffers, 1, 'one buffer for both');
+  a.dispose();
+  assert.equal(Array.from(b.dataSync()), [1, 2, 3, 4, 5, 6], 'the clone outlives the original');
+  const v = tf.variable(b);
+  b.dispose();
+  const doubled = tf.mul(v, 2);
+  v.assign(doubled);
+  doubled.dispose();
+  assert.equal(Array.from(v.dataSync()), [2, 4, 6, 8, 10, 12]);
+  v.dispose();
+  assert.is(tf.memory().numTensors, before.numTensors);
+  assert.is(tf.memory().numBytes, before.numBytes);
+  const str = tf.tensor1d(['x', 'y'], 'string'), s = tf.clone(str);
+  assert.equal(await s.array(), ['x', 'y']);
+  tf.dispose([str, s]);
 });
 
 test.run();
