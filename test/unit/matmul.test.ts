@@ -486,4 +486,32 @@ test('gemmF32 writes into a column slot of a wider output (ldc > n) and nowhere 
   }
 });
 
+test('gemmF32 stays inside the scratch space gemmScratchBytes asks for', async () => {
+  const GUARD = 4096;
+  for (const variant of VARIANTS) {
+    await onVariant(variant);
+    const backend = tf.backend() as BackendWasm;
+    const kernels = kernelsOf(backend);
+    // Around every block edge: K 256, M 64 (splat A block), N 1024, and the 4x8 tile.
+    for (const [m, k, n, ta, tb] of [[2, 3, 2, false, false], [5, 257, 9, true, false], [65, 513, 17, false, true], [130, 40, 1030, true, true],
+      [64, 256, 1024, false, false], [3, 1000, 2, true, true]] as [number, number, number, boolean, boolean][]) {
+      const r = rng(m + n + k);
+      const c = makeCase(r, m, k, n, ta, tb);
+      const a = toTensor(c.a), b = toTensor(c.b), out = tf.zeros([m, n]);
+      const bytes = kernels.gemmScratchBytes(m, n, k);
+      withScratch(backend, bytes + GUARD, scratch => {
+        new Uint8Array(memoryOf(backend).buffer, scratch + bytes, GUARD).fill(0xa5);
+        kernels.gemmF32(offsetOf(backend, a), offsetOf(backend, b), offsetOf(backend, out), m, n, k, +ta, +tb, n,
+          0, 0, 0, 0, 0, 0, 0, 0, scratch);
+        const guard = new Uint8Array(memoryOf(backend).buffer, scratch + bytes, GUARD);
+        assert.ok(guard.every(x => x === 0xa5), `${variant}: [${m},${k}]x[${k},${n}] wrote past its ${bytes} bytes of scratch`);
+      });
+      const ref = await reference(c);
+      await tf.setBackend('as');
+      compare(`${variant} scratch case`, {data: out.dataSync(), shape: out.shape}, ref);
+      tf.dispose([a, b, out]);
+    }
+  }
+});
+
 test.run();
