@@ -25,7 +25,7 @@ function myCrossentropy(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor {
   return K.neg(K.sum(K.mul(yTrue, K.log(K.clip(yPred, K.epsilon(), 1 - K.epsilon()))), -1)) as tf.Tensor;
 }
 // The seed's "regularization loss from a layer's output": recomputed from every batch.
-model.addLoss(K.mul(1e-4, K.mean(K.square(hidden))) as never);
+model.addLoss(K.mul(1e-4, K.mean(K.square(hidden))));
 model.compile({optimizer: 'rmsprop', loss: myCrossentropy, metrics: ['accuracy']});
 model.summary();
 

@@ -6,7 +6,7 @@
 // MyDense is the seed's custom layer: w and b trainable, a non-trainable, y = x·w + b.
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import {input, K, Layer, layers, Model, type Shape} from '../../src/keras/index.js';
+import {input, K, Layer, layers, Model, type Shape, type SymbolicTensor} from '../../src/keras/index.js';
 
 export const BATCH_SIZE = 64;
 
@@ -29,11 +29,11 @@ export class MyDense extends Layer {
 }
 
 /** Ours, uncompiled; `hidden` is MyDense's output (for addLoss). */
-export function buildOurs(): {model: Model; hidden: ReturnType<MyDense['apply']>} {
+export function buildOurs(): {model: Model; hidden: SymbolicTensor} {
   const x = input({shape: [28, 28], name: 'digits'});
   const flat = layers.reshape({targetShape: [784]}).apply(x);
   const d1 = layers.dense({units: 500, activation: 'relu'}).apply(flat);
-  const hidden = new MyDense(100).apply(d1);
+  const hidden = new MyDense(100).apply(d1) as SymbolicTensor;
   const out = layers.dense({units: 10, activation: 'softmax'}).apply(hidden);
   return {model: new Model({inputs: x, outputs: out, name: 'seed_mlp'}), hidden};
 }

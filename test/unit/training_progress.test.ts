@@ -74,7 +74,7 @@ test('not a terminal: one line per epoch and no reads of running values; verbose
 
 class FakeModel implements CallbackModel {
   stopTraining = false;
-  weights = [tf.variable(tf.scalar(0))];
+  weights: tf.Variable[] = [tf.variable(tf.scalar(0))];
   getWeights() { return this.weights.map(w => tf.clone(w)); }
   setWeights(ws: tf.Tensor[]) { ws.forEach((w, i) => this.weights[i]!.assign(w)); }
 }

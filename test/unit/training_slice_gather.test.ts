@@ -83,7 +83,7 @@ test('identity (tf.clone) shares the data: one buffer, values equal, either side
   assert.is((tf.memory() as {numDataBuffers: number}).numDataBuffers - (before as {numDataBuffers: number}).numDataBuffers, 1, 'one buffer for both');
   a.dispose();
   assert.equal(Array.from(b.dataSync()), [1, 2, 3, 4, 5, 6], 'the clone outlives the original');
-  const v = tf.variable(b);
+  const v: tf.Variable = tf.variable(b);
   b.dispose();
   const doubled = tf.mul(v, 2);
   v.assign(doubled);
