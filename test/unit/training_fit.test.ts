@@ -159,6 +159,21 @@ test('compiled loss + added loss + layer loss from call() + regularizers all sum
   tf.dispose([x1, y1, ...model.losses]);
 });
 
+test("Dense's activityRegularizer joins the loss (Keras: averaged over the batch) and trains down", async () => {
+  const inp = input({shape: [D]});
+  const act = layers.dense({units: 4, activityRegularizer: regularizers.l1(0.05), kernelInitializer: 'ones'});
+  const h = act.apply(inp);
+  const model = new Model({inputs: inp, outputs: h});
+  model.compile({optimizer: 'sgd'});
+  const x4 = tf.slice(X, 0, 4);
+  const expected = tf.tidy(() => 0.05 * tf.sum(tf.abs(model.predict(x4) as tf.Tensor)).dataSync()[0]! / 4);
+  const ev = model.evaluate(x4, undefined, {batchSize: 4}) as tf.Scalar;
+  assert.ok(Math.abs(num(ev) - expected) < 1e-5, `${num(ev)} vs ${expected}`);
+  const h1 = await model.fit(X, {epochs: 3, verbose: 0});
+  assert.ok(h1.loss![2]! < h1.loss![0]!, `${h1.loss}`);
+  tf.dispose([x4, ev]);
+});
+
 test('the training flag reaches every layer: true in fit, false in evaluate and validation', async () => {
   const seen: string[] = [];
   class Spy extends Layer {
