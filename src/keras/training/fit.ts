@@ -28,7 +28,7 @@ export interface FitConfig {
   shuffle?: boolean;
   /** Seed for the shuffle: the same seed gives the same batch order. Default: random. */
   seed?: number;
-  /** Keep this fraction (0 < f < 1) of the samples, the last ones, for validation. */
+  /** Keep this fraction (0 < f < 1) of the samples, the last ones, for validation (ignored when validationData is given, as in Keras). */
   validationSplit?: number;
   /** [xVal, yVal] (or [xVal] for a model without a compiled loss): evaluated after every epoch. */
   validationData?: [Data, Data?] | {x: Data; y?: Data};
@@ -222,9 +222,6 @@ export async function fitModel(model: TrainingModel, x: Data, y?: Data | FitConf
   if (split !== undefined && !(typeof split === 'number' && split > 0 && split < 1)) {
     throw new Error(`fit: validationSplit must be a number in (0, 1), got ${JSON.stringify(split)}`);
   }
-  if (split !== undefined && config.validationData !== undefined) {
-    throw new Error('fit: give validationSplit or validationData, not both');
-  }
   const history = new History();
   const callbacks = new CallbackList([history, ...new CallbackList(config.callbacks).callbacks]);
 
@@ -242,7 +239,7 @@ export async function fitModel(model: TrainingModel, x: Data, y?: Data | FitConf
     let n = sampleCount(fn, present.map(p => p[0]), present.map(p => p[1]));
     let train = all;
     let val: (tf.Tensor | null)[] | null = null;
-    if (split !== undefined) {
+    if (split !== undefined && config.validationData === undefined) { // Keras: validationData wins
       const at = Math.floor(n * (1 - split));
       if (at === 0 || at === n) throw new Error(`fit: validationSplit ${split} of ${n} samples leaves ${at === 0 ? 'no training' : 'no validation'} samples`);
       train = sliceRows(all, 0, at);
