@@ -293,7 +293,8 @@ export async function fitModel(model: TrainingModel, x: Data, y?: Data | FitConf
         try {
           result = trainStep(model, state, vars, batch.slice(0, nx) as tf.Tensor[], batch.slice(nx), size, acc, wantsBatch);
         } finally {
-          if (batch.some((t, i) => t !== train[i])) tf.dispose(batch.filter((t, i): t is tf.Tensor => t != null && t !== train[i]));
+          // The batch's own tensors (gathered or sliced), never the data itself (a whole-data batch).
+          tf.dispose(batch.filter((t, i): t is tf.Tensor => t != null && t !== train[i]));
         }
         acc?.dispose();
         acc = result.acc;
