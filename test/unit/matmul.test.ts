@@ -10,6 +10,8 @@ import type {BackendWasm} from '@tensorflow/tfjs-backend-wasm';
 import {backendInfo, setKernelVariant} from '../../src/index.js';
 import {kernelsOf} from '../../src/backend/state.js';
 import {memoryOf, offsetOf, withScratch} from '../../src/backend/heap.js';
+import {kernelModule} from '../../src/backend/variants.js';
+import type {KernelExports} from '../../src/backend/kernel_module.js';
 
 type Variant = 'scalar' | 'simd' | 'relaxed-simd';
 const support = backendInfo();
@@ -510,6 +512,29 @@ test('gemmF32 stays inside the scratch space gemmScratchBytes asks for', async (
       await tf.setBackend('as');
       compare(`${variant} scratch case`, {data: out.dataSync(), shape: out.shape}, ref);
       tf.dispose([a, b, out]);
+    }
+  }
+});
+
+test('the shared-memory builds (cross-origin-isolated pages) compute the same products', async () => {
+  // Browsers hand a shared memory to the threaded tfjs-backend-wasm; our *-shared builds import
+  // one. Run each next to its plain twin on the same inputs (a raw heap, no tfjs).
+  for (const variant of VARIANTS) {
+    const plainMemory = new WebAssembly.Memory({initial: 256});
+    const sharedMemory = new WebAssembly.Memory({initial: 256, maximum: 65536, shared: true});
+    const plain = (await WebAssembly.instantiate(await kernelModule(variant, false), {env: {memory: plainMemory}})).exports as unknown as KernelExports;
+    const shared = (await WebAssembly.instantiate(await kernelModule(variant, true), {env: {memory: sharedMemory}})).exports as unknown as KernelExports;
+    for (const [m, k, n, ta, tb, act] of [[37, 300, 29, false, true, 1], [1, 64, 33, false, false, 5], [9, 17, 1, true, false, 6], [70, 41, 66, true, true, 3]]) {
+      const A = 1 << 16, B = A + 4 * m * k, C = B + 4 * k * n, bias = C + 4 * m * n, prelu = bias + 4 * n, S = prelu + 4 * n;
+      const outs = [plainMemory, sharedMemory].map((memory, which) => {
+        const f = new Float32Array(memory.buffer);
+        const rr = rng(m * 1000 + n);
+        for (let i = A / 4; i < S / 4; i++) f[i] = rr() * 2 - 1;
+        (which ? shared : plain).gemmF32(A, B, C, m, n, k, +ta, +tb, n, bias, 0, 1, act, 0.1, prelu, 0, 1, S);
+        return Array.from(new Float32Array(memory.buffer, C, m * n));
+      });
+      assert.equal(outs[1], outs[0], `${variant}-shared vs ${variant} on [${m},${k}]x[${k},${n}]`);
+      assert.ok(outs[0].some(x => x !== 0), 'the product ran');
     }
   }
 });
