@@ -31,11 +31,15 @@ import {epOn, finish1, finishStored8} from './gemm_epilogue';
   if (last) if (epOn) finishStored8(c, i, j);
 }
 
-/** A full 4x8 tile at c (row stride ldc elements), output coordinates (i, j). SIMD builds only. */
-export function kernel4x8(pa: usize, pb: usize, kc: i32, c: usize, ldc: i32, i: i32, j: i32, first: bool, last: bool): void {
+/**
+ * A full 4x8 tile at c (row stride ldc elements), output coordinates (i, j). SIMD builds only.
+ * B is read 8 floats per k, `bStep` bytes apart: 32 in a packed panel, or B's own row stride
+ * when the product reads B in place (small M, where packing B would cost more than it saves).
+ */
+export function kernel4x8(pa: usize, pb: usize, bStep: usize, kc: i32, c: usize, ldc: i32, i: i32, j: i32, first: bool, last: bool): void {
   let c00 = f32x4.splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
   // The loop runs on the B pointer alone (no separate counter: one instruction less per k).
-  const end = pb + (<usize>kc << 5);
+  const end = pb + <usize>kc * bStep;
   while (pb < end) {
     const b0 = v128.load(pb), b1 = v128.load(pb, 16);
     let a = v128.load(pa);   // A values come packed already splat (A_ELEM = 16)
@@ -47,7 +51,7 @@ export function kernel4x8(pa: usize, pb: usize, kc: i32, c: usize, ldc: i32, i: 
     a = v128.load(pa, 48);
     c30 = madd(a, b0, c30); c31 = madd(a, b1, c31);
     pa += 64;
-    pb += 32;
+    pb += bStep;
   }
   const row = <usize>ldc << 2;
   storeRow8(c, c00, c01, i, j, first, last);

@@ -215,7 +215,7 @@ test('random differential vs cpu: shapes incl. 1, primes, zero, K > 2000, every 
   await checkCases(cases);
 });
 
-test('every activation with every bias kind (rank 1, rank 2, broadcast, batch) and prelu weights broadcast', async () => {
+test('every activation with every bias kind (rank 1, rank 2, broadcast, batch), prelu weights broadcast, small-m paths', async () => {
   const r = rng(7);
   const cases: Case[] = [];
   const [m, k, n] = [10, 37, 13];
@@ -225,9 +225,9 @@ test('every activation with every bias kind (rank 1, rank 2, broadcast, batch) a
       cases.push(makeCase(r, m, k, n, cases.length % 2 === 1, cases.length % 3 === 1, [2], [1], activation, biasShape, preluShape));
     }
   }
-  // m = 1 and n = 1 (the matrix-vector paths) with broadcast biases and prelu weights.
+  // m = 1, n = 1 (the matrix-vector paths) and m = 2..4 with broadcast biases and prelu weights.
   for (const activation of ACTIVATIONS) {
-    for (const [mm, nn] of [[1, 37], [1, 3], [41, 1], [5, 1]]) {
+    for (const [mm, nn] of [[1, 37], [1, 3], [41, 1], [5, 1], [2, 37], [2, 3], [3, 21], [4, 9]]) {
       for (const ta of [false, true]) for (const tb of [false, true]) {
         cases.push(makeCase(r, mm, 29, nn, ta, tb, [], [], activation, [[nn], [mm, nn], [mm, 1], [1]][cases.length % 4],
           [[nn], [mm, nn], [mm, 1], [1]][cases.length % 3]));
@@ -494,9 +494,11 @@ test('gemmF32 stays inside the scratch space gemmScratchBytes asks for', async (
     await onVariant(variant);
     const backend = tf.backend() as BackendWasm;
     const kernels = kernelsOf(backend);
-    // Around every block edge: K 256, M 64 (splat A block), N 1024, and the 4x8 tile.
+    // Around every block edge: K 256, M 64 (splat A block), N 1024, the 4x8 tile, and the small-m
+    // paths (m = 2 streams B; m <= 4 reads a plain B in place).
     for (const [m, k, n, ta, tb] of [[2, 3, 2, false, false], [5, 257, 9, true, false], [65, 513, 17, false, true], [130, 40, 1030, true, true],
-      [64, 256, 1024, false, false], [3, 1000, 2, true, true]] as [number, number, number, boolean, boolean][]) {
+      [64, 256, 1024, false, false], [3, 1000, 2, true, true], [2, 600, 37, true, false], [3, 600, 37, false, false],
+      [4, 300, 1030, true, false], [4, 513, 1024, false, false]] as [number, number, number, boolean, boolean][]) {
       const r = rng(m + n + k);
       const c = makeCase(r, m, k, n, ta, tb);
       const a = toTensor(c.a), b = toTensor(c.b), out = tf.zeros([m, n]);
