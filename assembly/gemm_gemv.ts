@@ -1,5 +1,5 @@
 // Matrix-vector products for the m = 1 and n = 1 shapes of the dense product (batch-1
-// inference, and its transpose). Packing would cost as much as the product here (every matrix
+// inference, and its transpose), and the m = 2 pair of them (axpyRows2). Packing would cost as much as the product here (every matrix
 // element is used once), so these read the matrix in place, in whichever direction it is
 // contiguous:
 //   dotRows:  out[t] = Σ_p v[p]·M[t·rs + p]   (each output is a dot product of a contiguous row)
@@ -10,15 +10,7 @@
 // `v` is contiguous. Output t has coordinates (0, t), or (t, 0) when `down`, for the fused tail;
 // it is stored at out + t·os (elements).
 import {epOn, finish1, finishStored4} from './gemm_epilogue';
-
-// @ts-ignore: decorator
-@inline function madd(a: v128, b: v128, c: v128): v128 {
-  if (ASC_FEATURE_RELAXED_SIMD) {
-    return f32x4.relaxed_madd(a, b, c);
-  } else {
-    return f32x4.add(f32x4.mul(a, b), c);
-  }
-}
+import {madd} from './gemm_kernel';
 
 // @ts-ignore: decorator
 @inline function put1(out: usize, os: i32, t: i32, x: f32, down: bool): void {

@@ -11,8 +11,9 @@
 import {A_ELEM, MR, NR} from './gemm_pack';
 import {epOn, finish1, finishStored8} from './gemm_epilogue';
 
+/** a·b + c on four lanes: one FMA in the relaxed-SIMD build, a multiply then an add otherwise. */
 // @ts-ignore: decorator
-@inline function madd(a: v128, b: v128, c: v128): v128 {
+@inline export function madd(a: v128, b: v128, c: v128): v128 {
   if (ASC_FEATURE_RELAXED_SIMD) {
     return f32x4.relaxed_madd(a, b, c);
   } else {
