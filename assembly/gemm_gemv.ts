@@ -4,12 +4,12 @@
 // contiguous:
 //   dotRows:  out[t] = Σ_p v[p]·M[t·rs + p]   (each output is a dot product of a contiguous row)
 //   axpyCols: out[t] = Σ_p v[p]·M[p·rs + t]   (columns blocked, rows streamed)
-//   axpyRows: the same product as axpyCols for a contiguous output: eight rows of M at a time
+//   axpyRows: the same product as axpyCols for a contiguous output: four rows of M at a time
 //             are streamed front to back into the output, which stays in L1 (batch-1 inference
 //             reads each weight once, in order: what the hardware prefetcher likes best)
 // `v` is contiguous. Output t has coordinates (0, t), or (t, 0) when `down`, for the fused tail;
 // it is stored at out + t·os (elements).
-import {epOn, finish1, finishStored4} from './gemm_epilogue';
+import {epOn, finish1, finishStored4, finishStored8} from './gemm_epilogue';
 import {madd} from './gemm_kernel';
 
 // @ts-ignore: decorator
@@ -179,49 +179,73 @@ export function axpyCols(v: usize, mat: usize, rs: i32, count: i32, k: i32, out:
 export function axpyRows(v: usize, mat: usize, rs: i32, count: i32, k: i32, out: usize): void {
   const rowBytes = <usize>rs << 2;
   const vec = count & ~3;
+  // The sums accumulate in `out` (2 KB for 500 outputs: L1), so start it at zero; then every
+  // row group is the same loop, without a first-group branch inside it.
+  for (let t = 0; t < count; t++) store<f32>(out + (<usize>t << 2), 0);
   let p = 0;
-  while (p < k) {
-    const eight = k - p >= 8;
-    const first = p == 0;
-    const last = p + (eight ? 8 : 1) >= k;
+  for (; p + 4 <= k; p += 4) {
     const r0 = mat + <usize>p * rowBytes;
-    let t = 0;
-    if (ASC_FEATURE_SIMD) {
-      if (eight) {
-        const vp = v + (<usize>p << 2);
-        const x0 = v128.load32_splat(vp), x1 = v128.load32_splat(vp, 4), x2 = v128.load32_splat(vp, 8), x3 = v128.load32_splat(vp, 12);
-        const x4 = v128.load32_splat(vp, 16), x5 = v128.load32_splat(vp, 20), x6 = v128.load32_splat(vp, 24), x7 = v128.load32_splat(vp, 28);
-        const r1 = r0 + rowBytes, r2 = r1 + rowBytes, r3 = r2 + rowBytes;
-        const r4 = r3 + rowBytes, r5 = r4 + rowBytes, r6 = r5 + rowBytes, r7 = r6 + rowBytes;
-        for (; t < vec; t += 4) {
-          const o = <usize>t << 2;
-          let y = first ? f32x4.splat(0) : v128.load(out + o);
-          y = madd(x0, v128.load(r0 + o), y); y = madd(x1, v128.load(r1 + o), y);
-          y = madd(x2, v128.load(r2 + o), y); y = madd(x3, v128.load(r3 + o), y);
-          y = madd(x4, v128.load(r4 + o), y); y = madd(x5, v128.load(r5 + o), y);
-          y = madd(x6, v128.load(r6 + o), y); y = madd(x7, v128.load(r7 + o), y);
-          v128.store(out + o, y);
-          if (last) if (epOn) finishStored4(out + o, 0, t, false);
-        }
-      } else {
-        const x0 = v128.load32_splat(v + (<usize>p << 2));
-        for (; t < vec; t += 4) {
-          const o = <usize>t << 2;
-          const y = madd(x0, v128.load(r0 + o), first ? f32x4.splat(0) : v128.load(out + o));
-          v128.store(out + o, y);
-          if (last) if (epOn) finishStored4(out + o, 0, t, false);
-        }
-      }
+    const vp = v + (<usize>p << 2);
+    // The tail is applied by the last group as it stores (a constant flag: two copies of the loop).
+    if (p + 4 == k) rowGroup4(vp, r0, rowBytes, vec, out, true);
+    else rowGroup4(vp, r0, rowBytes, vec, out, false);
+    for (let t = vec; t < count; t++) {
+      const o = <usize>t << 2;
+      let y = load<f32>(out + o);
+      for (let r = 0; r < 4; r++) y += load<f32>(vp + (<usize>r << 2)) * load<f32>(r0 + <usize>r * rowBytes + o);
+      store<f32>(out + o, p + 4 == k && epOn ? finish1(y, 0, t) : y);
     }
-    // The columns past the last full vector (the scalar build uses axpyCols instead).
-    const rows = eight ? 8 : 1;
+  }
+  // Rows past the last group of four, one at a time.
+  for (; p < k; p++) {
+    const r0 = mat + <usize>p * rowBytes;
+    const x = load<f32>(v + (<usize>p << 2));
+    const xs = f32x4.splat(x);
+    const last = p + 1 == k;
+    let t = 0;
+    for (; t < vec; t += 4) {
+      const o = <usize>t << 2;
+      v128.store(out + o, madd(xs, v128.load(r0 + o), v128.load(out + o)));
+      if (last) if (epOn) finishStored4(out + o, 0, t, false);
+    }
     for (; t < count; t++) {
       const o = <usize>t << 2;
-      let y: f32 = first ? 0 : load<f32>(out + o);
-      for (let r = 0; r < rows; r++) y += load<f32>(v + (<usize>(p + r) << 2)) * load<f32>(r0 + <usize>r * rowBytes + o);
+      const y = load<f32>(out + o) + x * load<f32>(r0 + o);
       store<f32>(out + o, last && epOn ? finish1(y, 0, t) : y);
     }
-    p += rows;
+  }
+}
+
+/**
+ * out[t] += Σ_{r<4} v[r]·row_r[t] over the vector part (t < vec) of four rows of M: two output
+ * vectors per iteration (4 splats, 8 loads, 2 sums: within x64's 16 xmm registers, which
+ * TurboFan needs since it hoists every load of an iteration). `finish` applies the fused tail.
+ */
+// @ts-ignore: decorator
+@inline function rowGroup4(vp: usize, r0: usize, rowBytes: usize, vec: i32, out: usize, finish: bool): void {
+  const x0 = v128.load32_splat(vp), x1 = v128.load32_splat(vp, 4), x2 = v128.load32_splat(vp, 8), x3 = v128.load32_splat(vp, 12);
+  const r1 = r0 + rowBytes, r2 = r1 + rowBytes, r3 = r2 + rowBytes;
+  let t = 0;
+  for (; t + 8 <= vec; t += 8) {
+    const o = <usize>t << 2;
+    let y0 = v128.load(out + o), y1 = v128.load(out + o, 16);
+    y0 = madd(x0, v128.load(r0 + o), y0); y1 = madd(x0, v128.load(r0 + o, 16), y1);
+    y0 = madd(x1, v128.load(r1 + o), y0); y1 = madd(x1, v128.load(r1 + o, 16), y1);
+    y0 = madd(x2, v128.load(r2 + o), y0); y1 = madd(x2, v128.load(r2 + o, 16), y1);
+    y0 = madd(x3, v128.load(r3 + o), y0); y1 = madd(x3, v128.load(r3 + o, 16), y1);
+    v128.store(out + o, y0);
+    v128.store(out + o, y1, 16);
+    if (finish) if (epOn) finishStored8(out + o, 0, t);
+  }
+  if (t < vec) {
+    const o = <usize>t << 2;
+    let y0 = v128.load(out + o);
+    y0 = madd(x0, v128.load(r0 + o), y0);
+    y0 = madd(x1, v128.load(r1 + o), y0);
+    y0 = madd(x2, v128.load(r2 + o), y0);
+    y0 = madd(x3, v128.load(r3 + o), y0);
+    v128.store(out + o, y0);
+    if (finish) if (epOn) finishStored4(out + o, 0, t, false);
   }
 }
 
