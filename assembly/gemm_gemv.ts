@@ -257,47 +257,34 @@ export function axpyRows(v: usize, mat: usize, rs: i32, count: i32, k: i32, out:
 export function axpyRows2(v0: usize, v1: usize, vs: usize, mat: usize, rs: i32, count: i32, k: i32, out0: usize, out1: usize): void {
   const rowBytes = <usize>rs << 2;
   const vec = count & ~3;
+  // As in axpyRows: the sums accumulate in the (zeroed) output rows, the tail runs in the last group.
+  for (let t = 0; t < count; t++) {
+    store<f32>(out0 + (<usize>t << 2), 0);
+    store<f32>(out1 + (<usize>t << 2), 0);
+  }
   let p = 0;
   while (p < k) {
-    const four = k - p >= 4;
-    const rows = four ? 4 : 1;
-    const first = p == 0;
+    const rows = k - p >= 4 ? 4 : 1;
     const last = p + rows >= k;
     const r0 = mat + <usize>p * rowBytes;
     const pa = v0 + <usize>p * vs, pz = v1 + <usize>p * vs;
-    let t = 0;
-    if (four) {
-      const x0 = v128.load32_splat(pa), x1 = v128.load32_splat(pa + vs), x2 = v128.load32_splat(pa + 2 * vs), x3 = v128.load32_splat(pa + 3 * vs);
-      const z0 = v128.load32_splat(pz), z1 = v128.load32_splat(pz + vs), z2 = v128.load32_splat(pz + 2 * vs), z3 = v128.load32_splat(pz + 3 * vs);
-      const r1 = r0 + rowBytes, r2 = r1 + rowBytes, r3 = r2 + rowBytes;
-      for (; t < vec; t += 4) {
-        const o = <usize>t << 2;
-        const b0 = v128.load(r0 + o), b1 = v128.load(r1 + o), b2 = v128.load(r2 + o), b3 = v128.load(r3 + o);
-        let y = first ? f32x4.splat(0) : v128.load(out0 + o);
-        let w = first ? f32x4.splat(0) : v128.load(out1 + o);
-        y = madd(x0, b0, y); w = madd(z0, b0, w);
-        y = madd(x1, b1, y); w = madd(z1, b1, w);
-        y = madd(x2, b2, y); w = madd(z2, b2, w);
-        y = madd(x3, b3, y); w = madd(z3, b3, w);
-        v128.store(out0 + o, y);
-        v128.store(out1 + o, w);
-        if (last) if (epOn) { finishStored4(out0 + o, 0, t, false); finishStored4(out1 + o, 1, t, false); }
-      }
+    if (rows == 4) {
+      if (last) rowGroup4x2(pa, pz, vs, r0, rowBytes, vec, out0, out1, true);
+      else rowGroup4x2(pa, pz, vs, r0, rowBytes, vec, out0, out1, false);
     } else {
       const x0 = v128.load32_splat(pa), z0 = v128.load32_splat(pz);
-      for (; t < vec; t += 4) {
+      for (let t = 0; t < vec; t += 4) {
         const o = <usize>t << 2;
         const b0 = v128.load(r0 + o);
-        v128.store(out0 + o, madd(x0, b0, first ? f32x4.splat(0) : v128.load(out0 + o)));
-        v128.store(out1 + o, madd(z0, b0, first ? f32x4.splat(0) : v128.load(out1 + o)));
+        v128.store(out0 + o, madd(x0, b0, v128.load(out0 + o)));
+        v128.store(out1 + o, madd(z0, b0, v128.load(out1 + o)));
         if (last) if (epOn) { finishStored4(out0 + o, 0, t, false); finishStored4(out1 + o, 1, t, false); }
       }
     }
     // The columns past the last full vector.
-    for (; t < count; t++) {
+    for (let t = vec; t < count; t++) {
       const o = <usize>t << 2;
-      let y: f32 = first ? 0 : load<f32>(out0 + o);
-      let w: f32 = first ? 0 : load<f32>(out1 + o);
+      let y = load<f32>(out0 + o), w = load<f32>(out1 + o);
       for (let r = 0; r < rows; r++) {
         const bv = load<f32>(r0 + <usize>r * rowBytes + o);
         y += load<f32>(pa + <usize>r * vs) * bv;
@@ -307,5 +294,25 @@ export function axpyRows2(v0: usize, v1: usize, vs: usize, mat: usize, rs: i32, 
       store<f32>(out1 + o, last && epOn ? finish1(w, 1, t) : w);
     }
     p += rows;
+  }
+}
+
+/** Four rows of M into both output rows (vector part); `finish` applies the fused tail. */
+// @ts-ignore: decorator
+@inline function rowGroup4x2(pa: usize, pz: usize, vs: usize, r0: usize, rowBytes: usize, vec: i32, out0: usize, out1: usize, finish: bool): void {
+  const x0 = v128.load32_splat(pa), x1 = v128.load32_splat(pa + vs), x2 = v128.load32_splat(pa + 2 * vs), x3 = v128.load32_splat(pa + 3 * vs);
+  const z0 = v128.load32_splat(pz), z1 = v128.load32_splat(pz + vs), z2 = v128.load32_splat(pz + 2 * vs), z3 = v128.load32_splat(pz + 3 * vs);
+  const r1 = r0 + rowBytes, r2 = r1 + rowBytes, r3 = r2 + rowBytes;
+  for (let t = 0; t < vec; t += 4) {
+    const o = <usize>t << 2;
+    const b0 = v128.load(r0 + o), b1 = v128.load(r1 + o), b2 = v128.load(r2 + o), b3 = v128.load(r3 + o);
+    let y = v128.load(out0 + o), w = v128.load(out1 + o);
+    y = madd(x0, b0, y); w = madd(z0, b0, w);
+    y = madd(x1, b1, y); w = madd(z1, b1, w);
+    y = madd(x2, b2, y); w = madd(z2, b2, w);
+    y = madd(x3, b3, y); w = madd(z3, b3, w);
+    v128.store(out0 + o, y);
+    v128.store(out1 + o, w);
+    if (finish) if (epOn) { finishStored4(out0 + o, 0, t, false); finishStored4(out1 + o, 1, t, false); }
   }
 }
