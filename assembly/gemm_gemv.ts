@@ -73,19 +73,13 @@ export function dotRows(v: usize, mat: usize, rs: i32, count: i32, k: i32, out: 
   const rowBytes = <usize>rs << 2;
   let t = 0;
   if (ASC_FEATURE_SIMD) {
-    // Four rows at a time, two accumulators each; four sums are reduced into one vector.
+    // Four rows at a time; the four sums are reduced into one vector.
     for (; t + 4 <= count; t += 4) {
       const r0 = mat + <usize>t * rowBytes, r1 = r0 + rowBytes, r2 = r1 + rowBytes, r3 = r2 + rowBytes;
-      let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+      // One accumulator per row: with the shared load of v, 9 live vectors (TurboFan hoists every
+      // load of an iteration; more accumulators made it spill).
+      let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0;
       let p = 0;
-      for (; p + 8 <= k; p += 8) {
-        const o = <usize>p << 2;
-        const x0 = v128.load(v + o), x1 = v128.load(v + o, 16);
-        a0 = madd(x0, v128.load(r0 + o), a0); b0 = madd(x1, v128.load(r0 + o, 16), b0);
-        a1 = madd(x0, v128.load(r1 + o), a1); b1 = madd(x1, v128.load(r1 + o, 16), b1);
-        a2 = madd(x0, v128.load(r2 + o), a2); b2 = madd(x1, v128.load(r2 + o, 16), b2);
-        a3 = madd(x0, v128.load(r3 + o), a3); b3 = madd(x1, v128.load(r3 + o, 16), b3);
-      }
       for (; p + 4 <= k; p += 4) {
         const o = <usize>p << 2;
         const x0 = v128.load(v + o);
@@ -94,7 +88,6 @@ export function dotRows(v: usize, mat: usize, rs: i32, count: i32, k: i32, out: 
         a2 = madd(x0, v128.load(r2 + o), a2);
         a3 = madd(x0, v128.load(r3 + o), a3);
       }
-      a0 = f32x4.add(a0, b0); a1 = f32x4.add(a1, b1); a2 = f32x4.add(a2, b2); a3 = f32x4.add(a3, b3);
       // Lane r of the result = total of a_r.
       const t01 = f32x4.add(i32x4.shuffle(a0, a1, 0, 4, 1, 5), i32x4.shuffle(a0, a1, 2, 6, 3, 7));
       const t23 = f32x4.add(i32x4.shuffle(a2, a3, 0, 4, 1, 5), i32x4.shuffle(a2, a3, 2, 6, 3, 7));
