@@ -116,22 +116,21 @@ export function axpyCols(v: usize, mat: usize, rs: i32, count: i32, k: i32, out:
   const rowBytes = <usize>rs << 2;
   let t = 0;
   if (ASC_FEATURE_SIMD) {
-    // 32 columns in 8 accumulators; each k adds one splat of v times eight loads of a row.
-    for (; t + 32 <= count; t += 32) {
-      let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+    // 24 columns in 6 accumulators; each k adds one splat of v times six loads of a row (with
+    // the hoisted loads, 14 live vectors: eight accumulators made TurboFan spill).
+    for (; t + 24 <= count; t += 24) {
+      let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0;
       let src = mat + (<usize>t << 2);
       for (let p = 0; p < k; p++) {
         const x = v128.load32_splat(v + (<usize>p << 2));
         a0 = madd(x, v128.load(src), a0); a1 = madd(x, v128.load(src, 16), a1);
         a2 = madd(x, v128.load(src, 32), a2); a3 = madd(x, v128.load(src, 48), a3);
         a4 = madd(x, v128.load(src, 64), a4); a5 = madd(x, v128.load(src, 80), a5);
-        a6 = madd(x, v128.load(src, 96), a6); a7 = madd(x, v128.load(src, 112), a7);
         src += rowBytes;
       }
       put4(out, os, t, a0, down); put4(out, os, t + 4, a1, down);
       put4(out, os, t + 8, a2, down); put4(out, os, t + 12, a3, down);
       put4(out, os, t + 16, a4, down); put4(out, os, t + 20, a5, down);
-      put4(out, os, t + 24, a6, down); put4(out, os, t + 28, a7, down);
     }
     for (; t + 4 <= count; t += 4) {
       let a0 = f32x4.splat(0);
