@@ -12,7 +12,8 @@
 //         for each NR panel of B: for each MR panel of A: micro-kernel (gemm_kernel.ts)
 // The fused tail (gemm_epilogue.ts) runs when the last K block stores its tile. m = 1 and
 // n = 1 go to the matrix-vector kernels (gemm_gemv.ts), which read the matrix unpacked, and so
-// does m = 2 with a plain B (SIMD builds).
+// does m = 2 with a plain B (SIMD builds); up to m = 4 the SIMD kernel reads a plain B in place
+// (DIRECT_B_MAX_M) instead of packing it.
 // Scratch (packing buffers + one edge tile) comes from the caller: size from gemmScratchBytes.
 import {A_ELEM, packA, packB, MR, NR} from './gemm_pack';
 import {kernel4x8, kernel4x8Scalar, storeTile, TILE_FLOATS} from './gemm_kernel';
