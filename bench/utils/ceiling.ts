@@ -1,8 +1,7 @@
-// The machine's f32x4 multiply-add ceiling on one core, measured with a hand-assembled wasm
-// loop of independent multiply-adds held in registers (no memory traffic): the best any
-// f32x4 GEMM can do here. `relaxed` uses f32x4.relaxed_madd (an FMA where the CPU has one)
-// instead of f32x4.mul + f32x4.add; it needs a runtime that validates relaxed SIMD.
-
+// The machine's f32x4 multiply-add ceiling on one core, measured with hand-assembled wasm loops
+// of independent multiply-adds held in registers (no memory traffic): the best any f32x4 GEMM
+// can do here. measureCeiling('mul+add') uses f32x4.mul + f32x4.add; 'relaxed-madd' uses
+// f32x4.relaxed_madd (an FMA where the CPU has one) and needs a runtime that validates relaxed SIMD.
 
 function uleb(n: number): number[] {
   const out: number[] = [];
