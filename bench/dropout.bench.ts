@@ -42,7 +42,7 @@ await compare('randomBinomial [64,500], p=0.5', [64, 500], x => randomBinomial(x
 const header = ['work', 'contender', 'median µs/call', 'time / ours'];
 const table = markdownTable(header, rows.map(r => [r.work, r.contender, r.us.toFixed(1), r.ratio]));
 const note = `Kernels variant: ${variant}. Peers: tf.dropout (and tf.randomUniform < p for randomBinomial). ` +
-  `'time / ours' > 1 means ours is faster. Other engineers' work was running on the machine.`;
+  `'time / ours' > 1 means ours is faster.`;
 console.log(table + '\n\n' + note);
 const paths = writeResults('dropout', {variant, rows}, `${table}\n\n${note}`, info);
 console.log(`wrote ${paths.json} and ${paths.md}`);

@@ -134,7 +134,7 @@ if (process.argv.includes('--relaxed-child')) {
 } else {
   const info = machineInfo();
   console.log(`matmul benchmark: ${machineLine(info)}`);
-  console.log('(other engineers share this machine: absolute numbers move with their load; ratios from alternating runs are steadier)');
+  console.log('(absolute numbers move with other load on the machine, see the load average; ratios from alternating runs are steadier)');
   const main_ = await main(false);
   console.log('relaxed SIMD: child process with --experimental-wasm-relaxed-simd ...');
   const child = spawnSync(process.execPath, ['--experimental-wasm-relaxed-simd', '--import', 'tsx', fileURLToPath(import.meta.url), '--relaxed-child'],

@@ -83,8 +83,7 @@ const verdict = `Speed-up over tfjs-layers on tfjs-backend-wasm: ${speedup.toFix
   `accuracy target >= 0.95: ${testAcc! >= 0.95 ? 'met' : 'missed'}.`;
 const note = `Kernels variant: ${variant}. Each number is the median over ${ROUNDS} alternating rounds of a whole ` +
   `\`fit\` call (${contenders.map(c => `${c.steps} steps ${c.backend}`).join(', ')}), divided by its steps. ` +
-  `'time / ours' > 1 means ours is faster. Other engineers' work was running on the machine (load average ` +
-  `${info.loadAverage.join(' ')}).`;
+  `'time / ours' > 1 means ours is faster.`;
 const md = `${table}\n\n${accuracy}\n\n${verdict}\n\n${note}`;
 console.log(md);
 const paths = writeResults('train', {variant, contenders: contenders.map(c => ({name: c.name, backend: c.backend, steps: c.steps, msPerStep: median(c.samples), samples: c.samples})),
