@@ -1,10 +1,10 @@
 // tfjs-backend-as: importing this module registers backend 'as' (once per process) and makes
 // tfjs-core's gradients available to users of tfjs-core alone.
 import '../build/register_all_gradients.js';
-import {AS_KERNELS} from './kernels/index.js';
+import {AS_KERNELS, HEAP_KERNELS} from './kernels/index.js';
 import {registerBackendAs} from './backend/register.js';
 
-registerBackendAs(AS_KERNELS);
+registerBackendAs(AS_KERNELS, HEAP_KERNELS);
 
 export {BACKEND_NAME, BACKEND_PRIORITY, backendInfo, setKernelVariant} from './backend/register.js';
 export type {BackendInfo} from './backend/register.js';

@@ -59,14 +59,20 @@ async function wantedWasmBinary(): Promise<string> {
   }
 }
 
-/** Registers the backend and its kernels once per process, whatever copy of us runs this. */
-export function registerBackendAs(ourKernels: tf.KernelConfig[]): void {
+/**
+ * Registers the backend and its kernels once per process, whatever copy of us runs this.
+ * `assemblyScriptKernels` compute in the AssemblyScript module; `heapKernels` are overrides
+ * written in TypeScript that only move or share bytes on the heap (no arithmetic to speed up).
+ */
+export function registerBackendAs(assemblyScriptKernels: tf.KernelConfig[], heapKernels: tf.KernelConfig[] = []): void {
   const state = globalState();
   if (state.registered || tf.findBackendFactory(BACKEND_NAME) != null) return;
   state.registered = true;
-  state.ourKernels = ourKernels.map(k => k.kernelName).sort();
+  state.ourKernels = assemblyScriptKernels.map(k => k.kernelName).sort();
+  state.heapKernels = heapKernels.map(k => k.kernelName).sort();
   tf.registerBackend(BACKEND_NAME, createBackend, BACKEND_PRIORITY);
-  const overridden = new Set(state.ourKernels);
+  const ourKernels = [...assemblyScriptKernels, ...heapKernels];
+  const overridden = new Set(ourKernels.map(k => k.kernelName));
   for (const kernel of tf.getKernelsForBackend('wasm')) {
     if (!overridden.has(kernel.kernelName)) tf.registerKernel({...kernel, backendName: BACKEND_NAME});
   }
@@ -84,7 +90,10 @@ export interface BackendInfo {
   simd: boolean;
   relaxedSimd: boolean;
   sharedMemory: boolean;
+  /** Kernels that run in AssemblyScript. */
   kernels: string[];
+  /** Kernels overridden in TypeScript that only move or share bytes on the heap (Slice, GatherV2, Identity). */
+  heapKernels: string[];
 }
 
 /**
@@ -102,6 +111,7 @@ export function backendInfo(): BackendInfo {
     simd, relaxedSimd,
     sharedMemory: instance?.sharedMemory ?? false,
     kernels: [...state.ourKernels],
+    heapKernels: [...state.heapKernels],
   };
 }
 

@@ -18,13 +18,15 @@ export interface GlobalState {
   instances: WeakMap<BackendWasm, InstanceState>;
   /** Kernel names we run in AssemblyScript, for backendInfo(). */
   ourKernels: string[];
+  /** Kernel names we override in TypeScript on the heap (memmoves, shared data), for backendInfo(). */
+  heapKernels: string[];
 }
 
 const KEY = Symbol.for('tfjs-backend-as.state');
 
 export function globalState(): GlobalState {
   const g = globalThis as unknown as Record<symbol, GlobalState>;
-  return g[KEY] ??= {registered: false, requestedVariant: 'auto', instances: new WeakMap(), ourKernels: []};
+  return g[KEY] ??= {registered: false, requestedVariant: 'auto', instances: new WeakMap(), ourKernels: [], heapKernels: []};
 }
 
 /** The kernels module bound to this backend instance's heap. */

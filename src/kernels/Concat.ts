@@ -58,6 +58,18 @@ function concat(args: {inputs: TensorInfo[], backend: BackendWasm, attrs: Concat
   const bytes = util.bytesPerElement(dtype);
   const rows = util.sizeFromShape(outShape.slice(0, axis));
   const rowBytes = parts.map(t => bytes * util.sizeFromShape(t.shape.slice(axis)));
+  if (rows === 1) {
+    // One block per part (axis 0, or only 1s before the axis): a memmove each. Building the
+    // table for the AssemblyScript call (a malloc and a free) would cost more than the copies.
+    const heap = new Uint8Array(memoryOf(backend).buffer);
+    let dst = offsetOf(backend, out);
+    parts.forEach((t, i) => {
+      const src = offsetOf(backend, t);
+      heap.copyWithin(dst, src, src + rowBytes[i]);
+      dst += rowBytes[i];
+    });
+    return out;
+  }
   const kernels = kernelsOf(backend);
   withScratch(backend, 8 * parts.length, table => {
     // The view is made after the allocation (memory may have grown) and dropped before the call.

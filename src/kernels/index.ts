@@ -1,4 +1,4 @@
-// Every kernel that runs in AssemblyScript on 'as'. Everything else is inherited from 'wasm'.
+// The kernels 'as' overrides. Everything else is inherited from 'wasm'.
 import type {KernelConfig} from '@tensorflow/tfjs-core';
 import {batchMatMulConfig} from './BatchMatMul.js';
 import {fusedMatMulConfig} from './_FusedMatMul.js';
@@ -13,6 +13,7 @@ import {adamUpdateConfig} from './AdamUpdate.js';
 import {sgdUpdateConfig} from './SGDUpdate.js';
 import {identityConfig} from './Identity.js';
 
+/** Kernels that compute in the AssemblyScript module. */
 export const AS_KERNELS: KernelConfig[] = [
   batchMatMulConfig,
   fusedMatMulConfig,
@@ -20,10 +21,18 @@ export const AS_KERNELS: KernelConfig[] = [
   dropoutConfig,
   randomBinomialConfig,
   denseConcatConfig,
-  sliceConfig,
-  gatherV2Config,
   rmspropUpdateConfig,
   adamUpdateConfig,
   sgdUpdateConfig,
+];
+
+/**
+ * Kernels written in TypeScript that only move or share bytes on the heap: tfjs-backend-wasm's
+ * versions copy far more than needed (Slice reads the whole input out of the heap, Identity
+ * copies), and a memmove needs no AssemblyScript.
+ */
+export const HEAP_KERNELS: KernelConfig[] = [
+  sliceConfig,
+  gatherV2Config,
   identityConfig,
 ];

@@ -16,6 +16,9 @@ test('backendInfo reports variant, support and our kernels', async () => {
   assert.ok(['scalar', 'simd', 'relaxed-simd'].includes(info.variant));
   assert.ok(info.kernels.includes('BatchMatMul'));
   assert.ok(info.kernels.includes('_FusedMatMul'));
+  // The TypeScript heap overrides are listed apart: `kernels` is what runs in AssemblyScript.
+  assert.equal(info.heapKernels, ['GatherV2', 'Identity', 'Slice']);
+  assert.not.ok(info.kernels.some(k => info.heapKernels.includes(k)));
   assert.is(info.sharedMemory, false);
 });
 

@@ -72,9 +72,9 @@ test("'wasm' and 'as' work side by side and agree", async () => {
 
 test('the backend is registered once with its kernels (and registering again is a no-op)', async () => {
   const {registerBackendAs} = await import('../../src/backend/register.js');
-  const {AS_KERNELS} = await import('../../src/kernels/index.js');
+  const {AS_KERNELS, HEAP_KERNELS} = await import('../../src/kernels/index.js');
   const kernelsBefore = tf.getKernelsForBackend('as').length;
-  registerBackendAs(AS_KERNELS);
+  registerBackendAs(AS_KERNELS, HEAP_KERNELS);
   assert.is(tf.getKernelsForBackend('as').length, kernelsBefore);
   const wasmKernels = new Set(tf.getKernelsForBackend('wasm').map(k => k.kernelName));
   const asKernels = new Set(tf.getKernelsForBackend('as').map(k => k.kernelName));
