@@ -84,6 +84,8 @@ async function timeCase(c: Case, contenders: Contender[]): Promise<Row[]> {
   for (const who of contenders) bench.add(who.label, () => call(who.backend), {beforeAll: () => activate(who)});
   const perRound: number[][] = contenders.map(() => []);
   for (let r = 0; r < rounds; r++) {
+    // tinybench runs a task once: without a reset, every later round would return round 1's result.
+    bench.reset();
     const tasks = await bench.run();
     tasks.forEach((task, i) => {
       const result = task.result as {latency?: {p50: number}};
