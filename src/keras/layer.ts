@@ -228,7 +228,8 @@ export class Layer {
         throw new Error(`Layer '${this.name}' (${this.getClassName()}): weight '${w.name}' has shape ${fmtShape(w.shape)}, got ${fmtShape(values[i].shape)}`);
       }
     });
-    weights.forEach((w, i) => w.assign(tf.cast(values[i], w.dtype)));
+    // The cast is a new tensor even for the same dtype; the variable keeps its data, tidy the rest.
+    tf.tidy(() => weights.forEach((w, i) => w.assign(tf.cast(values[i], w.dtype))));
   }
 
   /** Disposes the layer's own weights (not shared sublayers' unless held in fields). */

@@ -107,7 +107,9 @@ test('constructor config (name, trainable, dtype), layers.Layer, getWeights/setW
   assert.equal(Array.from(d.apply(tf.ones([1, 3])).dataSync()), [7, 7]);
   assert.throws(() => d.setWeights([tf.ones([2, 2]), tf.ones([2])]), /Layer 'frozen' \(Dense\): weight 'frozen\/kernel' has shape \[3,2\], got \[2,2\]/);
   assert.throws(() => d.setWeights([tf.ones([3, 2])]), /setWeights expected 2 tensors, got 1/);
+  const before = tf.memory().numTensors;
   d.setWeights(values);
+  assert.is(tf.memory().numTensors, before, 'setWeights leaves no tensor behind');
   tf.dispose([values, d.weights, i.weights]);
 });
 
