@@ -125,6 +125,17 @@ export class Model extends Layer {
     return this.lossPlan;
   }
 
+  /**
+   * The model's layers plus those that only its symbolic losses use (a Dense applied to a hidden
+   * output inside model.addLoss(...)): Keras inserts them into the model, so their weights train,
+   * save and count with the model's.
+   */
+  protected override _trackedChildren(): {variables: tf.Variable[], layers: Layer[]} {
+    const tracked = super._trackedChildren();
+    const lossOnly = this.symbolicLossPlan().nodes.map(n => n.layer).filter(l => !tracked.layers.includes(l));
+    return {variables: tracked.variables, layers: [...tracked.layers, ...new Set(lossOnly)]};
+  }
+
   override addLoss(loss: LossInput | LossInput[]): void {
     for (const l of Array.isArray(loss) ? loss : [loss]) if (isSymbolic(l)) this.plan([l], 'loss');
     super.addLoss(loss);

@@ -119,6 +119,18 @@ test("addLoss: a symbolic tensor from a hidden layer, an eager tensor and a func
   tf.dispose([ev, ev2]);
 });
 
+test('a layer used only by an added loss belongs to the model (Keras inserts it): its weights and regularizer train with it', async () => {
+  const {model, hidden} = mlp();
+  const probe = layers.dense({units: 2, kernelRegularizer: regularizers.l2(0.01)});
+  model.addLoss(K.mean(K.square(K.sub(probe.apply(hidden), 1))) as never);
+  model.compile({optimizer: 'sgd', loss: 'categoricalCrossentropy'});
+  assert.ok(model.trainableWeights.includes(probe.kernel!) && model.trainableWeights.includes(probe.bias!));
+  assert.is(model.callableLosses().length, 1, "the probe's kernel regularizer joins the loss");
+  const before = Array.from(probe.kernel!.dataSync());
+  await model.fit(X, Y, {epochs: 1, verbose: 0});
+  assert.ok(Array.from(probe.kernel!.dataSync()).some((v, i) => v !== before[i]), 'the probe trained');
+});
+
 test('compiled loss + added loss + layer loss from call() + regularizers all sum; model.losses lists the terms', async () => {
   class ActivityLayer extends Layer {
     override call(x: tf.Tensor | tf.Tensor[]) {
