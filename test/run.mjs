@@ -55,13 +55,15 @@ function report({stage, code, output}) {
   const ok = code === 0 && c && c.failed === 0;
   if (!ok) process.stdout.write(output);
   if (c) { passed += c.passed; failed += c.failed; }
-  if (code !== 0 && (!c || c.failed === 0)) { broken++; failed++; }
+  // A stage that crashed, or exited 0 without printing totals (e.g. a test file that never calls
+  // test.run()), must not pass silently: it counts as one failure.
+  if (!ok && (!c || c.failed === 0)) { broken++; failed++; }
   console.log(`${ok ? 'ok  ' : 'FAIL'} ${stage.group}/${stage.name}${c ? `: ${c.passed} passed, ${c.failed} failed` : ': no totals printed'}`);
 }
 await Promise.all([0, 1].map(async () => {
   while (parallel.length) report(await runStage(parallel.shift()));
 }));
 for (const stage of serial) report(await runStage(stage));
-if (broken) console.log(`(${broken} stage(s) exited non-zero without a failing test: counted as failures)`);
+if (broken) console.log(`(${broken} stage(s) exited non-zero or printed no totals, without a failing test: counted as failures)`);
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed === 0 && selected.length > 0 ? 0 : 1);
