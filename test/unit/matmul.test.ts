@@ -406,7 +406,7 @@ function throwsWithoutLeak(fn: () => unknown, pattern: RegExp, what: string) {
 test('bad input throws naming the op and the shapes, and leaks nothing', async () => {
   await onVariant(VARIANTS[VARIANTS.length - 1]);
   // Every input exists before the calls: only what the failing call itself allocates counts.
-  const a = tf.ones([2, 3]), b = tf.ones([4, 5]), a3 = tf.ones([2, 2, 3]), b3 = tf.ones([3, 3, 4]);
+  const a = tf.ones([2, 3]), b = tf.ones([4, 5]), a3 = tf.ones([2, 2, 3]), b3 = tf.ones([3, 3, 4]), a6 = tf.ones([6, 2, 3]);
   const sq = tf.ones([2, 2]), ok = tf.ones([3, 2]), v3 = tf.ones([3]), v5 = tf.ones([5]), v2 = tf.ones([2]);
   const bias4d = tf.ones([2, 2, 2, 2]), str = tf.tensor2d([['x', 'y'], ['z', 'w']]), sqInt = tf.cast(sq, 'int32');
   const boolA = tf.tensor2d([[true, false]], [1, 2], 'bool'), boolB = tf.tensor2d([[true], [false]], [2, 1], 'bool');
@@ -415,6 +415,8 @@ test('bad input throws naming the op and the shapes, and leaks nothing', async (
   // Through the public ops (tfjs-core checks some things first) ...
   throwsWithoutLeak(() => tf.matMul(a, b), /BatchMatMul: inner dimensions 3 and 4 do not match: a \[2,3\].*b \[4,5\]/, 'op: inner dims');
   throwsWithoutLeak(() => tf.matMul(a3, b3), /BatchMatMul: batch dimensions of a \[2,2,3\] and b \[3,3,4\] do not broadcast/, 'op: batch dims');
+  // A batch that divides the other is still no broadcast for BatchMatMul (tfjs-backend-cpu throws too).
+  throwsWithoutLeak(() => tf.matMul(a6, b3), /BatchMatMul: batch dimensions of a \[6,2,3\] and b \[3,3,4\] do not broadcast/, 'op: batch 6 vs 3');
   throwsWithoutLeak(() => tf.fused.matMul({a, b, bias: v3}), /fused matMul.*inner shapes.*2,3.*4,5/, 'op: fused inner dims');
   throwsWithoutLeak(() => tf.fused.matMul({a, b: ok, bias: v3}), /broadcast.*2,2.*3/, 'op: bias');
   throwsWithoutLeak(() => tf.fused.matMul({a, b: ok, activation: 'prelu', preluActivationWeights: v3}),
@@ -433,7 +435,7 @@ test('bad input throws naming the op and the shapes, and leaks nothing', async (
   throwsWithoutLeak(kernel('BatchMatMul', {a: sqInt, b: sq}), /BatchMatMul: operand dtypes differ \(int32 \[2,2\] and float32 \[2,2\]\)/, 'kernel: mixed');
   throwsWithoutLeak(kernel('_FusedMatMul', {a: sqInt, b: sqInt, bias: v2}, {activation: 'linear'}),
     /_FusedMatMul: a bias or activation needs float32 operands; got int32 \[2,2\] and int32 \[2,2\]/, 'kernel: int32 fused');
-  tf.dispose([a, b, a3, b3, sq, ok, v3, v5, v2, bias4d, str, sqInt, boolA, boolB]);
+  tf.dispose([a, b, a3, b3, a6, sq, ok, v3, v5, v2, bias4d, str, sqInt, boolA, boolB]);
 });
 
 // ---- the heap and the GEMM's call shape ----

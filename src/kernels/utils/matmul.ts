@@ -77,10 +77,12 @@ function batchIndices(batchShape: number[]): number[][] {
 
 /**
  * The output's batch shape, and for each output matrix the index of the a and b matrices it
- * multiplies. Batch dimensions broadcast like numpy. One exception keeps tfjs' fused matMul op
- * working: it flattens each operand's batch dimensions to one before calling the kernel, so
- * a [2,3,..] times b [3,..] arrives as batches 6 and 3; like tfjs-backend-cpu and -wasm, a
- * one-dimensional batch that divides the other one is then tiled (index modulo its size).
+ * multiplies. Batch dimensions broadcast like numpy. One exception, for _FusedMatMul only: tfjs'
+ * fused matMul op checks that the batches broadcast, then flattens each operand's batch
+ * dimensions to one before calling the kernel, so a [2,3,..] times b [3,..] arrives as batches
+ * 6 and 3; a one-dimensional batch that divides the other one is then tiled (index modulo its
+ * size). tfjs-backend-cpu and -wasm reject that case. BatchMatMul gets the shapes as the user
+ * gave them, so there batches that do not broadcast are an error, as on cpu.
  */
 function batchPlan(op: string, a: TensorInfo, b: TensorInfo): {outBatch: number[], aIndex: number[], bIndex: number[]} {
   const batchA = a.shape.slice(0, -2), batchB = b.shape.slice(0, -2);
@@ -90,7 +92,7 @@ function batchPlan(op: string, a: TensorInfo, b: TensorInfo): {outBatch: number[
   } catch {
     const sizeA = util.sizeFromShape(batchA), sizeB = util.sizeFromShape(batchB);
     const big = Math.max(sizeA, sizeB), small = Math.min(sizeA, sizeB);
-    if (batchA.length > 1 || batchB.length > 1 || small === 0 || big % small !== 0) {
+    if (op !== '_FusedMatMul' || batchA.length > 1 || batchB.length > 1 || small === 0 || big % small !== 0) {
       throw new Error(`${op}: batch dimensions of a ${shapeText(a)} and b ${shapeText(b)} do not broadcast`);
     }
     const tiled = Array.from({length: big}, (_, i) => i);
