@@ -410,6 +410,7 @@ test('bad input throws naming the op and the shapes, and leaks nothing', async (
   const sq = tf.ones([2, 2]), ok = tf.ones([3, 2]), v3 = tf.ones([3]), v5 = tf.ones([5]), v2 = tf.ones([2]);
   const bias4d = tf.ones([2, 2, 2, 2]), str = tf.tensor2d([['x', 'y'], ['z', 'w']]), sqInt = tf.cast(sq, 'int32');
   const boolA = tf.tensor2d([[true, false]], [1, 2], 'bool'), boolB = tf.tensor2d([[true], [false]], [2, 1], 'bool');
+  const v2Int = tf.cast(v2, 'int32');
   const kernel = (name: string, inputs: Record<string, tf.Tensor>, attrs: Record<string, unknown> = {}) =>
     () => tf.engine().runKernel(name, inputs as tf.NamedTensorMap, {transposeA: false, transposeB: false, ...attrs} as never);
   // Through the public ops (tfjs-core checks some things first) ...
@@ -421,6 +422,8 @@ test('bad input throws naming the op and the shapes, and leaks nothing', async (
   throwsWithoutLeak(() => tf.fused.matMul({a, b: ok, bias: v3}), /broadcast.*2,2.*3/, 'op: bias');
   throwsWithoutLeak(() => tf.fused.matMul({a, b: ok, activation: 'prelu', preluActivationWeights: v3}),
     /_FusedMatMul: prelu weights of shape \[3\] does not broadcast to the output shape \[1,2,2\]/, 'op: prelu weights');
+  throwsWithoutLeak(() => tf.fused.matMul({a, b: ok, activation: 'prelu', preluActivationWeights: v2Int}),
+    /_FusedMatMul: prelu weights must be float32; got int32 \[2\]/, 'op: int32 prelu weights (tfjs-backend-wasm 4.22 reads their bits as floats)');
   throwsWithoutLeak(() => tf.matMul(boolA, boolB), /BatchMatMul: unsupported dtype bool \(shape \[1,2\]\)/, 'op: bool');
   // ... and straight to the kernels, which check everything themselves.
   throwsWithoutLeak(kernel('BatchMatMul', {a: v3, b: ok}), /BatchMatMul: both operands need rank 2 or more; got shapes \[3\] and \[3,2\]/, 'kernel: rank');
@@ -435,7 +438,7 @@ test('bad input throws naming the op and the shapes, and leaks nothing', async (
   throwsWithoutLeak(kernel('BatchMatMul', {a: sqInt, b: sq}), /BatchMatMul: operand dtypes differ \(int32 \[2,2\] and float32 \[2,2\]\)/, 'kernel: mixed');
   throwsWithoutLeak(kernel('_FusedMatMul', {a: sqInt, b: sqInt, bias: v2}, {activation: 'linear'}),
     /_FusedMatMul: a bias or activation needs float32 operands; got int32 \[2,2\] and int32 \[2,2\]/, 'kernel: int32 fused');
-  tf.dispose([a, b, a3, b3, a6, sq, ok, v3, v5, v2, bias4d, str, sqInt, boolA, boolB]);
+  tf.dispose([a, b, a3, b3, a6, sq, ok, v3, v5, v2, bias4d, str, sqInt, boolA, boolB, v2Int]);
 });
 
 // ---- the heap and the GEMM's call shape ----

@@ -148,11 +148,17 @@ export function runMatMul(backend: BackendWasm, args: MatMulArgs): TensorInfo {
     throw new Error(`${op}: operand dtypes differ (${a.dtype} ${shapeText(a)} and ${b.dtype} ${shapeText(b)}); cast them first`);
   }
   const bias = args.bias ? broadcastInto(op, 'bias', args.bias.shape, outShape) : null;
-  if (args.bias && args.bias.dtype !== 'float32') throw new Error(`${op}: bias must be float32; got ${args.bias.dtype}`);
+  if (args.bias && args.bias.dtype !== 'float32') {
+    throw new Error(`${op}: bias must be float32; got ${args.bias.dtype} ${shapeText(args.bias)}`);
+  }
   let prelu: Broadcast | null = null;
   if (activation === 'prelu') {
     if (!args.preluWeights) throw new Error(`${op}: activation 'prelu' needs preluActivationWeights`);
     prelu = broadcastInto(op, 'prelu weights', args.preluWeights.shape, outShape);
+    // tfjs' fused matMul op does not cast them (it casts the bias): the GEMM would read int32 bits as floats.
+    if (args.preluWeights.dtype !== 'float32') {
+      throw new Error(`${op}: prelu weights must be float32; got ${args.preluWeights.dtype} ${shapeText(args.preluWeights)}; cast them first`);
+    }
   }
 
   const out = backend.makeOutput(outShape, dtype);
