@@ -278,6 +278,12 @@ test('no leaks: numTensors is the same before and after every epoch (50 steps, c
     assert.is(tf.memory().numTensors, start + slots);
     await model.fit(X, Y, {epochs: 2, batchSize: 5, verbose: 0}); // 26 more steps
     assert.is(tf.memory().numTensors, start + slots);
+    // Recompiling (Keras' way after freezing) replaces the optimizer made by name: its slots go with it.
+    const variables = Object.keys(tf.engine().registeredVariables).length;
+    model.compile({optimizer, loss: myLoss});
+    await model.fit(X, Y, {epochs: 1, batchSize: 7, verbose: 0});
+    assert.is(tf.memory().numTensors, start + slots, `${optimizer}: recompile and fit`);
+    assert.is(Object.keys(tf.engine().registeredVariables).length, variables);
   }
 });
 

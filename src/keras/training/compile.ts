@@ -40,6 +40,8 @@ export interface CompiledOutput {
 
 export interface CompiledState {
   optimizer: tf.Optimizer;
+  /** Made by compile from a name, so the next compile (or nothing else) disposes its slot variables. */
+  ownsOptimizer: boolean;
   outputs: CompiledOutput[];
   /** Log names in the order fit reports them: 'loss', per-output losses, metrics. */
   logNames: string[];
@@ -99,7 +101,6 @@ export function compileModel(model: Model, config: CompileConfig): CompiledState
   if (config.optimizer == null) {
     throw new Error(`compile: an optimizer is required: a name (${optimizers.optimizerNames().map(n => `'${n}'`).join(', ')}) or a tf.Optimizer`);
   }
-  const optimizer = optimizers.get(config.optimizer);
   const names = outputNames(model);
   const lossIds = perOutput<LossIdentifier | null>('loss', config.loss ?? undefined, names, null, () => false);
   const weights = perOutput<number>('lossWeights', config.lossWeights, names, 1, () => false);
@@ -138,7 +139,13 @@ export function compileModel(model: Model, config: CompileConfig): CompiledState
   for (const o of outputs) for (const m of o.metrics) logNames.push(multi ? `${o.name}_${m.name}` : m.name);
   const duplicate = logNames.find((n, i) => logNames.indexOf(n) !== i);
   if (duplicate) throw new Error(`compile: two metrics would both be logged as '${duplicate}'; give function metrics distinct names`);
-  const state: CompiledState = {optimizer, outputs, logNames};
+  // Made last, once everything is checked: a compile that throws leaves no optimizer behind.
+  const optimizer = optimizers.get(config.optimizer);
+  const state: CompiledState = {optimizer, ownsOptimizer: optimizer !== config.optimizer, outputs, logNames};
+  // Recompiling (Keras' way after freezing a layer) starts a fresh optimizer; the old one's
+  // slots would otherwise stay registered for good.
+  const previous = compiledModels.get(model);
+  if (previous?.ownsOptimizer && previous.optimizer !== optimizer) previous.optimizer.dispose();
   compiledModels.set(model, state);
   return state;
 }
