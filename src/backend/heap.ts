@@ -27,6 +27,20 @@ export function withScratch<T>(backend: BackendWasm, bytes: number, fn: (ptr: nu
 }
 
 /**
+ * Runs `write` to fill `out`, an output the kernel has just allocated. If `write` throws (say
+ * there is no memory for its scratch space), frees `out` first: a failed kernel leaves nothing.
+ */
+export function fillOutput(backend: BackendWasm, out: TensorInfo, write: () => void): TensorInfo {
+  try {
+    write();
+  } catch (e) {
+    backend.disposeData(out.dataId);
+    throw e;
+  }
+  return out;
+}
+
+/**
  * The WebAssembly.Memory behind a tfjs-backend-wasm instance (plain or shared). The
  * single-threaded builds export their memory (`asm.memory`); the threaded build (picked in a
  * cross-origin-isolated page) imports a shared one that emscripten creates with a maximum of

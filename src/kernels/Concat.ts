@@ -8,7 +8,7 @@ import {ConcatAttrs, KernelConfig, KernelFunc, TensorInfo, util} from '@tensorfl
 import '@tensorflow/tfjs-backend-wasm';
 import type {BackendWasm} from '@tensorflow/tfjs-backend-wasm';
 import {kernelsOf} from '../backend/state.js';
-import {memoryOf, offsetOf, withScratch} from '../backend/heap.js';
+import {fillOutput, memoryOf, offsetOf, withScratch} from '../backend/heap.js';
 
 // Taken when this module loads (tfjs-backend-wasm registered its kernels on import), before
 // the 'as' registration could shadow anything.
@@ -71,13 +71,12 @@ function concat(args: {inputs: TensorInfo[], backend: BackendWasm, attrs: Concat
     return out;
   }
   const kernels = kernelsOf(backend);
-  withScratch(backend, 8 * parts.length, table => {
+  return fillOutput(backend, out, () => withScratch(backend, 8 * parts.length, table => {
     // The view is made after the allocation (memory may have grown) and dropped before the call.
     const view = new Uint32Array(memoryOf(backend).buffer, table, 2 * parts.length);
     parts.forEach((t, i) => { view[2 * i] = offsetOf(backend, t); view[2 * i + 1] = rowBytes[i]; });
     kernels.concatRows(offsetOf(backend, out), table, parts.length, rows, rowBytes.reduce((a, b) => a + b, 0));
-  });
-  return out;
+  }));
 }
 
 export const concatConfig: KernelConfig = {

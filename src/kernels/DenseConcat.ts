@@ -4,7 +4,7 @@
 import {KernelConfig, KernelFunc, TensorInfo, util} from '@tensorflow/tfjs-core';
 import type {BackendWasm} from '@tensorflow/tfjs-backend-wasm';
 import {kernelsOf} from '../backend/state.js';
-import {offsetOf, withScratch} from '../backend/heap.js';
+import {fillOutput, offsetOf, withScratch} from '../backend/heap.js';
 import {ACTIVATION_CODES} from './utils/matmul.js';
 import {DENSE_CONCAT, DenseConcatAttrs} from '../ops/dense_concat.js';
 
@@ -24,7 +24,7 @@ function denseConcatKernel(args: {inputs: TensorInfo[], backend: BackendWasm, at
   if (m * units === 0) return out;
   const kernels = kernelsOf(backend);
   const scratchBytes = Math.max(...ws.map(w => kernels.gemmScratchBytes(m, w.shape[1], w.shape[0])));
-  withScratch(backend, scratchBytes, scratch => {
+  return fillOutput(backend, out, () => withScratch(backend, scratchBytes, scratch => {
     const outPtr = offsetOf(backend, out);
     for (let i = 0, col = 0; i < n; col += widths[i], i++) {
       if (widths[i] === 0) continue;
@@ -34,8 +34,7 @@ function denseConcatKernel(args: {inputs: TensorInfo[], backend: BackendWasm, at
         bias ? offsetOf(backend, bias) : 0, 0, bias ? 1 : 0,
         code, attrs.leakyreluAlpha, 0, 0, 0, scratch);
     }
-  });
-  return out;
+  }));
 }
 
 export const denseConcatConfig: KernelConfig = {

@@ -3,7 +3,7 @@
 import {KernelConfig, KernelFunc, TensorInfo, util} from '@tensorflow/tfjs-core';
 import type {BackendWasm} from '@tensorflow/tfjs-backend-wasm';
 import {kernelsOf} from '../backend/state.js';
-import {memoryOf, offsetOf, withScratch} from '../backend/heap.js';
+import {fillOutput, memoryOf, offsetOf, withScratch} from '../backend/heap.js';
 import {collapseNoise, DROPOUT, DropoutAttrs, dropoutScale} from '../ops/dropout.js';
 import {bernoulliThreshold} from '../ops/philox.js';
 
@@ -15,14 +15,13 @@ function dropoutKernel(args: {inputs: {x: TensorInfo}, backend: BackendWasm, att
   const kernels = kernelsOf(backend);
   const dims = collapseNoise(x.shape, attrs.noiseShape);
   const workBytes = kernels.dropoutScratchBytes(dims.length);
-  withScratch(backend, workBytes + 8 * dims.length, scratch => {
+  return fillOutput(backend, out, () => withScratch(backend, workBytes + 8 * dims.length, scratch => {
     // The view is made after the allocation (memory may have grown) and dropped before the call.
     new Int32Array(memoryOf(backend).buffer, scratch + workBytes, 2 * dims.length).set(dims.flat());
     const {bits, t} = bernoulliThreshold(1 - attrs.rate);
     kernels.dropoutF32(offsetOf(backend, x), offsetOf(backend, out), scratch + workBytes, dims.length,
       attrs.seed0, attrs.seed1, bits, t, dropoutScale(attrs.rate), scratch);
-  });
-  return out;
+  }));
 }
 
 export const dropoutConfig: KernelConfig = {

@@ -3,7 +3,7 @@
 import {KernelConfig, KernelFunc, TensorInfo, util} from '@tensorflow/tfjs-core';
 import type {BackendWasm} from '@tensorflow/tfjs-backend-wasm';
 import {kernelsOf} from '../backend/state.js';
-import {offsetOf, withScratch} from '../backend/heap.js';
+import {fillOutput, offsetOf, withScratch} from '../backend/heap.js';
 import {RANDOM_BINOMIAL, RandomBinomialAttrs} from '../ops/random_binomial.js';
 import {bernoulliThreshold} from '../ops/philox.js';
 
@@ -16,11 +16,10 @@ function randomBinomialKernel(args: {backend: BackendWasm, attrs: RandomBinomial
   const size = util.sizeFromShape(attrs.shape);
   if (size === 0) return out;
   const kernels = kernelsOf(backend);
-  withScratch(backend, kernels.dropoutScratchBytes(0), scratch => {
+  return fillOutput(backend, out, () => withScratch(backend, kernels.dropoutScratchBytes(0), scratch => {
     const {bits, t} = bernoulliThreshold(attrs.p);
     kernels.randomBinomial(offsetOf(backend, out), size, KIND[attrs.dtype], attrs.seed0, attrs.seed1, bits, t, scratch);
-  });
-  return out;
+  }));
 }
 
 export const randomBinomialConfig: KernelConfig = {

@@ -4,7 +4,7 @@ import {test} from 'uvu';
 import * as assert from 'uvu/assert';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import {BACKEND_NAME} from '../../src/index.js';
+import {BACKEND_NAME, denseConcat, dropout, randomBinomial} from '../../src/index.js';
 
 function reference(a: number[][], b: number[][]): number[] {
   const out: number[] = [];
@@ -49,6 +49,36 @@ test('tf.memory().numTensors is unchanged after a loop of kernel calls', async (
   assert.is(tf.memory().numTensors, tensors);
   assert.is(tf.backend().numDataIds(), dataIds);
   tf.dispose([a, b, bias]);
+});
+
+test('a kernel whose scratch allocation fails throws, saying so, and frees its output', async () => {
+  await tf.setBackend(BACKEND_NAME);
+  const wasm = (tf.backend() as unknown as {wasm: {_malloc(bytes: number): number}}).wasm;
+  const a = tf.randomNormal([9, 17]), b = tf.randomNormal([17, 11]), x = tf.ones([3, 4]), y = tf.ones([3, 5]);
+  // Each allocates its output, then its scratch space (packing buffers, a table, Philox draws).
+  const kernels: Array<[string, () => unknown]> = [
+    ['BatchMatMul', () => tf.matMul(a, b)],
+    ['Concat', () => tf.concat([x, y], 1)],
+    ['Dropout', () => dropout(x, 0.5, {seed: 1})],
+    ['RandomBinomial', () => randomBinomial([3, 4], 0.5, {seed: 1})],
+    ['DenseConcat', () => denseConcat([a, a], [b, b])],
+  ];
+  const malloc = wasm._malloc;
+  try {
+    for (const [name, run] of kernels) {
+      const tensors = tf.memory().numTensors, dataIds = tf.backend().numDataIds();
+      let calls = 0;
+      wasm._malloc = bytes => ++calls === 2 ? 0 : malloc.call(wasm, bytes);   // as emscripten's malloc when the heap cannot grow
+      assert.throws(run, /out of memory allocating \d+ bytes of scratch space/, name);
+      wasm._malloc = malloc;
+      assert.is(calls, 2, `${name}: allocates its output, then its scratch space`);
+      assert.is(tf.memory().numTensors, tensors, `${name}: tensors leaked`);
+      assert.is(tf.backend().numDataIds(), dataIds, `${name}: the output's heap buffer leaked`);
+    }
+  } finally {
+    wasm._malloc = malloc;
+  }
+  tf.dispose([a, b, x, y]);
 });
 
 test("'wasm' and 'as' work side by side and agree", async () => {

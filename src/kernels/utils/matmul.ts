@@ -3,7 +3,7 @@
 import {backend_util, TensorInfo, util} from '@tensorflow/tfjs-core';
 import type {BackendWasm} from '@tensorflow/tfjs-backend-wasm';
 import {kernelsOf} from '../../backend/state.js';
-import {offsetOf, withScratch} from '../../backend/heap.js';
+import {fillOutput, offsetOf, withScratch} from '../../backend/heap.js';
 
 /** Activation codes shared with assembly/matmul.ts (ACT_*). */
 export const ACTIVATION_CODES: Record<string, number> = {
@@ -112,7 +112,10 @@ function operandBatches(batch: number[], outBatch: number[]): number[] {
   return batchIndices(outBatch).map(idx => idx.reduce((o, v, i) => o + v * strides[i], 0));
 }
 
-/** Validates, allocates the output and runs the product. Throws before allocating anything. */
+/**
+ * Validates (bad input throws before anything is allocated), allocates the output and runs the
+ * product (the output is freed again if there is no memory for the scratch space).
+ */
 export function runMatMul(backend: BackendWasm, args: MatMulArgs): TensorInfo {
   const {op, a, b, transposeA, transposeB} = args;
   const activation = args.activation ?? 'linear';
@@ -161,36 +164,30 @@ export function runMatMul(backend: BackendWasm, args: MatMulArgs): TensorInfo {
     }
   }
 
+  const kernels = kernelsOf(backend);
   const out = backend.makeOutput(outShape, dtype);
   if (util.sizeFromShape(outShape) === 0) return out;
-  try {
-    const kernels = kernelsOf(backend);
-    const aMat = m * kA, bMat = kA * n, cMat = m * n;
-    if (dtype === 'int32') {
-      const aPtr = offsetOf(backend, a), bPtr = offsetOf(backend, b), cPtr = offsetOf(backend, out);
-      for (let i = 0; i < aBatches.length; i++) {
-        kernels.gemmI32(aPtr + 4 * aBatches[i] * aMat, bPtr + 4 * bBatches[i] * bMat, cPtr + 4 * i * cMat,
-          m, n, kA, +transposeA, +transposeB);
-      }
-      return out;
+  const aMat = m * kA, bMat = kA * n, cMat = m * n;
+  if (dtype === 'int32') {
+    const aPtr = offsetOf(backend, a), bPtr = offsetOf(backend, b), cPtr = offsetOf(backend, out);
+    for (let i = 0; i < aBatches.length; i++) {
+      kernels.gemmI32(aPtr + 4 * aBatches[i] * aMat, bPtr + 4 * bBatches[i] * bMat, cPtr + 4 * i * cMat,
+        m, n, kA, +transposeA, +transposeB);
     }
-    withScratch(backend, kernels.gemmScratchBytes(m, n, kA), scratch => {
-      // Offsets are read after the scratch allocation; they are stable anyway (no views held).
-      const aPtr = offsetOf(backend, a), bPtr = offsetOf(backend, b), cPtr = offsetOf(backend, out);
-      const biasPtr = args.bias ? offsetOf(backend, args.bias) : 0;
-      const preluPtr = prelu ? offsetOf(backend, args.preluWeights!) : 0;
-      for (let i = 0; i < aBatches.length; i++) {
-        kernels.gemmF32(aPtr + 4 * aBatches[i] * aMat, bPtr + 4 * bBatches[i] * bMat, cPtr + 4 * i * cMat,
-          m, n, kA, +transposeA, +transposeB, n,
-          bias ? biasPtr + 4 * bias.batchOffsets[i] : 0, bias?.rowStride ?? 0, bias?.colStride ?? 0,
-          code, args.leakyreluAlpha ?? 0.2,
-          prelu ? preluPtr + 4 * prelu.batchOffsets[i] : 0, prelu?.rowStride ?? 0, prelu?.colStride ?? 0,
-          scratch);
-      }
-    });
-  } catch (e) {
-    backend.disposeData(out.dataId);   // e.g. no memory for the scratch space: leave nothing behind
-    throw e;
+    return out;
   }
-  return out;
+  return fillOutput(backend, out, () => withScratch(backend, kernels.gemmScratchBytes(m, n, kA), scratch => {
+    // Offsets are read after the scratch allocation; they are stable anyway (no views held).
+    const aPtr = offsetOf(backend, a), bPtr = offsetOf(backend, b), cPtr = offsetOf(backend, out);
+    const biasPtr = args.bias ? offsetOf(backend, args.bias) : 0;
+    const preluPtr = prelu ? offsetOf(backend, args.preluWeights!) : 0;
+    for (let i = 0; i < aBatches.length; i++) {
+      kernels.gemmF32(aPtr + 4 * aBatches[i] * aMat, bPtr + 4 * bBatches[i] * bMat, cPtr + 4 * i * cMat,
+        m, n, kA, +transposeA, +transposeB, n,
+        bias ? biasPtr + 4 * bias.batchOffsets[i] : 0, bias?.rowStride ?? 0, bias?.colStride ?? 0,
+        code, args.leakyreluAlpha ?? 0.2,
+        prelu ? preluPtr + 4 * prelu.batchOffsets[i] : 0, prelu?.rowStride ?? 0, prelu?.colStride ?? 0,
+        scratch);
+    }
+  }));
 }
