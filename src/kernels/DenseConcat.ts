@@ -6,7 +6,7 @@ import type {BackendWasm} from '@tensorflow/tfjs-backend-wasm';
 import {kernelsOf} from '../backend/state.js';
 import {fillOutput, offsetOf, withScratch} from '../backend/heap.js';
 import {ACTIVATION_CODES} from './utils/matmul.js';
-import {DENSE_CONCAT, DenseConcatAttrs} from '../ops/dense_concat.js';
+import {DENSE_CONCAT, DENSE_CONCAT_ACTIVATIONS, DenseConcatAttrs} from '../ops/dense_concat.js';
 
 function denseConcatKernel(args: {inputs: TensorInfo[], backend: BackendWasm, attrs: DenseConcatAttrs}): TensorInfo {
   const {inputs, backend, attrs} = args;
@@ -18,8 +18,11 @@ function denseConcatKernel(args: {inputs: TensorInfo[], backend: BackendWasm, at
   const m = util.sizeFromShape(lead);
   const widths = ws.map(w => w.shape[1]);
   const units = widths.reduce((a, b) => a + b, 0);
-  const code = ACTIVATION_CODES[attrs.activation];
-  if (code === undefined) throw new Error(`DenseConcat: unknown activation '${attrs.activation}'`);
+  // Not every GEMM activation: 'prelu' would read weights this kernel does not have.
+  if (!(DENSE_CONCAT_ACTIVATIONS as readonly string[]).includes(attrs.activation)) {
+    throw new Error(`DenseConcat: unknown activation '${attrs.activation}'; expected one of ${DENSE_CONCAT_ACTIVATIONS.join(', ')}`);
+  }
+  const code = ACTIVATION_CODES[attrs.activation]!;
   const out = backend.makeOutput([...lead, units], 'float32');
   if (m * units === 0) return out;
   const kernels = kernelsOf(backend);

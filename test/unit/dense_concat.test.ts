@@ -110,6 +110,10 @@ test('bad input names denseConcat, the argument and the shapes; nothing leaks', 
     [() => denseConcat([x], [tf.zeros([3, 2], 'int32')]), /denseConcat: .*float32.*int32 \[3,2\]/],
     [() => denseConcat([x], [w], undefined, {activation: 'tanh' as 'relu'}), /denseConcat: unknown activation 'tanh'.*tf.tanh/],
     [() => denseConcat([], []), /denseConcat: xs is empty/],
+    // Straight to the kernel: an activation the GEMM has but denseConcat does not offer.
+    [() => tf.engine().runKernel('DenseConcat', [x, w] as unknown as tf.NamedTensorMap,
+      {count: 1, hasBias: [false], activation: 'prelu', leakyreluAlpha: 0.2} as unknown as tf.NamedAttrMap),
+    /DenseConcat: unknown activation 'prelu'; expected one of linear, relu/],
   ];
   for (const [f, re] of cases) assert.throws(() => tf.tidy(() => { f(); }), re);
   assert.is(tf.memory().numTensors, before);
