@@ -25,14 +25,9 @@ export const PHILOX_W1: u32 = 0xBB67AE85;
   return 512 / bits;
 }
 
-// @ts-ignore: decorator
-@inline export function mulhi32(a: u32, b: u32): u32 {
-  return <u32>((<u64>a * <u64>b) >> 32);
-}
-
 /**
- * The full generator on any counter, for the known-answer test (Random123's kat_vectors):
- * writes the four output words to dst.
+ * The full generator on any counter: writes the four output words to dst. The scalar build's
+ * draws use it; it is exported for the known-answer test (Random123's kat_vectors).
  */
 export function philox4x32(dst: usize, c0: u32, c1: u32, c2: u32, c3: u32, k0: u32, k1: u32): void {
   for (let round = 0; round < 10; round++) {
@@ -59,30 +54,23 @@ export function philoxDraws(g: u32, count: i32, k0: u32, k1: u32, bits: i32, dst
       if (count >= 2) storeGroup(dst + groupBytes, bits, raw + 64);
     }
   } else {
-    for (; count > 0; count--, g++, dst += groupBytes) drawsScalar(g, k0, k1, bits, dst);
+    for (; count > 0; count--, g++, dst += groupBytes) drawsScalar(g, k0, k1, bits, dst, raw);
   }
 }
 
+/** The draws of group g, one counter at a time through philox4x32 (its four words land in raw). */
 // @ts-ignore: decorator
-@inline function drawsScalar(g: u32, key0: u32, key1: u32, bits: i32, dst: usize): void {
+@inline function drawsScalar(g: u32, k0: u32, k1: u32, bits: i32, dst: usize, raw: usize): void {
   const mask: u32 = (<u32>1 << bits) - 1;
   const slices = 32 / bits;
   for (let lane: u32 = 0; lane < 4; lane++) {
-    let c0: u32 = (g << 2) + lane, c1: u32 = 0, c2: u32 = 0, c3: u32 = 0;
-    let k0 = key0, k1 = key1;
-    for (let round = 0; round < 10; round++) {
-      const p0: u64 = <u64>PHILOX_M0 * <u64>c0;
-      const p1: u64 = <u64>PHILOX_M1 * <u64>c2;
-      const n0 = <u32>(p1 >> 32) ^ c1 ^ k0;
-      const n2 = <u32>(p0 >> 32) ^ c3 ^ k1;
-      c1 = <u32>p1; c3 = <u32>p0; c0 = n0; c2 = n2;
-      k0 += PHILOX_W0; k1 += PHILOX_W1;
-    }
-    for (let s = 0; s < slices; s++) {
-      const at = dst + (<usize>(16 * s + <i32>lane) << 2);
-      const shift = <u32>(s * bits);
-      store<u32>(at, (c0 >>> shift) & mask); store<u32>(at, (c1 >>> shift) & mask, 16);
-      store<u32>(at, (c2 >>> shift) & mask, 32); store<u32>(at, (c3 >>> shift) & mask, 48);
+    philox4x32(raw, (g << 2) + lane, 0, 0, 0, k0, k1);
+    for (let w = 0; w < 4; w++) {
+      const word = load<u32>(raw + (<usize>w << 2));
+      // Element 16 s + 4 w + lane of the group (the layout above).
+      for (let s = 0; s < slices; s++) {
+        store<u32>(dst + (<usize>(16 * s + 4 * w + <i32>lane) << 2), (word >>> <u32>(s * bits)) & mask);
+      }
     }
   }
 }
