@@ -97,6 +97,11 @@ async function train() {
   let lastDraw = 0;
   const draw = () => drawTrainingPlot($('plot'), points, epochMarks, totalSteps);
   try {
+    // A new model per click: free the previous one's weights and optimizer slots first.
+    if (model) {
+      model.optimizer?.dispose();
+      model.dispose();
+    }
     model = buildModel();
     model.compile({optimizer: 'rmsprop', loss: 'categoricalCrossentropy', metrics: ['accuracy']});
     await showModel(model);
@@ -250,7 +255,9 @@ async function main() {
   $('train').disabled = $('bench').disabled = false;
   // The model drawing is there before any training; the plot shows its empty axes.
   drawTrainingPlot($('plot'), [], [], 1);
-  await showModel(buildModel());
+  const preview = buildModel();
+  await showModel(preview);
+  preview.dispose();
   body.dataset.ready = 'true';
 }
 
