@@ -72,17 +72,6 @@ function runNode(args) {
   });
 }
 
-// tfjs-backend-as/keras is bundled from dist/keras.js; until the Keras entry exists, a stub
-// stands in so that the suite still runs and the Keras checks fail, saying so.
-const kerasStub = {
-  name: 'keras-stub',
-  setup(build) {
-    if (fs.existsSync(path.join(root, 'dist/keras.js'))) return;
-    build.onResolve({filter: /^tfjs-backend-as\/keras$/}, () => ({path: 'keras-stub', namespace: 'keras-stub'}));
-    build.onLoad({filter: /.*/, namespace: 'keras-stub'}, () => ({contents: 'export {};', loader: 'js'}));
-  },
-};
-
 const builds = {
   // 'tfjs-backend-as' resolves through package.json "exports" (a self-reference) to dist/,
   // exactly as it does for an app that installed the package.
@@ -90,7 +79,7 @@ const builds = {
     const out = path.join(tmp, 'suite');
     await esbuild.build({
       entryPoints: [path.join(here, 'pages/suite.js')], bundle: true, format: 'esm', target: 'es2022',
-      platform: 'browser', outfile: path.join(out, 'bundle.js'), logLevel: 'silent', plugins: [kerasStub],
+      platform: 'browser', outfile: path.join(out, 'bundle.js'), logLevel: 'silent',
     });
     fs.copyFileSync(path.join(here, 'pages/index.html'), path.join(out, 'index.html'));
   },
