@@ -7,7 +7,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import type {BackendWasm} from '@tensorflow/tfjs-backend-wasm';
 import {instantiateKernels, isSharedMemory} from './kernel_module.js';
 import {globalState} from './state.js';
-import {bestVariant, checkVariant, KernelVariant, runtimeSupport} from './variants.js';
+import {bestVariant, checkVariantName, checkVariantRuns, KernelVariant, runtimeSupport} from './variants.js';
 import {memoryOf} from './heap.js';
 
 export const BACKEND_NAME = 'as';
@@ -121,14 +121,9 @@ export function backendInfo(): BackendInfo {
  * Applies at once to an initialized 'as' backend (the heap and every tensor stay as they are).
  */
 export function setKernelVariant(variant: 'auto' | KernelVariant): Promise<void> {
-  if (variant !== 'auto') {
-    const valid = ['auto', 'scalar', 'simd', 'relaxed-simd'];
-    if (!valid.includes(variant)) {
-      throw new Error(`setKernelVariant: unknown variant '${variant}'; valid names are ${valid.map(v => `'${v}'`).join(', ')}`);
-    }
-  }
+  checkVariantName(variant);
   return (async () => {
-    if (variant !== 'auto') checkVariant(variant);
+    if (variant !== 'auto') checkVariantRuns(variant);
     const state = globalState();
     state.requestedVariant = variant;
     const backend = initializedInstance();

@@ -33,12 +33,16 @@ export function bestVariant(): KernelVariant {
   return relaxedSimd ? 'relaxed-simd' : simd ? 'simd' : 'scalar';
 }
 
-/** Throws (with the reason) when `variant` cannot run here. */
-export function checkVariant(variant: string): asserts variant is KernelVariant {
-  if (!(KERNEL_VARIANTS as readonly string[]).includes(variant)) {
+/** Throws, listing the valid names, unless `variant` is 'auto' or the name of a variant. */
+export function checkVariantName(variant: string): asserts variant is 'auto' | KernelVariant {
+  if (variant !== 'auto' && !(KERNEL_VARIANTS as readonly string[]).includes(variant)) {
     throw new Error(`setKernelVariant: unknown variant '${variant}'; valid names are ` +
       `'auto', ${KERNEL_VARIANTS.map(v => `'${v}'`).join(', ')}`);
   }
+}
+
+/** Throws (with the reason) when `variant` cannot run here. */
+export function checkVariantRuns(variant: KernelVariant): void {
   const {simd, relaxedSimd} = runtimeSupport();
   if (variant === 'simd' && !simd) {
     throw new Error(`setKernelVariant: this runtime cannot run the 'simd' variant: WebAssembly SIMD does not validate here`);
