@@ -36,7 +36,14 @@ test('getWeights copies, setWeights assigns; count and shape are checked before 
   const wrong = [ws[0]!, tf.zeros([4]), ws[2]!];
   assert.throws(() => setWeights(b, wrong), /weights\[1\] \(dense\/bias\) has shape \[4\], expected \[5\]/);
   assert.equal(values(b), before, 'nothing half-assigned');
-  tf.dispose([...ws, wrong[1]!, ...a.weights, ...b.weights]);
+  // Float values into an int32 weight are cast; the cast leaves no tensor behind.
+  const ints: WeightsOwner = {weights: [tf.variable(tf.zeros([2], 'int32'))]};
+  const given = tf.tensor1d([1.7, -2]);
+  const count = tf.memory().numTensors;
+  setWeights(ints, [given]);
+  assert.is(tf.memory().numTensors, count);
+  assert.equal(Array.from(ints.weights[0]!.dataSync()), [1, -2]);
+  tf.dispose([...ws, wrong[1]!, ...a.weights, ...b.weights, given, ...ints.weights]);
 });
 
 test('saveWeights/loadWeights through a directory path and a file:// URL (model.json + weights.bin)', async () => {

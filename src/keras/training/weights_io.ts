@@ -74,10 +74,11 @@ export function setWeights(model: WeightsOwner, weights: tf.Tensor[]): void {
     }
   });
   // All checked: nothing is half-assigned when a shape is wrong.
-  weights.forEach((w, i) => {
+  // tidy: a cast made for a dtype mismatch is the variable's new data, not a tensor to keep.
+  tf.tidy(() => weights.forEach((w, i) => {
     const target = targets[i]!;
     target.assign(w.dtype === target.dtype ? w : tf.cast(w, target.dtype));
-  });
+  }));
 }
 
 const WEIGHTS_FORMAT = 'tfjs-backend-as-weights';
