@@ -48,6 +48,24 @@ test('the ESM and the CommonJS builds in one process register once and share the
   assert.equal(JSON.parse(out), {same: true, kernels: true, y: [11]});
 });
 
+const KERAS_CHECK = `
+  const names = ['K', 'Layer', 'Model', 'input', 'layers', 'losses', 'regularizers', 'utils'].filter(n => keras[n] == null);
+  await tf.setBackend('as');
+  const x = keras.input({shape: [3]});
+  const model = new keras.Model({inputs: x, outputs: keras.layers.dense({units: 2}).apply(x)});
+  console.log(JSON.stringify({missing: names, backend: tf.getBackend(), shape: model.predict(tf.ones([4, 3])).shape}));`;
+
+test("require('tfjs-backend-as/keras'): the layer API, a model predicts on 'as'", () => {
+  const out = node(`const tf = require('@tensorflow/tfjs-core'); const keras = require('tfjs-backend-as/keras');
+    (async () => { ${KERAS_CHECK} })();`, 'commonjs');
+  assert.equal(JSON.parse(out), {missing: [], backend: 'as', shape: [4, 2]});
+});
+
+test("import 'tfjs-backend-as/keras': the layer API, a model predicts on 'as'", () => {
+  const out = node(`import * as tf from '@tensorflow/tfjs-core'; import * as keras from 'tfjs-backend-as/keras'; ${KERAS_CHECK}`, 'module');
+  assert.equal(JSON.parse(out), {missing: [], backend: 'as', shape: [4, 2]});
+});
+
 test('tfjs-layers registering the same gradients does not break anything', () => {
   const out = node(`const tf = require('@tensorflow/tfjs-core'); require('tfjs-backend-as'); require('@tensorflow/tfjs-layers');
     (async () => { ${GRAD_CHECK} })();`, 'commonjs');
