@@ -534,7 +534,8 @@ test('the shared-memory builds (cross-origin-isolated pages) compute the same pr
     const sharedMemory = new WebAssembly.Memory({initial: 256, maximum: 65536, shared: true});
     const plain = (await WebAssembly.instantiate(await kernelModule(variant, false), {env: {memory: plainMemory}})).exports as unknown as KernelExports;
     const shared = (await WebAssembly.instantiate(await kernelModule(variant, true), {env: {memory: sharedMemory}})).exports as unknown as KernelExports;
-    for (const [m, k, n, ta, tb, act] of [[37, 300, 29, false, true, 1], [1, 64, 33, false, false, 5], [9, 17, 1, true, false, 6], [70, 41, 66, true, true, 3]]) {
+    const cases: [number, number, number, boolean, boolean, number][] = [[37, 300, 29, false, true, 1], [1, 64, 33, false, false, 5], [9, 17, 1, true, false, 6], [70, 41, 66, true, true, 3]];
+    for (const [m, k, n, ta, tb, act] of cases) {
       const A = 1 << 16, B = A + 4 * m * k, C = B + 4 * k * n, bias = C + 4 * m * n, prelu = bias + 4 * n, S = prelu + 4 * n;
       const outs = [plainMemory, sharedMemory].map((memory, which) => {
         const f = new Float32Array(memory.buffer);
