@@ -141,6 +141,9 @@ if (process.argv.includes('--relaxed-child')) {
   console.log('relaxed SIMD: child process with --experimental-wasm-relaxed-simd ...');
   const child = spawnSync(process.execPath, ['--experimental-wasm-relaxed-simd', '--import', 'tsx', fileURLToPath(import.meta.url), '--relaxed-child'],
     {encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit']});
+  if (child.status !== 0) {
+    throw new Error(`matmul bench: the relaxed-SIMD child failed (${child.error?.message ?? `exit ${child.status ?? child.signal}`}); its stderr is above`);
+  }
   const lastLine = child.stdout.trim().split('\n').pop() ?? '';
   const relaxed = JSON.parse(lastLine) as Awaited<ReturnType<typeof main>> | {unavailable: string};
   const mulAdd = main_.ceilingMulAdd.gflops;
