@@ -27,8 +27,16 @@ export async function startServer({mounts, port = 0, log}) {
     .sort((a, b) => b[0].length - a[0].length);
   const requests = [];
   const server = http.createServer((req, res) => {
-    let pathname = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
     const headers = {'Cache-Control': 'no-store'};
+    let pathname;
+    try {
+      pathname = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+    } catch {
+      // A malformed escape (`/%E0%A4%A`) would otherwise throw here and take the server down.
+      res.writeHead(400, {...headers, 'Content-Type': 'text/plain'});
+      res.end(`bad URL: ${req.url}`);
+      return;
+    }
     if (pathname === ISOLATED_PREFIX || pathname.startsWith(ISOLATED_PREFIX + '/')) {
       pathname = pathname.slice(ISOLATED_PREFIX.length) || '/';
       headers['Cross-Origin-Opener-Policy'] = 'same-origin';
