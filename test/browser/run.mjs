@@ -7,7 +7,8 @@
 //   - the three examples of examples/browser (esbuild bundle, Vite build, import map);
 //   - a page whose tfjs-backend-wasm .wasm files are missing (the error must say what to do);
 //   - chromium without SIMD (V8 told the CPU has no SSE4.1: WebAssembly SIMD does not validate);
-//   - the demo: a short training and the SIMD benchmark (screenshot in test/results/).
+//   - the demo: a short training and the SIMD benchmark, checked in the DOM and in screenshots
+//     (the plot's lines and the bars are visible; a full-page one goes to test/results/).
 // Chromium missing: the stage fails when CI is set, else it is skipped with the reason.
 //
 //   node test/browser/run.mjs            everything (needs `npm run build` first: it loads dist/)
@@ -155,7 +156,7 @@ async function exampleCase(browser, name, url, isolated) {
 
 /**
  * The demo: the model drawing, a short training (10 steps) with its live plot, the SIMD
- * benchmark (quick) with its chart; a full-page screenshot goes to test/results/.
+ * benchmark (quick) with its chart; screenshots show the lines and bars; a full-page one goes to test/results/.
  */
 async function demoCase(browser, name, url, screenshot) {
   const context = await browser.newContext({viewport: {width: 1100, height: 1400}});
@@ -201,12 +202,56 @@ async function demoCase(browser, name, url, screenshot) {
       bench.bars.every(([, value, height]) => value > 0 && height > 0), JSON.stringify(bench));
     fs.mkdirSync(path.join(root, 'test/results'), {recursive: true});
     await page.screenshot({path: path.join(root, 'test/results', screenshot), fullPage: true});
+    // The DOM says what was drawn; the pixels say it is visible. Inside the plot's frame: the loss
+    // line (red) and the accuracy line (blue); over the bars: each configuration's colour.
+    const [red, blue] = await countColors(page, await page.locator('#plot > rect').first().screenshot(), ['#c0392b', '#2471a3']);
+    record(`${name}: the screenshot shows the loss and accuracy lines`, red > 300 && blue > 300, `pixels: loss ${red}, accuracy ${blue}`);
+    // The bars' box within the chart (its legend below repeats the colours).
+    const {bars, region} = await page.$eval('#chart', chart => {
+      const origin = chart.getBoundingClientRect();
+      const bars = [...chart.querySelectorAll('rect.bar')].map(r => {
+        const b = r.getBoundingClientRect();
+        return {fill: r.getAttribute('fill'), area: b.width * b.height, left: b.left - origin.left, top: b.top - origin.top, right: b.right - origin.left, bottom: b.bottom - origin.top};
+      });
+      const left = Math.min(...bars.map(b => b.left)), top = Math.min(...bars.map(b => b.top));
+      return {bars, region: {x: left, y: top, width: Math.max(...bars.map(b => b.right)) - left, height: Math.max(...bars.map(b => b.bottom)) - top}};
+    });
+    const fills = [...new Set(bars.map(b => b.fill))];
+    const seen = await countColors(page, await page.locator('#chart').screenshot(), fills, region);
+    const expected = fills.map(f => bars.filter(b => b.fill === f).reduce((sum, b) => sum + b.area, 0));
+    record(`${name}: the screenshot shows the benchmark's bars in ${fills.length} colours`,
+      fills.length === 4 && seen.every((n, i) => n >= 0.8 * expected[i]), `pixels per colour ${seen}, bar areas ${expected.map(Math.round)}`);
     noErrors(name, errors);
   } catch (e) {
     record(`${name}: the demo ran`, false, `${e.message}\n${errors.join('\n')}`);
   } finally {
     await context.close();
   }
+}
+
+/**
+ * Pixels of a PNG (a screenshot), or of its `region` {x, y, width, height}, within 24 per channel
+ * of each colour (#rrggbb); the page decodes it.
+ */
+function countColors(page, png, colors, region = null) {
+  return page.evaluate(async ({data, colors, region}) => {
+    const image = new Image();
+    image.src = `data:image/png;base64,${data}`;
+    await image.decode();
+    const canvas = new OffscreenCanvas(image.width, image.height);
+    const context = canvas.getContext('2d');
+    context.drawImage(image, 0, 0);
+    const {x, y, width, height} = region ?? {x: 0, y: 0, width: image.width, height: image.height};
+    const pixels = context.getImageData(Math.floor(x), Math.floor(y), Math.ceil(width), Math.ceil(height)).data;
+    const targets = colors.map(c => [1, 3, 5].map(i => parseInt(c.slice(i, i + 2), 16)));
+    const counts = colors.map(() => 0);
+    for (let i = 0; i < pixels.length; i += 4) {
+      targets.forEach(([r, g, b], k) => {
+        if (Math.abs(pixels[i] - r) <= 24 && Math.abs(pixels[i + 1] - g) <= 24 && Math.abs(pixels[i + 2] - b) <= 24) counts[k]++;
+      });
+    }
+    return counts;
+  }, {data: png.toString('base64'), colors, region});
 }
 
 const cases = [
