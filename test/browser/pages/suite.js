@@ -141,7 +141,7 @@ if (mode === 'missing') {
       assert(typeof as[name] === 'function', `tfjs-backend-as has no export '${name}'`);
     }
   });
-  test('dropout: an inverted Bernoulli mask, the same for a seed on every variant, with its gradient', async () => {
+  test('dropout: an inverted Bernoulli mask, the same for a seed on every variant and as the JS reference, with its gradient', async () => {
     const n = 20000, rate = 0.3;
     const x = tf.tensor1d(randomArray(n, 9).map(v => v + 2));   // no zeros in x: a zero output means dropped
     try {
@@ -176,6 +176,18 @@ if (mode === 'missing') {
       await as.setKernelVariant('auto');
     }
     assert(masks[0].every((v, i) => v === masks[1][i]), 'seed 1234 gave a different mask on the scalar and relaxed-SIMD variants');
+    // The JS reference: on 'wasm' the op draws the same Philox mask in TypeScript (src/ops/philox.ts).
+    await tf.setBackend('wasm');
+    try {
+      const reference = tf.tidy(() => as.dropout(tf.tensor1d(xs), rate, {seed: 1234}));
+      const rs = await reference.data();
+      reference.dispose();
+      for (let i = 0; i < n; i++) {
+        assert((rs[i] !== 0) === (masks[1][i] === 1), `element ${i}: kept on 'as' ${masks[1][i] === 1}, by the TypeScript Philox on 'wasm' ${rs[i] !== 0}`);
+      }
+    } finally {
+      await tf.setBackend('as');
+    }
     const other = as.dropout(x, rate, {seed: 1235});
     const os = await other.data();
     other.dispose();
