@@ -1,5 +1,5 @@
 // Small pieces shared by the layer engine: shapes, Keras-style names, error text.
-import type * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs-core';
 
 /** A shape with `null` for unknown dimensions (the batch size, usually). */
 export type Shape = (number | null)[];
@@ -57,4 +57,22 @@ export function rethrowWith(prefix: string, e: unknown): never {
 /** True when `a` can stand for `b` (null matches anything). */
 export function shapesCompatible(a: Shape, b: Shape): boolean {
   return a.length === b.length && a.every((d, i) => d == null || b[i] == null || d === b[i]);
+}
+
+/**
+ * Assigns `values[i]` to `targets[i]` (Layer.setWeights, Model.loadWeights). The count and every
+ * shape are checked first, so nothing is half-assigned; values are cast to each variable's dtype
+ * inside a tidy (a cast is a new tensor even for the same dtype). `label` starts every error and
+ * `names` name the weights in them.
+ */
+export function assignWeights(label: string, targets: readonly tf.Variable[], values: unknown, names: readonly string[]): void {
+  if (!Array.isArray(values)) throw new Error(`${label}: expected an array of ${targets.length} tensors, got ${typeof values}`);
+  if (values.length !== targets.length) throw new Error(`${label}: expected ${targets.length} tensors, got ${values.length}`);
+  values.forEach((v, i) => {
+    if (!(v instanceof tf.Tensor)) throw new Error(`${label}: weights[${i}] (${names[i]}) is not a tf.Tensor`);
+    if (!tf.util.arraysEqual(v.shape, targets[i]!.shape)) {
+      throw new Error(`${label}: weights[${i}] (${names[i]}) has shape ${fmtShape(v.shape)}, expected ${fmtShape(targets[i]!.shape)}`);
+    }
+  });
+  tf.tidy(() => targets.forEach((w, i) => w.assign(tf.cast(values[i] as tf.Tensor, w.dtype))));
 }

@@ -2,7 +2,7 @@
 // symbolic application (adds a graph Node, output shapes by computeOutputShape or by tracing
 // call on zeros with two batch sizes), weights tracked from the layer's own fields, losses.
 import * as tf from '@tensorflow/tfjs-core';
-import {type Shape, type Kwargs, type DataType, fmtShape, toSnakeCase, uniqueName, rethrowWith, shapesCompatible} from './common.js';
+import {type Shape, type Kwargs, type DataType, fmtShape, toSnakeCase, uniqueName, rethrowWith, shapesCompatible, assignWeights} from './common.js';
 import {SymbolicTensor, Node, isSymbolic, TRACE_BATCH_SIZES, TRACE_VALUE_LIMIT, type TraceValue} from './symbolic.js';
 import {getInitializer, type InitializerIdentifier} from './initializers.js';
 import {get as getRegularizer, type RegularizerIdentifier} from './regularizers.js';
@@ -220,16 +220,7 @@ export class Layer {
 
   setWeights(values: tf.Tensor[]): void {
     const weights = this.weights;
-    if (values.length !== weights.length) {
-      throw new Error(`Layer '${this.name}' (${this.getClassName()}): setWeights expected ${weights.length} tensors, got ${values.length}`);
-    }
-    weights.forEach((w, i) => {
-      if (!shapesCompatible(w.shape, values[i].shape)) {
-        throw new Error(`Layer '${this.name}' (${this.getClassName()}): weight '${w.name}' has shape ${fmtShape(w.shape)}, got ${fmtShape(values[i].shape)}`);
-      }
-    });
-    // The cast is a new tensor even for the same dtype; the variable keeps its data, tidy the rest.
-    tf.tidy(() => weights.forEach((w, i) => w.assign(tf.cast(values[i], w.dtype))));
+    assignWeights(`Layer '${this.name}' (${this.getClassName()}): setWeights`, weights, values, weights.map(w => w.name));
   }
 
   /** Disposes the layer's own weights (not shared sublayers' unless held in fields). */

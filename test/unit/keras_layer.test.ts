@@ -105,8 +105,8 @@ test('constructor config (name, trainable, dtype), layers.Layer, getWeights/setW
   const values = d.getWeights();
   d.setWeights([tf.fill([3, 2], 2), tf.fill([2], 1)]);
   assert.equal(Array.from(d.apply(tf.ones([1, 3])).dataSync()), [7, 7]);
-  assert.throws(() => d.setWeights([tf.ones([2, 2]), tf.ones([2])]), /Layer 'frozen' \(Dense\): weight 'frozen\/kernel' has shape \[3,2\], got \[2,2\]/);
-  assert.throws(() => d.setWeights([tf.ones([3, 2])]), /setWeights expected 2 tensors, got 1/);
+  assert.throws(() => d.setWeights([tf.ones([2, 2]), tf.ones([2])]), /Layer 'frozen' \(Dense\): setWeights: weights\[0\] \(frozen\/kernel\) has shape \[2,2\], expected \[3,2\]/);
+  assert.throws(() => d.setWeights([tf.ones([3, 2])]), /setWeights: expected 2 tensors, got 1/);
   const before = tf.memory().numTensors;
   d.setWeights(values);
   assert.is(tf.memory().numTensors, before, 'setWeights leaves no tensor behind');

@@ -1,4 +1,4 @@
-// getWeights / setWeights / saveWeights / loadWeights on tfjs-core's io: the Node file handler
+// saveWeights / loadWeights on tfjs-core's io: the Node file handler
 // (model.json + weights.bin), any tf.io handler, matching by name or by order, shape errors.
 // The round trip through real models with custom layers is in training_fit.test.ts.
 import {test} from 'uvu';
@@ -8,7 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '../../src/index.js';
-import {getWeights, loadWeights, saveWeights, setWeights, WeightsOwner} from '../../src/keras/training/weights_io.js';
+import {loadWeights, saveWeights, WeightsOwner} from '../../src/keras/training/weights_io.js';
+import {assignWeights} from '../../src/keras/common.js';
 
 await tf.setBackend('as');
 
@@ -18,29 +19,33 @@ function owner(seed: number, names = ['dense/kernel', 'dense/bias', 'my_dense/a'
     tf.variable(tf.randomNormal([5], 0, 1, 'float32', seed + 1)),
     tf.variable(tf.randomNormal([5], 0, 1, 'float32', seed + 2), false),
   ];
-  return {name: 'm', weights, weightNames: () => names};
+  return withSetter({name: 'm', weights, weightNames: () => names});
+}
+
+/** An owner whose setWeights is Layer.setWeights' own checks-then-assign. */
+function withSetter(o: Omit<WeightsOwner, 'setWeights'>): WeightsOwner {
+  return {...o, setWeights: values => assignWeights(`'${o.name}': setWeights`, o.weights, values, o.weightNames?.() ?? o.weights.map(w => w.name))};
 }
 
 const values = (o: WeightsOwner) => o.weights.map(w => Array.from(w.dataSync()));
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tfjs-as-weights-'));
 
-test('getWeights copies, setWeights assigns; count and shape are checked before anything changes', () => {
+test('assignWeights (behind Layer.setWeights and loadWeights): count and shape are checked before anything changes', () => {
   const a = owner(1), b = owner(2);
-  const ws = getWeights(a);
-  assert.is(ws.length, 3);
-  assert.ok(ws[0] !== a.weights[0]);
-  setWeights(b, ws);
+  const ws = a.weights.map(w => tf.clone(w));
+  b.setWeights(ws);
   assert.equal(values(b), values(a));
   const before = values(b);
-  assert.throws(() => setWeights(b, ws.slice(0, 2)), /setWeights \(model 'm'\): the model has 3 weights, got 2 tensors/);
+  assert.throws(() => b.setWeights(ws.slice(0, 2)), /'m': setWeights: expected 3 tensors, got 2/);
   const wrong = [ws[0]!, tf.zeros([4]), ws[2]!];
-  assert.throws(() => setWeights(b, wrong), /weights\[1\] \(dense\/bias\) has shape \[4\], expected \[5\]/);
+  assert.throws(() => b.setWeights(wrong), /weights\[1\] \(dense\/bias\) has shape \[4\], expected \[5\]/);
+  assert.throws(() => b.setWeights([ws[0]!, [1, 2, 3, 4, 5] as never, ws[2]!]), /weights\[1\] \(dense\/bias\) is not a tf.Tensor/);
   assert.equal(values(b), before, 'nothing half-assigned');
   // Float values into an int32 weight are cast; the cast leaves no tensor behind.
-  const ints: WeightsOwner = {weights: [tf.variable(tf.zeros([2], 'int32'))]};
+  const ints = withSetter({weights: [tf.variable(tf.zeros([2], 'int32'))]});
   const given = tf.tensor1d([1.7, -2]);
   const count = tf.memory().numTensors;
-  setWeights(ints, [given]);
+  ints.setWeights([given]);
   assert.is(tf.memory().numTensors, count);
   assert.equal(Array.from(ints.weights[0]!.dataSync()), [1, -2]);
   tf.dispose([...ws, wrong[1]!, ...a.weights, ...b.weights, given, ...ints.weights]);
@@ -95,7 +100,7 @@ function reorderBytes(data: ArrayBuffer): ArrayBuffer {
 test('loading into a different architecture names both; a missing file names the path', async () => {
   const a = owner(9);
   await saveWeights(a, path.join(tmp, 'run2'));
-  const small: WeightsOwner = {name: 'small', weights: [tf.variable(tf.zeros([3, 5]))]};
+  const small = withSetter({name: 'small', weights: [tf.variable(tf.zeros([3, 5]))]});
   try {
     await loadWeights(small, path.join(tmp, 'run2'));
     assert.unreachable();

@@ -5,7 +5,7 @@ export type {CompileConfig, CompiledState, CompiledOutput, LossIdentifier, Metri
 export {fitModel, evaluateModel} from './fit.js';
 export type {FitConfig, EvaluateConfig} from './fit.js';
 export type {Data, DataValue} from './data.js';
-export {getWeights, setWeights, saveWeights, loadWeights} from './weights_io.js';
+export {saveWeights, loadWeights} from './weights_io.js';
 export type {WeightsOwner} from './weights_io.js';
 export {ProgressBar} from './progress.js';
 export type {ProgressOutput} from './progress.js';
@@ -16,7 +16,11 @@ import {layerWeightNames, loadWeights as loadOwnerWeights, saveWeights as saveOw
 
 /** A model as weights I/O sees it: its weights under Keras-style layer/field names. */
 function owner(model: Model): WeightsOwner {
-  return {name: model.name, weights: model.weights, weightNames: () => layerWeightNames(model.weights, model.layers)};
+  return {
+    name: model.name, weights: model.weights,
+    weightNames: () => layerWeightNames(model.weights, model.layers),
+    setWeights: values => model.setWeights(values),
+  };
 }
 
 /** model.saveWeights(pathOrHandler). */

@@ -1,4 +1,4 @@
-// getWeights / setWeights / saveWeights / loadWeights for a model, on tfjs-core's `io`.
+// saveWeights / loadWeights for a model, on tfjs-core's `io`.
 //
 // Where weights go (saveWeights(target) / loadWeights(source)):
 // - a tf.io.IOHandler: used as it is (tf.io.withSaveHandler, tf.io.fromMemory, ...);
@@ -21,6 +21,8 @@ export interface WeightsOwner {
   readonly weights: tf.Variable[];
   /** Stable, unique names for `weights`, same order. */
   weightNames?(): string[];
+  /** Assigns values to `weights` in order, checking count and shapes (Layer.setWeights). */
+  setWeights(values: tf.Tensor[]): void;
 }
 
 function namesOf(model: WeightsOwner): string[] {
@@ -49,36 +51,6 @@ export function layerWeightNames(weights: tf.Variable[], layers: readonly {name:
     });
   }
   return weights.map((v, i) => names.get(v) ?? (/^\d+$/.test(v.name) ? `weight_${i}` : v.name));
-}
-
-const shapeStr = (s: readonly number[]) => `[${s.join(',')}]`;
-
-/** Copies of the current values, in `model.weights` order (the caller owns and disposes them). */
-export function getWeights(model: WeightsOwner): tf.Tensor[] {
-  return model.weights.map(w => tf.clone(w));
-}
-
-/** Assigns `weights[i]` to `model.weights[i]`; checks the count and every shape first. */
-export function setWeights(model: WeightsOwner, weights: tf.Tensor[]): void {
-  const targets = model.weights;
-  const label = model.name ? `setWeights (model '${model.name}')` : 'setWeights';
-  if (!Array.isArray(weights)) throw new Error(`${label}: expected an array of ${targets.length} tensors, got ${typeof weights}`);
-  if (weights.length !== targets.length) {
-    throw new Error(`${label}: the model has ${targets.length} weights, got ${weights.length} tensors`);
-  }
-  const names = namesOf(model);
-  weights.forEach((w, i) => {
-    if (!(w instanceof tf.Tensor)) throw new Error(`${label}: weights[${i}] (${names[i]}) is not a tf.Tensor`);
-    if (!tf.util.arraysEqual(w.shape, targets[i]!.shape)) {
-      throw new Error(`${label}: weights[${i}] (${names[i]}) has shape ${shapeStr(w.shape)}, expected ${shapeStr(targets[i]!.shape)}`);
-    }
-  });
-  // All checked: nothing is half-assigned when a shape is wrong.
-  // tidy: a cast made for a dtype mismatch is the variable's new data, not a tensor to keep.
-  tf.tidy(() => weights.forEach((w, i) => {
-    const target = targets[i]!;
-    target.assign(w.dtype === target.dtype ? w : tf.cast(w, target.dtype));
-  }));
 }
 
 const WEIGHTS_FORMAT = 'tfjs-backend-as-weights';
@@ -115,7 +87,7 @@ export async function loadWeights(model: WeightsOwner, source: string | tf.io.IO
       throw new Error(`loadWeights: ${where} holds ${ordered.length} weights (${savedNames.join(', ')}), ` +
         `the model has ${model.weights.length} (${names.join(', ')})`);
     }
-    setWeights(model, ordered);
+    model.setWeights(ordered);
   } finally {
     tf.dispose(Object.values(decoded));
   }
