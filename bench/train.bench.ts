@@ -58,14 +58,23 @@ for (const c of contenders) { await tf.setBackend(c.backend); tf.dispose([c.x!, 
 
 // Accuracy: our model, 5 epochs on the 8,000 training digits, tested on the other 2,000.
 await tf.setBackend('as');
-const {model} = buildOurs();
-model.compile({optimizer: 'rmsprop', loss: 'categoricalCrossentropy', metrics: ['accuracy']});
 const tr = toTensors(train), te = toTensors(test);
 const xTrain = tf.reshape(tr.xs, [train.count, 28, 28]), xTest = tf.reshape(te.xs, [test.count, 28, 28]);
-const t0 = performance.now();
-const history = await model.fit(xTrain, tr.ys, {batchSize: BATCH_SIZE, epochs: 5, seed: 1, verbose: 0});
-const fitSeconds = (performance.now() - t0) / 1000;
-const [testLoss, testAcc] = (model.evaluate(xTest, te.ys, {batchSize: 500}) as tf.Scalar[]).map(s => { const v = s.dataSync()[0]!; s.dispose(); return v; });
+// Test accuracy moves by about ±0.005 with the random initial weights (the seed's MyDense draws
+// N(0,1) weights): train a few fresh models and report each run and their mean.
+const ACCURACY_RUNS = 3;
+const runs: {testAcc: number, testLoss: number, trainAccuracy: number[], fitSeconds: number}[] = [];
+for (let run = 0; run < ACCURACY_RUNS; run++) {
+  const {model} = buildOurs();
+  model.compile({optimizer: 'rmsprop', loss: 'categoricalCrossentropy', metrics: ['accuracy']});
+  const t0 = performance.now();
+  const history = await model.fit(xTrain, tr.ys, {batchSize: BATCH_SIZE, epochs: 5, seed: 1 + run, verbose: 0});
+  const fitSeconds = (performance.now() - t0) / 1000;
+  const [testLoss, testAcc] = (model.evaluate(xTest, te.ys, {batchSize: 500}) as tf.Scalar[]).map(s => { const v = s.dataSync()[0]!; s.dispose(); return v; });
+  runs.push({testAcc: testAcc!, testLoss: testLoss!, trainAccuracy: history.history.accuracy!, fitSeconds});
+  model.dispose();
+}
+const testAcc = runs.reduce((sum, r) => sum + r.testAcc, 0) / runs.length;
 tf.dispose([tr.xs, tr.ys, te.xs, te.ys, xTrain, xTest]);
 
 const ours = median(contenders[0]!.samples);
@@ -75,17 +84,17 @@ const rows = contenders.map(c => {
 });
 const variant = backendInfo().variant;
 const table = markdownTable(['seed MLP, batch 64, rmsprop, real MNIST', 'median ms/step', 'time / ours'], rows);
-const accuracy = `Our model after 5 epochs on 8,000 digits (${fitSeconds.toFixed(1)} s, train accuracy ` +
-  `${history.history.accuracy!.map(a => a.toFixed(3)).join(' → ')}): test accuracy **${testAcc!.toFixed(4)}** ` +
-  `(loss ${testLoss!.toFixed(4)}) on the other 2,000.`;
+const accuracy = `Our model after 5 epochs on 8,000 digits, ${ACCURACY_RUNS} runs from fresh random weights ` +
+  `(${runs[0]!.fitSeconds.toFixed(1)} s each; train accuracy of run 1 ${runs[0]!.trainAccuracy.map(a => a.toFixed(3)).join(' → ')}): ` +
+  `test accuracy on the other 2,000 ${runs.map(r => r.testAcc.toFixed(4)).join(', ')}, mean **${testAcc.toFixed(4)}**.`;
 const speedup = median(contenders[1]!.samples) / ours;
 const verdict = `Speed-up over tfjs-layers on tfjs-backend-wasm: ${speedup.toFixed(1)}x (target >= 6x: ${speedup >= 6 ? 'met' : 'missed'}); ` +
-  `accuracy target >= 0.95: ${testAcc! >= 0.95 ? 'met' : 'missed'}.`;
+  `mean accuracy target >= 0.95: ${testAcc >= 0.95 ? 'met' : 'missed'}.`;
 const note = `Kernels variant: ${variant}. Each number is the median over ${ROUNDS} alternating rounds of a whole ` +
   `\`fit\` call (${contenders.map(c => `${c.steps} steps ${c.backend}`).join(', ')}), divided by its steps. ` +
   `'time / ours' > 1 means ours is faster.`;
 const md = `${table}\n\n${accuracy}\n\n${verdict}\n\n${note}`;
 console.log(md);
 const paths = writeResults('train', {variant, contenders: contenders.map(c => ({name: c.name, backend: c.backend, steps: c.steps, msPerStep: median(c.samples), samples: c.samples})),
-  speedup, testAccuracy: testAcc, testLoss, trainAccuracy: history.history.accuracy, fitSeconds}, md, info);
+  speedup, meanTestAccuracy: testAcc, runs}, md, info);
 console.log(`wrote ${paths.json} and ${paths.md}`);
