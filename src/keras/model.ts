@@ -126,6 +126,19 @@ export class Model extends Layer {
   }
 
   /**
+   * The graph as summary() and plotModel() draw it: the nodes of the outputs and of the symbolic
+   * losses this model computes, and their layers — the model's, then those only an added loss
+   * uses (a Dense or K ops on a hidden output). Keras inserts those into the model after its own
+   * layers, so they show and their params add up to the totals, though predict never runs them.
+   */
+  drawnGraph(): {nodes: Node[], layers: Layer[]} {
+    const nodes = this.symbolicLossPlan().nodes;
+    const layers = [...this.layers];
+    for (const node of nodes) if (!layers.includes(node.layer)) layers.push(node.layer);
+    return {nodes, layers};
+  }
+
+  /**
    * The model's layers plus those that only its symbolic losses use (a Dense applied to a hidden
    * output inside model.addLoss(...)): Keras inserts them into the model, so their weights train,
    * save and count with the model's.

@@ -25,9 +25,10 @@ function recordText(s: string): string {
 /** Keras' model_to_dot as DOT text. */
 export function modelToDot(model: Model, options: PlotOptions = {}): string {
   const {showShapes = false, showLayerNames = true, rankdir = 'TB', dpi = 96} = options;
-  const ids = new Map(model.layers.map((layer, i) => [layer, `n${i}`]));
+  const {layers} = model.drawnGraph();
+  const ids = new Map(layers.map((layer, i) => [layer, `n${i}`]));
   const lines = ['digraph G {', `  graph [rankdir=${rankdir}, concentrate=true, dpi=${dpi}];`, '  node [shape=record];'];
-  for (const layer of model.layers) {
+  for (const layer of layers) {
     let label = recordText(showLayerNames ? `${layer.name}: ${layer.getClassName()}` : layer.getClassName());
     if (showShapes) {
       label = `${label}\\n|{input:|output:}|{{${recordText(inputShapeText(model, layer))}}|{${recordText(outputShapeText(model, layer))}}}`;
@@ -35,7 +36,7 @@ export function modelToDot(model: Model, options: PlotOptions = {}): string {
     lines.push(`  ${ids.get(layer)} [label="${label}"];`);
   }
   const edges = new Set<string>();
-  for (const layer of model.layers) {
+  for (const layer of layers) {
     for (const node of nodesIn(model, layer)) {
       for (const t of node.inputs) {
         const edge = `  ${ids.get(t.sourceLayer)} -> ${ids.get(layer)};`;

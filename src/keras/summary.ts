@@ -7,9 +7,9 @@ import type {Model} from './model.js';
 import type {Node} from './symbolic.js';
 import {InputLayer} from './input_layer.js';
 
-/** The nodes of `layer` that belong to `model`'s graph. */
+/** The nodes of `layer` that belong to `model`'s drawn graph (outputs and symbolic losses). */
 export function nodesIn(model: Model, layer: Layer): Node[] {
-  const mine = new Set(model.nodes);
+  const mine = new Set(model.drawnGraph().nodes);
   return layer.inboundNodes.filter(n => mine.has(n));
 }
 
@@ -54,11 +54,12 @@ export function printSummary(model: Model, lineLength = 98, positions = [0.33, 0
   printFn('_'.repeat(lineLength));
   printRow(['Layer (type)', 'Output Shape', 'Param #', 'Connected to']);
   printFn('='.repeat(lineLength));
-  model.layers.forEach((layer, i) => {
+  const {layers} = model.drawnGraph();
+  layers.forEach((layer, i) => {
     const connections = nodesIn(model, layer).flatMap(n => n.inputs.map(t => t.kerasHistory));
     printRow([`${layer.name} (${layer.getClassName()})`, outputShapeText(model, layer), String(layer.countParams()), connections[0] ?? '']);
     for (const c of connections.slice(1)) printRow(['', '', '', c]);
-    printFn((i === model.layers.length - 1 ? '=' : '_').repeat(lineLength));
+    printFn((i === layers.length - 1 ? '=' : '_').repeat(lineLength));
   });
   const trainable = countParams(model.trainableWeights);
   const nonTrainable = countParams(model.nonTrainableWeights);

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import {input, K, Layer, layers, Model, regularizers, type Kwargs, type Shape} from '../../src/keras/index.js';
+import {input, K, Layer, layers, Model, regularizers, utils, type Kwargs, type Shape} from '../../src/keras/index.js';
 
 await tf.setBackend('as');
 
@@ -126,6 +126,14 @@ test('a layer used only by an added loss belongs to the model (Keras inserts it)
   model.compile({optimizer: 'sgd', loss: 'categoricalCrossentropy'});
   assert.ok(model.trainableWeights.includes(probe.kernel!) && model.trainableWeights.includes(probe.bias!));
   assert.is(model.callableLosses().length, 1, "the probe's kernel regularizer joins the loss");
+  // summary() and plotModel() show it after the model's own layers, and the rows add up to the total.
+  const lines: string[] = [];
+  model.summary(undefined, undefined, line => lines.push(line));
+  const rowParams = lines.filter(l => /^\S+ \(\w+\)/.test(l) && !l.startsWith('Layer (type)')).map(l => +l.split(/\s{2,}/)[2]!);
+  const total = +lines.find(l => l.startsWith('Total params:'))!.replace(/\D/g, '');
+  assert.ok(lines.some(l => l.startsWith(`${probe.name} (Dense)`)), lines.join('\n'));
+  assert.is(rowParams.reduce((a, b) => a + b, 0), total, lines.join('\n'));
+  assert.match(await utils.plotModel(model, {format: 'dot'}), new RegExp(`label="${probe.name}: Dense"`));
   const before = Array.from(probe.kernel!.dataSync());
   await model.fit(X, Y, {epochs: 1, verbose: 0});
   assert.ok(Array.from(probe.kernel!.dataSync()).some((v, i) => v !== before[i]), 'the probe trained');
