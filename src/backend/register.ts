@@ -68,7 +68,7 @@ export function registerBackendAs(assemblyScriptKernels: tf.KernelConfig[], heap
   const state = globalState();
   if (state.registered || tf.findBackendFactory(BACKEND_NAME) != null) return;
   state.registered = true;
-  state.ourKernels = assemblyScriptKernels.map(k => k.kernelName).sort();
+  state.assemblyScriptKernels = assemblyScriptKernels.map(k => k.kernelName).sort();
   state.heapKernels = heapKernels.map(k => k.kernelName).sort();
   tf.registerBackend(BACKEND_NAME, createBackend, BACKEND_PRIORITY);
   const ourKernels = [...assemblyScriptKernels, ...heapKernels];
@@ -110,7 +110,7 @@ export function backendInfo(): BackendInfo {
     variant: instance?.variant ?? chosenVariant(),
     simd, relaxedSimd,
     sharedMemory: instance?.sharedMemory ?? false,
-    kernels: [...state.ourKernels],
+    kernels: [...state.assemblyScriptKernels],
     heapKernels: [...state.heapKernels],
   };
 }

@@ -17,7 +17,7 @@ export interface GlobalState {
   requestedVariant: 'auto' | KernelVariant;
   instances: WeakMap<BackendWasm, InstanceState>;
   /** Kernel names we run in AssemblyScript, for backendInfo(). */
-  ourKernels: string[];
+  assemblyScriptKernels: string[];
   /** Kernel names we override in TypeScript on the heap (memmoves, shared data), for backendInfo(). */
   heapKernels: string[];
 }
@@ -26,7 +26,7 @@ const KEY = Symbol.for('tfjs-backend-as.state');
 
 export function globalState(): GlobalState {
   const g = globalThis as unknown as Record<symbol, GlobalState>;
-  return g[KEY] ??= {registered: false, requestedVariant: 'auto', instances: new WeakMap(), ourKernels: [], heapKernels: []};
+  return g[KEY] ??= {registered: false, requestedVariant: 'auto', instances: new WeakMap(), assemblyScriptKernels: [], heapKernels: []};
 }
 
 /** The kernels module bound to this backend instance's heap. */
