@@ -1,7 +1,9 @@
 // The typed face of the AssemblyScript kernels module (assembly/index.ts). Pointers are byte
 // offsets into tfjs-backend-wasm's heap; `bool` parameters are passed as 0/1.
+import {ACTIVATION_CODES, GemmF32Params} from '../kernel_names.js';
 import {kernelModule, KernelVariant} from './variants.js';
 
+/** The raw exports; kernels call gemmF32 through callGemmF32 below (named parameters). */
 export interface KernelExports {
   gemmScratchBytes(m: number, n: number, k: number): number;
   gemmF32(a: number, b: number, c: number, m: number, n: number, k: number, transA: number, transB: number, ldc: number,
@@ -22,6 +24,13 @@ export interface KernelExports {
   adamF32(v: number, g: number, m: number, s: number, outV: number, outM: number, outS: number, n: number,
     beta1: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number, c1: number, c2: number, eps: number, negLr: number): void;
   sgdF32(v: number, g: number, outV: number, n: number, negLr: number): void;
+}
+
+/** assembly/matmul.ts gemmF32 with its 18 positional arguments named (src/kernel_names.ts). */
+export function callGemmF32(kernels: KernelExports, p: GemmF32Params): void {
+  kernels.gemmF32(p.a, p.b, p.c, p.m, p.n, p.k, +p.transposeA, +p.transposeB, p.ldc,
+    p.bias, p.biasRowStride, p.biasColStride, ACTIVATION_CODES[p.activation], p.leakyreluAlpha,
+    p.prelu, p.preluRowStride, p.preluColStride, p.scratch);
 }
 
 export function isSharedMemory(memory: WebAssembly.Memory): boolean {

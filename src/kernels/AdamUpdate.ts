@@ -5,18 +5,7 @@ import {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import type {BackendWasm} from '@tensorflow/tfjs-backend-wasm';
 import {kernelsOf} from '../backend/state.js';
 import {optimizerUpdate} from './utils/optimizer_update.js';
-
-export const ADAM_UPDATE = 'AsAdamUpdate';
-
-export interface AdamUpdateAttrs {
-  learningRate: number;
-  beta1: number;
-  beta2: number;
-  epsilon: number;
-  /** 1 - beta1^t and 1 - beta2^t, as float32 values. */
-  oneMinusAccBeta1: number;
-  oneMinusAccBeta2: number;
-}
+import {ADAM_UPDATE, AdamUpdateAttrs} from '../kernel_names.js';
 
 function adamUpdate(args: {inputs: {value: TensorInfo, gradient: TensorInfo, firstMoment: TensorInfo, secondMoment: TensorInfo},
                            backend: BackendWasm, attrs: AdamUpdateAttrs}): TensorInfo[] {

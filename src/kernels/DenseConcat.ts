@@ -5,8 +5,8 @@ import {KernelConfig, KernelFunc, TensorInfo, util} from '@tensorflow/tfjs-core'
 import type {BackendWasm} from '@tensorflow/tfjs-backend-wasm';
 import {kernelsOf} from '../backend/state.js';
 import {fillOutput, offsetOf, withScratch} from '../backend/heap.js';
-import {ACTIVATION_CODES} from './utils/matmul.js';
-import {DENSE_CONCAT, DENSE_CONCAT_ACTIVATIONS, DenseConcatAttrs} from '../ops/dense_concat.js';
+import {callGemmF32} from '../backend/kernel_module.js';
+import {DENSE_CONCAT, DENSE_CONCAT_ACTIVATIONS, DenseConcatAttrs} from '../kernel_names.js';
 
 function denseConcatKernel(args: {inputs: TensorInfo[], backend: BackendWasm, attrs: DenseConcatAttrs}): TensorInfo {
   const {inputs, backend, attrs} = args;
@@ -22,7 +22,6 @@ function denseConcatKernel(args: {inputs: TensorInfo[], backend: BackendWasm, at
   if (!(DENSE_CONCAT_ACTIVATIONS as readonly string[]).includes(attrs.activation)) {
     throw new Error(`DenseConcat: unknown activation '${attrs.activation}'; expected one of ${DENSE_CONCAT_ACTIVATIONS.join(', ')}`);
   }
-  const code = ACTIVATION_CODES[attrs.activation]!;
   const out = backend.makeOutput([...lead, units], 'float32');
   if (m * units === 0) return out;
   const kernels = kernelsOf(backend);
@@ -32,10 +31,13 @@ function denseConcatKernel(args: {inputs: TensorInfo[], backend: BackendWasm, at
     for (let i = 0, col = 0; i < n; col += widths[i], i++) {
       if (widths[i] === 0) continue;
       const bias = biases[i];
-      kernels.gemmF32(offsetOf(backend, xs[i]), offsetOf(backend, ws[i]), outPtr + 4 * col,
-        m, widths[i], ws[i].shape[0], 0, 0, units,
-        bias ? offsetOf(backend, bias) : 0, 0, bias ? 1 : 0,
-        code, attrs.leakyreluAlpha, 0, 0, 0, scratch);
+      callGemmF32(kernels, {
+        a: offsetOf(backend, xs[i]), b: offsetOf(backend, ws[i]), c: outPtr + 4 * col,
+        m, n: widths[i], k: ws[i].shape[0], transposeA: false, transposeB: false, ldc: units,
+        bias: bias ? offsetOf(backend, bias) : 0, biasRowStride: 0, biasColStride: bias ? 1 : 0,
+        activation: attrs.activation, leakyreluAlpha: attrs.leakyreluAlpha,
+        prelu: 0, preluRowStride: 0, preluColStride: 0, scratch,
+      });
     }
   }));
 }

@@ -4,8 +4,31 @@ import {KernelConfig, KernelFunc, TensorInfo, util} from '@tensorflow/tfjs-core'
 import type {BackendWasm} from '@tensorflow/tfjs-backend-wasm';
 import {kernelsOf} from '../backend/state.js';
 import {fillOutput, memoryOf, offsetOf, withScratch} from '../backend/heap.js';
-import {collapseNoise, DROPOUT, DropoutAttrs, dropoutScale} from '../ops/dropout.js';
-import {bernoulliThreshold} from '../ops/philox.js';
+import {bernoulliThreshold, DROPOUT, DropoutAttrs, dropoutScale} from '../kernel_names.js';
+
+/**
+ * x's shape collapsed for the kernel: (size, noise stride) pairs, dims of size 1 dropped,
+ * neighbours that are both broadcast or both contiguous in the noise merged. A noise stride of
+ * 0 means the mask is broadcast along that dim; the last non-broadcast run has stride 1.
+ */
+function collapseNoise(xShape: number[], noiseShape: number[]): Array<[number, number]> {
+  const dims: Array<[number, number]> = [];
+  const noiseStrides = new Array<number>(noiseShape.length);
+  for (let d = noiseShape.length - 1, s = 1; d >= 0; d--) { noiseStrides[d] = s; s *= noiseShape[d]; }
+  xShape.forEach((size, d) => {
+    if (size === 1) return;
+    const stride = noiseShape[d] === 1 ? 0 : noiseStrides[d];
+    const last = dims[dims.length - 1];
+    if (last && ((last[1] === 0 && stride === 0) || (last[1] !== 0 && stride !== 0 && last[1] === stride * size))) {
+      last[0] *= size;
+      last[1] = stride;
+    } else {
+      dims.push([size, stride]);
+    }
+  });
+  return dims.length ? dims : [[1, 1]];
+}
+
 
 function dropoutKernel(args: {inputs: {x: TensorInfo}, backend: BackendWasm, attrs: DropoutAttrs}): TensorInfo {
   const {inputs: {x}, backend, attrs} = args;

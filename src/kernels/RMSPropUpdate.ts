@@ -5,15 +5,7 @@ import {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import type {BackendWasm} from '@tensorflow/tfjs-backend-wasm';
 import {kernelsOf} from '../backend/state.js';
 import {optimizerUpdate} from './utils/optimizer_update.js';
-
-export const RMSPROP_UPDATE = 'AsRMSPropUpdate';
-
-export interface RMSPropUpdateAttrs {
-  learningRate: number;
-  decay: number;
-  momentum: number;
-  epsilon: number;
-}
+import {RMSPROP_UPDATE, RMSPropUpdateAttrs} from '../kernel_names.js';
 
 function rmspropUpdate(args: {inputs: {value: TensorInfo, gradient: TensorInfo, meanSquare: TensorInfo, moment: TensorInfo},
                               backend: BackendWasm, attrs: RMSPropUpdateAttrs}): TensorInfo[] {

@@ -4,11 +4,7 @@ import {KernelConfig, KernelFunc, TensorInfo, util} from '@tensorflow/tfjs-core'
 import type {BackendWasm} from '@tensorflow/tfjs-backend-wasm';
 import {kernelsOf} from '../backend/state.js';
 import {fillOutput, offsetOf, withScratch} from '../backend/heap.js';
-import {RANDOM_BINOMIAL, RandomBinomialAttrs} from '../ops/random_binomial.js';
-import {bernoulliThreshold} from '../ops/philox.js';
-
-// assembly/dropout.ts BINOMIAL_*: the output element type.
-const KIND = {float32: 0, int32: 1, bool: 2} as const;
+import {bernoulliThreshold, BINOMIAL_KIND_CODES, RANDOM_BINOMIAL, RandomBinomialAttrs} from '../kernel_names.js';
 
 function randomBinomialKernel(args: {backend: BackendWasm, attrs: RandomBinomialAttrs}): TensorInfo {
   const {backend, attrs} = args;
@@ -18,7 +14,7 @@ function randomBinomialKernel(args: {backend: BackendWasm, attrs: RandomBinomial
   const kernels = kernelsOf(backend);
   return fillOutput(backend, out, () => withScratch(backend, kernels.dropoutScratchBytes(0), scratch => {
     const {bits, t} = bernoulliThreshold(attrs.p);
-    kernels.randomBinomial(offsetOf(backend, out), size, KIND[attrs.dtype], attrs.seed0, attrs.seed1, bits, t, scratch);
+    kernels.randomBinomial(offsetOf(backend, out), size, BINOMIAL_KIND_CODES[attrs.dtype], attrs.seed0, attrs.seed1, bits, t, scratch);
   }));
 }
 

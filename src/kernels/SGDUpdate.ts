@@ -4,10 +4,9 @@ import {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import type {BackendWasm} from '@tensorflow/tfjs-backend-wasm';
 import {kernelsOf} from '../backend/state.js';
 import {optimizerUpdate} from './utils/optimizer_update.js';
+import {SGD_UPDATE, SGDUpdateAttrs} from '../kernel_names.js';
 
-export const SGD_UPDATE = 'AsSGDUpdate';
-
-function sgdUpdate(args: {inputs: {value: TensorInfo, gradient: TensorInfo}, backend: BackendWasm, attrs: {learningRate: number}}): TensorInfo[] {
+function sgdUpdate(args: {inputs: {value: TensorInfo, gradient: TensorInfo}, backend: BackendWasm, attrs: SGDUpdateAttrs}): TensorInfo[] {
   const {inputs: {value, gradient}, backend, attrs} = args;
   return optimizerUpdate(SGD_UPDATE, backend, [value, gradient], ['value', 'gradient'],
     ([v, g], [outV], n) => kernelsOf(backend).sgdF32(v!, g!, outV!, n, -attrs.learningRate));

@@ -10,17 +10,9 @@
 // result instead. prelu needs per-unit weights and is not offered either.
 import * as tf from '@tensorflow/tfjs-core';
 
-export const DENSE_CONCAT = 'DenseConcat';
-export const DENSE_CONCAT_ACTIVATIONS = ['linear', 'relu', 'relu6', 'sigmoid', 'elu', 'leakyrelu'] as const;
-export type DenseConcatActivation = typeof DENSE_CONCAT_ACTIVATIONS[number];
+import {DENSE_CONCAT, DENSE_CONCAT_ACTIVATIONS, DenseConcatActivation, DenseConcatAttrs} from '../kernel_names.js';
 
-/** Attributes of the 'DenseConcat' kernel. Inputs: [...xs, ...kernels, ...the present biases]. */
-export interface DenseConcatAttrs {
-  count: number;
-  hasBias: boolean[];
-  activation: DenseConcatActivation;
-  leakyreluAlpha: number;
-}
+export type {DenseConcatActivation};
 
 export interface DenseConcatConfig {
   activation?: DenseConcatActivation;

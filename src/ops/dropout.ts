@@ -5,17 +5,8 @@
 // gives the same bits for the same seed. The gradient (registered for the 'Dropout' kernel) is
 // the same dropout applied to dy with the same key: the mask is regenerated, never stored.
 import * as tf from '@tensorflow/tfjs-core';
-import {bernoulliThreshold, philoxDraws, seedToKey} from './philox.js';
-
-export const DROPOUT = 'Dropout';
-
-/** Attributes of the 'Dropout' kernel: the rate, the Philox key and the full noise shape. */
-export interface DropoutAttrs {
-  rate: number;
-  seed0: number;
-  seed1: number;
-  noiseShape: number[];
-}
+import {bernoulliThreshold, DROPOUT, DropoutAttrs, dropoutScale} from '../kernel_names.js';
+import {philoxDraws, seedToKey} from './philox.js';
 
 export interface DropoutConfig {
   /** A number (integers keep all 53 bits) or a string; none: a fresh random seed per call. */
@@ -36,34 +27,6 @@ export function resolveNoiseShape(xShape: number[], noiseShape?: (number | null)
   const full = xShape.map((d, i) => i < pad ? 1 : (noiseShape[i - pad] ?? d));
   if (full.some((d, i) => !Number.isInteger(d) || (d !== 1 && d !== xShape[i]))) throw bad();
   return full;
-}
-
-/**
- * x's shape collapsed for the kernel: (size, noise stride) pairs, dims of size 1 dropped,
- * neighbours that are both broadcast or both contiguous in the noise merged. A noise stride of
- * 0 means the mask is broadcast along that dim; the last non-broadcast run has stride 1.
- */
-export function collapseNoise(xShape: number[], noiseShape: number[]): Array<[number, number]> {
-  const dims: Array<[number, number]> = [];
-  const noiseStrides = new Array<number>(noiseShape.length);
-  for (let d = noiseShape.length - 1, s = 1; d >= 0; d--) { noiseStrides[d] = s; s *= noiseShape[d]; }
-  xShape.forEach((size, d) => {
-    if (size === 1) return;
-    const stride = noiseShape[d] === 1 ? 0 : noiseStrides[d];
-    const last = dims[dims.length - 1];
-    if (last && ((last[1] === 0 && stride === 0) || (last[1] !== 0 && stride !== 0 && last[1] === stride * size))) {
-      last[0] *= size;
-      last[1] = stride;
-    } else {
-      dims.push([size, stride]);
-    }
-  });
-  return dims.length ? dims : [[1, 1]];
-}
-
-/** 1 / keepProb in float32, as tf.dropout computes it (1 / (1 - rate) on float32 tensors). */
-export function dropoutScale(rate: number): number {
-  return Math.fround(1 / Math.fround(1 - rate));
 }
 
 /** The float32 mask (0 or scale) over the noise shape, in TypeScript. */

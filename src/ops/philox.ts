@@ -7,7 +7,7 @@
 // element j is in group g = floor(j / 16S), r = j mod 16S; counter = (4g + (r & 3), 0, 0, 0)
 // under key (k0, k1); word w = (r >> 2) & 3 of the block; draw_j = bits [s*bits, (s+1)*bits)
 // of the word, s = r >> 4. A Bernoulli(p) element is `draw_j < t` with {bits, t} from
-// bernoulliThreshold(p): p rounded to 16 bits, then as few bits as that value needs (p = 0.5
+// bernoulliThreshold(p) (src/kernel_names.ts): p rounded to 16 bits, then as few bits as that value needs (p = 0.5
 // takes 1-bit draws, so one Philox block serves 128 elements; p = 0.3 takes 16-bit draws).
 
 const M0 = 0xD2511F53, M1 = 0xCD9E8D57, W0 = 0x9E3779B9, W1 = 0xBB67AE85;
@@ -53,26 +53,6 @@ export function philoxDraws(k0: number, k1: number, j0: number, n: number, bits:
     }
   }
   return out;
-}
-
-export interface Threshold {
-  /** Width of each draw: 1, 2, 4, 8 or 16. */
-  bits: number;
-  /** A draw d is a success when d < t (0 <= t <= 2^bits). */
-  t: number;
-}
-
-/**
- * The draw width and threshold of a Bernoulli(p): p is rounded to a multiple of 2^-16 (within
- * 2^-17 of p), then expressed with the fewest bits that hold it exactly.
- */
-export function bernoulliThreshold(p: number): Threshold {
-  const t16 = Math.min(65536, Math.max(0, Math.round(p * 65536)));
-  for (const bits of [1, 2, 4, 8]) {
-    const unit = 2 ** (16 - bits);
-    if (t16 % unit === 0) return {bits, t: t16 / unit};
-  }
-  return {bits: 16, t: t16};
 }
 
 /**

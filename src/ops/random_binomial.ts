@@ -1,19 +1,10 @@
 // randomBinomial(shape, p, {seed?, dtype?}): a tensor of 0s and 1s with P(1) = p (Keras'
 // random_binomial), from the same Philox draws as dropout: element j is 1 when draw_j < t
-// (bernoulliThreshold(p) in src/ops/philox.ts). On 'as' an AssemblyScript kernel writes it (src/kernels/RandomBinomial.ts);
+// (bernoulliThreshold(p) in src/kernel_names.ts). On 'as' an AssemblyScript kernel writes it (src/kernels/RandomBinomial.ts);
 // elsewhere the TypeScript generator does, with the same bits.
 import * as tf from '@tensorflow/tfjs-core';
-import {bernoulliThreshold, philoxDraws, seedToKey} from './philox.js';
-
-export const RANDOM_BINOMIAL = 'RandomBinomial';
-
-export interface RandomBinomialAttrs {
-  shape: number[];
-  p: number;
-  dtype: 'float32' | 'int32' | 'bool';
-  seed0: number;
-  seed1: number;
-}
+import {bernoulliThreshold, RANDOM_BINOMIAL, RandomBinomialAttrs} from '../kernel_names.js';
+import {philoxDraws, seedToKey} from './philox.js';
 
 export interface RandomBinomialConfig {
   /** A number (integers keep all 53 bits) or a string; none: a fresh random seed per call. */

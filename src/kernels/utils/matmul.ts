@@ -4,11 +4,8 @@ import {backend_util, TensorInfo, util} from '@tensorflow/tfjs-core';
 import type {BackendWasm} from '@tensorflow/tfjs-backend-wasm';
 import {kernelsOf} from '../../backend/state.js';
 import {fillOutput, offsetOf, withScratch} from '../../backend/heap.js';
-
-/** Activation codes shared with assembly/matmul.ts (ACT_*). */
-export const ACTIVATION_CODES: Record<string, number> = {
-  linear: 0, relu: 1, relu6: 2, prelu: 3, leakyrelu: 4, sigmoid: 5, elu: 6,
-};
+import {callGemmF32} from '../../backend/kernel_module.js';
+import {ACTIVATION_CODES, isFusedActivation} from '../../kernel_names.js';
 
 export interface MatMulArgs {
   op: string;
@@ -137,8 +134,7 @@ export function runMatMul(backend: BackendWasm, args: MatMulArgs): TensorInfo {
   }
   const {outBatch, aIndex: aBatches, bIndex: bBatches} = batchPlan(op, a, b);
   const outShape = [...outBatch, m, n];
-  const code = ACTIVATION_CODES[activation];
-  if (code === undefined) {
+  if (!isFusedActivation(activation)) {
     throw new Error(`${op}: unknown activation '${activation}'; expected one of ${Object.keys(ACTIVATION_CODES).join(', ')}`);
   }
   const fused = args.bias != null || activation !== 'linear';
@@ -182,12 +178,14 @@ export function runMatMul(backend: BackendWasm, args: MatMulArgs): TensorInfo {
     const biasPtr = args.bias ? offsetOf(backend, args.bias) : 0;
     const preluPtr = prelu ? offsetOf(backend, args.preluWeights!) : 0;
     for (let i = 0; i < aBatches.length; i++) {
-      kernels.gemmF32(aPtr + 4 * aBatches[i] * aMat, bPtr + 4 * bBatches[i] * bMat, cPtr + 4 * i * cMat,
-        m, n, kA, +transposeA, +transposeB, n,
-        bias ? biasPtr + 4 * bias.batchOffsets[i] : 0, bias?.rowStride ?? 0, bias?.colStride ?? 0,
-        code, args.leakyreluAlpha ?? 0.2,
-        prelu ? preluPtr + 4 * prelu.batchOffsets[i] : 0, prelu?.rowStride ?? 0, prelu?.colStride ?? 0,
-        scratch);
+      callGemmF32(kernels, {
+        a: aPtr + 4 * aBatches[i] * aMat, b: bPtr + 4 * bBatches[i] * bMat, c: cPtr + 4 * i * cMat,
+        m, n, k: kA, transposeA, transposeB, ldc: n,
+        bias: bias ? biasPtr + 4 * bias.batchOffsets[i] : 0, biasRowStride: bias?.rowStride ?? 0, biasColStride: bias?.colStride ?? 0,
+        activation, leakyreluAlpha: args.leakyreluAlpha ?? 0.2,
+        prelu: prelu ? preluPtr + 4 * prelu.batchOffsets[i] : 0, preluRowStride: prelu?.rowStride ?? 0, preluColStride: prelu?.colStride ?? 0,
+        scratch,
+      });
     }
   }));
 }
