@@ -138,14 +138,18 @@ export const BINOMIAL_F32: i32 = 0;
 export const BINOMIAL_I32: i32 = 1;
 export const BINOMIAL_U8: i32 = 2;
 
-/** out[j] = draw(j) < t ? 1 : 0 for j < n, as float32, int32 or bool (one byte), per `kind`. */
-export function randomBinomial(out: usize, n: i32, kind: i32, k0: u32, k1: u32, bits: i32, t: u32, scratch: usize): void {
+/**
+ * out[j] = draw(j) < t ? 1 : 0 for j < n, as float32, int32 or bool (one byte), per `kind`.
+ * `n` is unsigned: a bool tensor can have 2^31 elements or more in a 4 GiB heap.
+ */
+export function randomBinomial(out: usize, n: u32, kind: i32, k0: u32, k1: u32, bits: i32, t: u32, scratch: usize): void {
   const shift: i32 = kind == BINOMIAL_U8 ? 0 : 2;
   const groups = chunkGroups(bits);
-  const chunk = groups * groupSize(bits);
-  for (let j = 0; j < n; j += chunk) {
-    const count = min(n - j, chunk);
-    philoxDraws(<u32>(j / chunk * groups), groups, k0, k1, bits, scratch, scratch + DRAW_BYTES);
+  const chunk = <u32>(groups * groupSize(bits));
+  // j + chunk cannot wrap: n < 2^32 - 65536 (the heap's limit) and chunk <= 512.
+  for (let j: u32 = 0; j < n; j += chunk) {
+    const count = <i32>min(n - j, chunk);
+    philoxDraws(j / chunk * <u32>groups, groups, k0, k1, bits, scratch, scratch + DRAW_BYTES);
     const os = out + (<usize>j << shift);
     if (ASC_FEATURE_SIMD && count == chunk) {
       const tv = i32x4.splat(t);

@@ -2,9 +2,16 @@
 // tfjs-core's gradients available to users of tfjs-core alone.
 import '../build/register_all_gradients.js';
 import {AS_KERNELS, HEAP_KERNELS} from './kernels/index.js';
-import {registerBackendAs} from './backend/register.js';
+import {registerBackend} from './backend/register.js';
 
-registerBackendAs(AS_KERNELS, HEAP_KERNELS);
+/**
+ * Registers backend 'as' and its kernels. Importing the package does it; call it again to bring
+ * 'as' back after tf.removeBackend('as'). A no-op while 'as' is registered.
+ */
+export function registerBackendAs(): void {
+  registerBackend(AS_KERNELS, HEAP_KERNELS);
+}
+registerBackendAs();
 
 export {BACKEND_NAME, BACKEND_PRIORITY, backendInfo, setKernelVariant} from './backend/register.js';
 export type {BackendInfo} from './backend/register.js';

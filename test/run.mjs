@@ -5,6 +5,7 @@
 //   node test/run.mjs                 everything
 //   node test/run.mjs unit            only the uvu suites (add a name filter: unit matmul)
 //   node test/run.mjs conformance     only tfjs-core's specs
+//   node test/run.mjs stress          the out-of-memory reproductions (2-4 GiB each; not in the default run)
 import {spawn} from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -19,6 +20,15 @@ const unitDir = path.join(root, 'test/unit');
 for (const file of fs.readdirSync(unitDir).filter(f => f.endsWith('.test.ts')).sort()) {
   if (nameFilter && !file.includes(nameFilter)) continue;
   stages.push({group: 'unit', name: file, args: ['--import', 'tsx', path.join(unitDir, file)]});
+}
+// test/stress/*: the 2-4 GiB out-of-memory reproductions, only with `node test/run.mjs stress`
+// (npm run test:stress): each file alone in its process, one at a time (memory, not cores, is the limit).
+if (stageFilter === 'stress') {
+  const stressDir = path.join(root, 'test/stress');
+  for (const file of fs.readdirSync(stressDir).filter(f => f.endsWith('.test.ts')).sort()) {
+    if (nameFilter && !file.includes(nameFilter)) continue;
+    stages.push({group: 'stress', name: file, args: ['--import', 'tsx', path.join(stressDir, file)]});
+  }
 }
 for (const [group, script] of [['conformance', 'test/conformance/run.mjs'], ['browser', 'test/browser/run.mjs']]) {
   if (fs.existsSync(path.join(root, script))) stages.push({group, name: group, args: [path.join(root, script)]});

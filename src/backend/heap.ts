@@ -1,6 +1,7 @@
 // Small helpers for working on tfjs-backend-wasm's heap from a kernel.
 import type {TensorInfo} from '@tensorflow/tfjs-core';
 import type {BackendWasm} from '@tensorflow/tfjs-backend-wasm';
+import {describeNextAllocation} from './allocation.js';
 
 /** Byte offset of a tensor's data in the heap. */
 export function offsetOf(backend: BackendWasm, t: TensorInfo): number {
@@ -17,7 +18,14 @@ const heapOf = (backend: BackendWasm) => backend.wasm as unknown as EmscriptenHe
 
 export function withScratch<T>(backend: BackendWasm, bytes: number, fn: (ptr: number) => T): T {
   if (bytes <= 0) return fn(0);
-  const ptr = heapOf(backend)._malloc(bytes) >>> 0;
+  // The checked malloc (src/backend/allocation.ts) throws, naming the kernel, when there is no room.
+  describeNextAllocation(backend, `${bytes} bytes of scratch space`);
+  let ptr: number;
+  try {
+    ptr = heapOf(backend)._malloc(bytes) >>> 0;
+  } finally {
+    describeNextAllocation(backend, null);
+  }
   if (ptr === 0) throw new Error(`tfjs-backend-as: out of memory allocating ${bytes} bytes of scratch space`);
   try {
     return fn(ptr);

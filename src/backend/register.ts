@@ -9,6 +9,7 @@ import {instantiateKernels, isSharedMemory} from './kernel_module.js';
 import {globalState} from './state.js';
 import {bestVariant, checkVariantName, checkVariantRuns, KernelVariant, runtimeSupport} from './variants.js';
 import {memoryOf} from './heap.js';
+import {guardKernel, installCheckedAllocation} from './allocation.js';
 
 export const BACKEND_NAME = 'as';
 /** Above tfjs-backend-wasm (2) and webgl (2): 'as' is picked by default when it is loaded. */
@@ -34,6 +35,7 @@ async function createBackend(): Promise<BackendWasm> {
       `@tensorflow/tfjs-backend-wasm/dist/ to your site and call setWasmPaths('<their directory URL>/') from ` +
       `'@tensorflow/tfjs-backend-wasm' before tf.setBackend('as'). Cause: ${message}`);
   }
+  installCheckedAllocation(backend);
   const memory = memoryOf(backend);
   const variant = chosenVariant();
   globalState().instances.set(backend, {
@@ -60,23 +62,28 @@ async function wantedWasmBinary(): Promise<string> {
 }
 
 /**
- * Registers the backend and its kernels once per process, whatever copy of us runs this.
- * `assemblyScriptKernels` compute in the AssemblyScript module; `heapKernels` are overrides
- * written in TypeScript that only move or share bytes on the heap (no arithmetic to speed up).
+ * Registers the backend and its kernels, whatever copy of us runs this: once per process, and
+ * again after tf.removeBackend('as') (a no-op while 'as' is registered). `assemblyScriptKernels`
+ * compute in the AssemblyScript module; `heapKernels` are overrides written in TypeScript that
+ * only move or share bytes on the heap (no arithmetic to speed up). Every kernel, ours and the
+ * inherited ones, runs inside guardKernel (src/backend/allocation.ts).
  */
-export function registerBackendAs(assemblyScriptKernels: tf.KernelConfig[], heapKernels: tf.KernelConfig[] = []): void {
+export function registerBackend(assemblyScriptKernels: tf.KernelConfig[], heapKernels: tf.KernelConfig[] = []): void {
   const state = globalState();
-  if (state.registered || tf.findBackendFactory(BACKEND_NAME) != null) return;
+  if (tf.findBackendFactory(BACKEND_NAME) != null) return;
+  tf.registerBackend(BACKEND_NAME, createBackend, BACKEND_PRIORITY);
+  // Kernels outlive tf.removeBackend (tfjs keeps its kernel registry): register them only once,
+  // or tfjs warns about each one on re-registration.
+  if (state.registered) return;
   state.registered = true;
   state.assemblyScriptKernels = assemblyScriptKernels.map(k => k.kernelName).sort();
   state.heapKernels = heapKernels.map(k => k.kernelName).sort();
-  tf.registerBackend(BACKEND_NAME, createBackend, BACKEND_PRIORITY);
   const ourKernels = [...assemblyScriptKernels, ...heapKernels];
   const overridden = new Set(ourKernels.map(k => k.kernelName));
   for (const kernel of tf.getKernelsForBackend('wasm')) {
-    if (!overridden.has(kernel.kernelName)) tf.registerKernel({...kernel, backendName: BACKEND_NAME});
+    if (!overridden.has(kernel.kernelName)) tf.registerKernel(guardKernel(kernel, BACKEND_NAME));
   }
-  for (const kernel of ourKernels) tf.registerKernel({...kernel, backendName: BACKEND_NAME});
+  for (const kernel of ourKernels) tf.registerKernel(guardKernel(kernel, BACKEND_NAME));
 }
 
 /** The 'as' backend instance if it has been initialized, without initializing it. */

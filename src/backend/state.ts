@@ -20,13 +20,18 @@ export interface GlobalState {
   assemblyScriptKernels: string[];
   /** Kernel names we override in TypeScript on the heap (memmoves, shared data), for backendInfo(). */
   heapKernels: string[];
+  /** Test hooks (src/backend/allocation.ts failMallocAfter): never set outside tests. */
+  faults: {failMallocIn: number};
 }
 
 const KEY = Symbol.for('tfjs-backend-as.state');
 
 export function globalState(): GlobalState {
   const g = globalThis as unknown as Record<symbol, GlobalState>;
-  return g[KEY] ??= {registered: false, requestedVariant: 'auto', instances: new WeakMap(), assemblyScriptKernels: [], heapKernels: []};
+  const state = g[KEY] ??= {registered: false, requestedVariant: 'auto', instances: new WeakMap(), assemblyScriptKernels: [], heapKernels: [],
+    faults: {failMallocIn: 0}};
+  state.faults ??= {failMallocIn: 0};  // a state made by an older copy of this package
+  return state;
 }
 
 /** The kernels module bound to this backend instance's heap. */

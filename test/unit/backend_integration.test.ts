@@ -101,14 +101,36 @@ test("'wasm' and 'as' work side by side and agree", async () => {
 });
 
 test('the backend is registered once with its kernels (and registering again is a no-op)', async () => {
-  const {registerBackendAs} = await import('../../src/backend/register.js');
-  const {AS_KERNELS, HEAP_KERNELS} = await import('../../src/kernels/index.js');
+  const {registerBackendAs} = await import('../../src/index.js');
   const kernelsBefore = tf.getKernelsForBackend('as').length;
-  registerBackendAs(AS_KERNELS, HEAP_KERNELS);
+  registerBackendAs();
   assert.is(tf.getKernelsForBackend('as').length, kernelsBefore);
   const wasmKernels = new Set(tf.getKernelsForBackend('wasm').map(k => k.kernelName));
   const asKernels = new Set(tf.getKernelsForBackend('as').map(k => k.kernelName));
   for (const name of wasmKernels) assert.ok(asKernels.has(name), `'as' lacks inherited kernel ${name}`);
+});
+
+test('after tf.removeBackend(\'as\'), registerBackendAs() brings it back, kernels and all, without warnings', async () => {
+  const {registerBackendAs, backendInfo} = await import('../../src/index.js');
+  const warnings: string[] = [];
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => { warnings.push(args.join(' ')); };
+  try {
+    await tf.setBackend('as');
+    tf.removeBackend('as');
+    assert.is(tf.findBackendFactory('as'), null);
+    registerBackendAs();
+    assert.ok(await tf.setBackend('as'), 'setBackend(as) after re-registration');
+    assert.is(tf.getBackend(), 'as');
+    const y = tf.matMul(tf.tensor2d([[1, 2], [3, 4]]), tf.tensor2d([[5, 6], [7, 8]]));
+    assert.equal(Array.from(await y.data()), [19, 22, 43, 50]);
+    assert.ok(backendInfo().kernels.includes('BatchMatMul'));
+    registerBackendAs();   // while registered: nothing happens
+    assert.ok(tf.findBackend('as') != null, 'the running instance is kept');
+  } finally {
+    console.warn = warn;
+  }
+  assert.equal(warnings, []);
 });
 
 test.run();

@@ -1,0 +1,206 @@
+// The one checked allocation path of 'as'. Every byte a kernel gets from the heap, whether it is
+// ours (AssemblyScript or TypeScript) or inherited from tfjs-backend-wasm, comes from emscripten's
+// malloc called from JavaScript: tensor outputs through BackendWasm.move (makeOutput and write
+// call it), scratch space through withScratch, and a few tfjs-backend-wasm buffers directly.
+// tfjs-backend-wasm never checks what malloc returns: when the heap cannot grow, malloc returns 0
+// and the kernel writes its output at address 0, over live tensors and malloc's own bookkeeping.
+// Sizes of 2^32 bytes or more wrap when they reach malloc's u32 argument. So, per backend
+// instance:
+//  - the module's `_malloc` (the JavaScript-side entry; C++ code inside the module calls its own)
+//    is replaced by one that checks the size first and throws a RangeError instead of returning 0;
+//  - `move` says what is being allocated (shape and dtype), for the message;
+//  - `makeOutput` with a C++-allocated offset of 0 throws too;
+//  - every kernel registered for 'as' runs inside guardKernel, which names the op in those errors
+//    and, if the kernel throws, frees every tensor it allocated: a failed kernel leaves nothing.
+import * as tf from '@tensorflow/tfjs-core';
+import type {DataType, KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
+import type {BackendWasm} from '@tensorflow/tfjs-backend-wasm';
+import {globalState} from './state.js';
+
+/**
+ * The most the heap can hold: emscripten's getHeapMax() of tfjs-backend-wasm's builds (4 GiB less
+ * one 64 KiB page; the threaded build's shared memory has a maximum of 65536 pages). No single
+ * allocation can be larger, whatever the machine has.
+ */
+export const HEAP_LIMIT_BYTES = 2 ** 32 - 65536;
+
+/** Room kept for the C++ side's own small allocations once the heap is near its limit. */
+const C_RESERVE_BYTES = 1 << 20;
+/** How near: within this much of the limit, every allocation checks that the reserve is there. */
+const RESERVE_ZONE_BYTES = 256 << 20;
+
+interface EmscriptenModule {
+  _malloc(bytes: number): number;
+  _free(ptr: number): void;
+  HEAPU8: Uint8Array;
+}
+
+/** What an instance's allocations are doing now: the running kernel and what it allocates. */
+interface Guard {
+  /** The kernel running on this instance, or null outside kernels (tf.tensor(...) writes). */
+  kernel: string | null;
+  /** Data ids the running kernel has allocated: freed if it throws. */
+  allocated: object[] | null;
+  /** What the next malloc is for, in words ('the output [2,3] float32'), for the message. */
+  request: string | null;
+}
+
+const guards = new WeakMap<object, Guard>();
+
+const GiB = (bytes: number) => `${(bytes / 2 ** 30).toFixed(2)} GiB`;
+const describe = (shape: readonly number[], dtype: string) => `[${shape.join(',')}] ${dtype}`;
+
+function bytesPerElement(dtype: DataType): number {
+  // complex64 tensors keep their data in two float32 tensors: the complex one itself holds none
+  // in tfjs-backend-wasm, but tfjs counts 8 bytes an element, and so do we (it errs on the safe side).
+  return tf.util.bytesPerElement(dtype);
+}
+
+/**
+ * The bytes a tensor of `shape` and `dtype` needs, checked before anything is allocated or any
+ * arithmetic can wrap: every dimension a non-negative integer, the size within what the heap can
+ * address. `op` names the caller in the error.
+ */
+export function checkAllocationSize(op: string, shape: readonly number[], dtype: DataType): number {
+  if (!Array.isArray(shape) || shape.some(d => !Number.isSafeInteger(d) || d < 0)) {
+    throw new RangeError(`${op}: cannot allocate a ${dtype} tensor of shape [${shape}]: every dimension must be a ` +
+      `non-negative integer`);
+  }
+  if (dtype === 'string') return 0;
+  const elements = shape.reduce((a, b) => a * b, 1);
+  const bytes = elements * bytesPerElement(dtype);
+  if (!(bytes <= HEAP_LIMIT_BYTES)) {
+    throw new RangeError(`${op}: cannot allocate ${describe(shape, dtype)}: ${elements} elements need ${bytes} bytes ` +
+      `(${GiB(bytes)}), more than the WebAssembly heap can address (${HEAP_LIMIT_BYTES} bytes, ${GiB(HEAP_LIMIT_BYTES)} ` +
+      `for wasm32). Use smaller tensors (a smaller batch size, or split the work).`);
+  }
+  return bytes;
+}
+
+function outOfMemory(backend: BackendWasm, guard: Guard, bytes: number): RangeError {
+  const heap = (backend.wasm as unknown as EmscriptenModule).HEAPU8.buffer.byteLength;
+  const what = guard.request ?? `${bytes} bytes`;
+  return new RangeError(`${guard.kernel ?? 'tf.tensor'}: out of memory: cannot allocate ${what} ` +
+    `(${bytes} bytes, ${GiB(bytes)}). The WebAssembly heap has grown to ${heap} bytes (${GiB(heap)}) of its limit of ` +
+    `${HEAP_LIMIT_BYTES} bytes (${GiB(HEAP_LIMIT_BYTES)}); tensors hold ${tf.memory().numBytes} bytes in all. Nothing ` +
+    `was written and every tensor keeps its values: dispose tensors you no longer need (tf.dispose, tf.tidy) or use ` +
+    `smaller batches.`);
+}
+
+/**
+ * Fault injection for the tests: the Nth JavaScript-side malloc from now (1 = the next one) fails
+ * as if the heap could not grow; 0 turns it off. Returns how many were left of the previous count.
+ */
+export function failMallocAfter(n: number): number {
+  const faults = globalState().faults;
+  const left = faults.failMallocIn;
+  faults.failMallocIn = n;
+  return left;
+}
+
+/** Replaces `backend`'s allocation entry points with the checked ones (once per instance). */
+export function installCheckedAllocation(backend: BackendWasm): void {
+  if (guards.has(backend)) return;
+  const guard: Guard = {kernel: null, allocated: null, request: null};
+  guards.set(backend, guard);
+  const module = backend.wasm as unknown as EmscriptenModule;
+  // Emscripten's Module._malloc starts as a stub that, on its first call, replaces itself with
+  // the module's export: call it once first, or it would overwrite the checked one.
+  module._free(module._malloc(16));
+  const rawMalloc = module._malloc;
+  const faults = globalState().faults;
+
+  module._malloc = (bytes: number): number => {
+    if (!(bytes >= 0 && bytes <= HEAP_LIMIT_BYTES)) {
+      throw new RangeError(`${guard.kernel ?? 'tf.tensor'}: cannot allocate ${guard.request ?? `${bytes} bytes`}: ` +
+        `${bytes} bytes is more than the WebAssembly heap can address (${HEAP_LIMIT_BYTES} bytes)`);
+    }
+    const injected = faults.failMallocIn > 0 && --faults.failMallocIn === 0;
+    const ptr = injected ? 0 : rawMalloc.call(module, bytes) >>> 0;
+    // malloc(0) may legitimately return 0; a tensor of no elements is never read or written.
+    if (ptr === 0 && (bytes > 0 || injected)) throw outOfMemory(backend, guard, bytes);
+    // At the very top of the 4 GiB heap emscripten's sbrk arithmetic wraps and malloc can hand
+    // out a block that ends past the memory (seen: a 64 MiB tensor at 4,227,858,432 bytes in
+    // use). Such a block is not memory: refuse it (and do not free it: it is not a real chunk).
+    if (ptr + bytes > module.HEAPU8.length) throw outOfMemory(backend, guard, bytes);
+    if (module.HEAPU8.length > HEAP_LIMIT_BYTES - RESERVE_ZONE_BYTES && !hasReserve()) {
+      module._free(ptr);
+      throw outOfMemory(backend, guard, bytes);
+    }
+    return ptr;
+  };
+
+  // tfjs-backend-wasm's C++ code allocates too (registerTensor's map node, right after every
+  // tensor; XNNPACK's operators), and a failed malloc there traps or writes at address 0: no
+  // JavaScript can check it. So near the limit an allocation succeeds only if the C++ side
+  // would still find a little room after it.
+  const hasReserve = () => {
+    const probe = rawMalloc.call(module, C_RESERVE_BYTES) >>> 0;
+    if (probe !== 0) module._free(probe);
+    return probe !== 0;
+  };
+
+  const move = backend.move;
+  backend.move = function (this: BackendWasm, dataId, values, shape, dtype, refCount) {
+    if (dtype !== 'string') {
+      checkAllocationSize(guard.kernel ?? 'tf.tensor', shape, dtype);
+      guard.request = `${guard.kernel ? 'the output ' : 'a tensor '}${describe(shape, dtype)}`;
+    }
+    try {
+      move.call(this, dataId, values, shape, dtype, refCount);
+    } finally {
+      guard.request = null;
+    }
+    guard.allocated?.push(dataId);
+  };
+
+  const makeOutput = backend.makeOutput;
+  backend.makeOutput = function (this: BackendWasm, shape: number[], dtype: DataType, memoryOffset?: number, values?: tf.backend_util.BackendValues) {
+    if (memoryOffset != null && memoryOffset === 0 && checkAllocationSize(guard.kernel ?? 'makeOutput', shape, dtype) > 0) {
+      // The kernel's C++ code allocated the output, and its malloc failed.
+      throw outOfMemory(backend, {...guard, request: `the output ${describe(shape, dtype)}`}, tf.util.sizeFromShape(shape) * bytesPerElement(dtype));
+    }
+    const out: TensorInfo = makeOutput.call(this, shape, dtype, memoryOffset, values as never);
+    if (memoryOffset != null) guard.allocated?.push(out.dataId);
+    return out;
+  } as BackendWasm['makeOutput'];
+}
+
+/**
+ * `kernel` for backend 'as', run inside its instance's guard: allocation errors name the kernel,
+ * and when the kernel throws, every tensor it allocated and did not free is freed before the
+ * error reaches the caller (tfjs' engine never saw them). Kernels that call other kernels'
+ * functions directly nest: what an inner one allocated belongs to the outer one once it returns.
+ */
+export function guardKernel(kernel: KernelConfig, backendName: string): KernelConfig {
+  const {kernelName, kernelFunc} = kernel;
+  const guarded: KernelFunc = args => {
+    const guard = guards.get(args.backend);
+    if (!guard) return kernelFunc(args);
+    const outerKernel = guard.kernel, outerAllocated = guard.allocated;
+    const allocated: object[] = [];
+    guard.kernel = kernelName;
+    guard.allocated = allocated;
+    try {
+      const out = kernelFunc(args);
+      if (outerAllocated) outerAllocated.push(...allocated);
+      return out;
+    } catch (e) {
+      const backend = args.backend as BackendWasm;
+      for (const dataId of allocated) {
+        if (backend.dataIdMap.has(dataId)) backend.disposeData(dataId, true);
+      }
+      throw e;
+    } finally {
+      guard.kernel = outerKernel;
+      guard.allocated = outerAllocated;
+    }
+  };
+  return {...kernel, backendName, kernelFunc: guarded};
+}
+
+/** Sets what the next malloc of `backend` is for (scratch space), for the out-of-memory message. */
+export function describeNextAllocation(backend: BackendWasm, what: string | null): void {
+  const guard = guards.get(backend);
+  if (guard) guard.request = what;
+}
