@@ -56,6 +56,17 @@ export function compiledState(model: Model): CompiledState | undefined {
   return compiledModels.get(model);
 }
 
+/**
+ * Forgets a model's compile() and disposes the optimizer compile made from a name (its slot
+ * variables and iteration counters); one the user passed in stays theirs (model.dispose()).
+ */
+export function releaseCompiled(model: Model): void {
+  const state = compiledModels.get(model);
+  if (!state) return;
+  compiledModels.delete(model);
+  if (state.ownsOptimizer) state.optimizer.dispose();
+}
+
 /** Keras' output names: the output layers' names, deduplicated ('dense', 'dense_1'...). */
 export function outputNames(model: Model): string[] {
   const names: string[] = [];
