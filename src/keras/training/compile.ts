@@ -12,6 +12,7 @@ import type {Model} from '../model.js';
 import * as losses from '../losses.js';
 import * as metrics from '../metrics.js';
 import * as optimizers from '../optimizers.js';
+import {isRecord} from '../common.js';
 
 export type LossIdentifier = string | losses.LossFn;
 export type MetricIdentifier = string | metrics.MetricFn;
@@ -76,10 +77,6 @@ export function outputNames(model: Model): string[] {
     names.push(name);
   }
   return names;
-}
-
-function isRecord(x: unknown): x is Record<string, unknown> {
-  return typeof x === 'object' && x !== null && !Array.isArray(x) && !(x instanceof tf.Tensor);
 }
 
 /** Spreads a per-output config (single value, array or record) over the outputs. */
