@@ -1,6 +1,7 @@
 // Activations by name (Keras' and tfjs-layers' spellings). `fused` names the tf.fused.matMul
 // activation that computes the same thing, so Dense can run matMul+bias+activation in one kernel.
 import * as tf from '@tensorflow/tfjs-core';
+import {normalizeName} from './common.js';
 
 export interface Activation {
   /** Canonical camelCase name, as getConfig() reports it. */
@@ -29,7 +30,7 @@ const ACTIVATIONS: Activation[] = [
   {name: 'exponential', apply: x => tf.exp(x)},
 ];
 
-const BY_KEY = new Map(ACTIVATIONS.map(a => [a.name.toLowerCase(), a]));
+const BY_KEY = new Map(ACTIVATIONS.map(a => [normalizeName(a.name), a]));
 BY_KEY.set('none', ACTIVATIONS[0]);
 
 export type ActivationIdentifier = string | ((x: tf.Tensor) => tf.Tensor) | null | undefined;
@@ -38,7 +39,7 @@ export type ActivationIdentifier = string | ((x: tf.Tensor) => tf.Tensor) | null
 export function getActivation(identifier: ActivationIdentifier, where = 'activation'): Activation {
   if (identifier == null) return ACTIVATIONS[0];
   if (typeof identifier === 'function') return {name: identifier.name || 'custom', apply: identifier};
-  const found = BY_KEY.get(identifier.replace(/_/g, '').toLowerCase());
+  const found = BY_KEY.get(normalizeName(identifier));
   if (!found) {
     throw new Error(`${where}: unknown activation '${identifier}'; expected one of ${ACTIVATIONS.map(a => `'${a.name}'`).join(', ')} or a function`);
   }

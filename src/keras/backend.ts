@@ -3,7 +3,8 @@
 // (op_layer.ts), so `K.mul(x, K.randomBinomial(K.shape(x), 0.5))` written outside any layer
 // builds a model. Errors are tfjs' own, prefixed with the K function's name.
 import * as tf from '@tensorflow/tfjs-core';
-import {type Shape, type DataType, resetNames} from './common.js';
+import {type Shape, type DataType, resetNames, fmtShape} from './common.js';
+import {binaryCrossentropyOf, categoricalCrossentropyOf} from './crossentropy.js';
 import {SymbolicTensor, isSymbolic} from './symbolic.js';
 import {runOp} from './op_layer.js';
 import * as ops from './backend_ops.js';
@@ -22,18 +23,15 @@ export type KResult<A, B = never> = Exactly<A> extends true ? Sym : Exactly<B> e
 /** A shape given as numbers, or as a 1-D tensor of them (e.g. `K.shape(x)`). */
 export type ShapeArg = number[] | tf.Tensor | Sym;
 
-let EPSILON = 1e-7;
-
-/** Keras' fuzz factor, 1e-7. */
-export function epsilon(): number { return EPSILON; }
-export function setEpsilon(value: number): void { EPSILON = value; }
+// The fuzz factor lives beside the losses' other shared pieces: the built-in losses read it too.
+export {epsilon, setEpsilon} from './common.js';
 
 /** Resets the default-name counters (`dense`, `dense_1`, ...), like Keras' clear_session. */
 export function clearSession(): void { resetNames(); }
 
 function toShape(s: number[] | tf.Tensor): number[] {
   if (s instanceof tf.Tensor) {
-    if (s.rank !== 1) throw new Error(`a shape tensor must be 1-D, got shape [${s.shape}]`);
+    if (s.rank !== 1) throw new Error(`a shape tensor must be 1-D, got shape ${fmtShape(s.shape)}`);
     return Array.from(s.dataSync(), Number);
   }
   return s;
@@ -115,11 +113,11 @@ export function dot<A extends KArg, B extends KArg>(x: A, y: B): KResult<A, B> {
     if (a.rank === 2 && b.rank === 2) return tf.matMul(a, b);
     if (a.rank <= 2 && b.rank <= 2) return tf.dot(a, b);
     if (a.rank < 2 || b.rank < 2) {
-      throw new Error(`N-D dot needs both operands of rank >= 2, got shapes [${a.shape}] and [${b.shape}]`);
+      throw new Error(`N-D dot needs both operands of rank >= 2, got shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
     }
     const k = a.shape[a.rank - 1];
     if (k !== b.shape[b.rank - 2]) {
-      throw new Error(`the last axis of x (${k}) must equal the second-to-last axis of y (${b.shape[b.rank - 2]}); shapes [${a.shape}] and [${b.shape}]`);
+      throw new Error(`the last axis of x (${k}) must equal the second-to-last axis of y (${b.shape[b.rank - 2]}); shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
     }
     const perm = [b.rank - 2, ...b.shape.map((_, i) => i).filter(i => i !== b.rank - 2)];
     const a2 = tf.reshape(a, [-1, k]);
@@ -134,14 +132,14 @@ export function dot<A extends KArg, B extends KArg>(x: A, y: B): KResult<A, B> {
  */
 export function batchDot<A extends KArg, B extends KArg>(x: A, y: B, axes?: number | [number, number]): KResult<A, B> {
   return runOp('batchDot', [x, y], (a: tf.Tensor, b: tf.Tensor) => tf.tidy(() => {
-    if (a.rank < 2 || b.rank < 2) throw new Error(`operands must have rank >= 2, got shapes [${a.shape}] and [${b.shape}]`);
-    if (a.shape[0] !== b.shape[0]) throw new Error(`batch sizes differ: [${a.shape}] and [${b.shape}]`);
+    if (a.rank < 2 || b.rank < 2) throw new Error(`operands must have rank >= 2, got shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
+    if (a.shape[0] !== b.shape[0]) throw new Error(`batch sizes differ: ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
     let [ax, ay] = axes == null ? [a.rank - 1, b.rank === 2 ? 1 : b.rank - 2] : typeof axes === 'number' ? [axes, axes] : axes;
     ax = axisOf(a.rank, ax);
     ay = axisOf(b.rank, ay);
     if (ax === 0 || ay === 0) throw new Error('cannot contract the batch axis');
     if (a.shape[ax] !== b.shape[ay]) {
-      throw new Error(`axis ${ax} of x (${a.shape[ax]}) and axis ${ay} of y (${b.shape[ay]}) differ; shapes [${a.shape}] and [${b.shape}]`);
+      throw new Error(`axis ${ax} of x (${a.shape[ax]}) and axis ${ay} of y (${b.shape[ay]}) differ; shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
     }
     const restA = a.shape.map((_, i) => i).filter(i => i !== 0 && i !== ax);
     const restB = b.shape.map((_, i) => i).filter(i => i !== 0 && i !== ay);
@@ -273,7 +271,7 @@ export function biasAdd<A extends KArg, B extends KArg>(x: A, bias: B): KResult<
   return runOp('biasAdd', [x, bias], (t: tf.Tensor, b: tf.Tensor) => {
     const last = t.shape[t.rank - 1];
     if (b.rank !== 1 || b.shape[0] !== last) {
-      throw new Error(`the bias must be 1-D with ${last} elements (the last axis of x, shape [${t.shape}]), got shape [${b.shape}]`);
+      throw new Error(`the bias must be 1-D with ${last} elements (the last axis of x, shape ${fmtShape(t.shape)}), got shape ${fmtShape(b.shape)}`);
     }
     return tf.add(t, b);
   });
@@ -300,25 +298,14 @@ export function l2Normalize<A extends KArg>(x: A, axis = -1): KResult<A> {
 
 // ---------------------------------------------------------------- losses
 
-/** Keras' categorical_crossentropy(target, output): per sample, over `axis`. */
+/** Keras' categorical_crossentropy(target, output): per sample, over `axis` (losses.categoricalCrossentropy's formula). */
 export function categoricalCrossentropy<A extends KArg, B extends KArg>(target: A, output: B, fromLogits = false, axis = -1): KResult<A, B> {
-  return runOp('categoricalCrossentropy', [target, output], (y: tf.Tensor, p: tf.Tensor) => tf.tidy(() => {
-    if (fromLogits) return tf.neg(tf.sum(tf.mul(y, tf.logSoftmax(p, axis)), axis));
-    const q = tf.clipByValue(tf.div(p, tf.sum(p, axis, true)), EPSILON, 1 - EPSILON);
-    return tf.neg(tf.sum(tf.mul(y, tf.log(q)), axis));
-  }));
+  return runOp('categoricalCrossentropy', [target, output], (y: tf.Tensor, p: tf.Tensor) => categoricalCrossentropyOf(y, p, fromLogits, axis));
 }
 
-/** Keras' binary_crossentropy(target, output): elementwise (not averaged). */
+/** Keras' binary_crossentropy(target, output): elementwise (losses.binaryCrossentropy is its mean over the last axis). */
 export function binaryCrossentropy<A extends KArg, B extends KArg>(target: A, output: B, fromLogits = false): KResult<A, B> {
-  return runOp('binaryCrossentropy', [target, output], (z: tf.Tensor, p: tf.Tensor) => tf.tidy(() => {
-    if (fromLogits) {
-      // max(x, 0) - x*z + log(1 + exp(-|x|)): stable for large |x|.
-      return tf.add(tf.sub(tf.relu(p), tf.mul(p, z)), tf.log1p(tf.exp(tf.neg(tf.abs(p)))));
-    }
-    const q = tf.clipByValue(p, EPSILON, 1 - EPSILON);
-    return tf.neg(tf.add(tf.mul(z, tf.log(tf.add(q, EPSILON))), tf.mul(tf.sub(1, z), tf.log(tf.add(tf.sub(1, q), EPSILON)))));
-  }));
+  return runOp('binaryCrossentropy', [target, output], (z: tf.Tensor, p: tf.Tensor) => binaryCrossentropyOf(z, p, fromLogits));
 }
 
 /** True for the graph placeholders K functions accept besides tensors. */

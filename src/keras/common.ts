@@ -26,6 +26,36 @@ export function kerasShape(shape: Shape): string {
   return dims.length === 1 ? `(${dims[0]},)` : `(${dims.join(', ')})`;
 }
 
+/**
+ * The key every name lookup (activations, losses, metrics, optimizers, initializers,
+ * regularizers) uses, so that Keras' spellings all meet: 'categorical_crossentropy',
+ * 'CategoricalCrossentropy' and 'categoricalCrossentropy' are one name, as are 'RMSprop' and
+ * 'rmsprop', 'leaky_relu' and 'leakyRelu'.
+ */
+export function normalizeName(name: string): string {
+  return name.replace(/[_\s-]/g, '').toLowerCase();
+}
+
+/** A plain record (by name): an object that is not an array, a tensor or a typed array. */
+export function isRecord(x: unknown): x is Record<string, unknown> {
+  return typeof x === 'object' && x !== null && !Array.isArray(x) && !(x instanceof tf.Tensor) && !ArrayBuffer.isView(x);
+}
+
+// Keras' fuzz factor K.epsilon(). One value for the K functions and for the losses compile()
+// resolves by name, which read it on every call, so K.setEpsilon reaches a compiled model.
+let fuzz = 1e-7;
+
+/** Keras' fuzz factor, 1e-7 unless K.setEpsilon changed it. */
+export function epsilon(): number { return fuzz; }
+
+export function setEpsilon(value: number): void {
+  // Losses clip probabilities to [eps, 1 - eps]: at 0.5 or more that range is empty.
+  if (typeof value !== 'number' || !(value >= 0 && value < 0.5)) {
+    throw new Error(`K.setEpsilon: expected a number in [0, 0.5), got ${typeof value === 'number' ? value : typeof value}`);
+  }
+  fuzz = value;
+}
+
 /** Keras' `to_snake_case`: MyDense -> my_dense, TFOpLambda -> tf_op_lambda. */
 export function toSnakeCase(name: string): string {
   const s = name.replace(/(.)([A-Z][a-z]+)/g, '$1_$2').replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();

@@ -1,7 +1,7 @@
 // Weight initializers for addWeight and the built-in layers, with Keras 2's defaults
 // (RandomNormal stddev 0.05, glorot_normal on a truncated normal, fans as Keras computes them).
 import * as tf from '@tensorflow/tfjs-core';
-import type {DataType} from './common.js';
+import {type DataType, normalizeName} from './common.js';
 
 export type InitializerFn = (shape: number[], dtype: DataType) => tf.Tensor;
 
@@ -54,7 +54,7 @@ export const INITIALIZER_NAMES = ['zeros', 'ones', 'glorotUniform', 'glorotNorma
 export function getInitializer(identifier: InitializerIdentifier, where = 'initializer'): InitializerFn {
   if (typeof identifier === 'function') return identifier;
   if (typeof identifier === 'string') {
-    const fn = BUILT_IN[identifier.replace(/_/g, '').toLowerCase()];
+    const fn = BUILT_IN[normalizeName(identifier)];
     if (!fn) throw new Error(`${where}: unknown initializer '${identifier}'; expected one of ${INITIALIZER_NAMES.map(n => `'${n}'`).join(', ')}, an initializer object or (shape, dtype) => Tensor`);
     return fn;
   }

@@ -483,12 +483,12 @@ export class Layer {
 
   private expectedShape(spec: InputSpec, rank: number): string {
     const n = spec.ndim ?? Math.max(spec.minNdim ?? 0, rank);
-    const dims: (number | null | string)[] = Array.from({length: n}, () => null);
+    const dims: (number | null)[] = Array.from({length: n}, () => null);
     for (const [axisText, size] of Object.entries(spec.axes ?? {})) {
       const axis = Number(axisText);
       dims[axis < 0 ? n + axis : axis] = size;
     }
-    return `[${dims.map(d => (d == null ? 'null' : d)).join(',')}]`;
+    return fmtShape(dims);
   }
 
   // ---------------------------------------------------------------- shapes of graph nodes

@@ -5,16 +5,13 @@
 //
 // The formulas follow Keras 2 and tfjs-layers term by term (clip to [eps, 1-eps], normalize the
 // probabilities before the log) so that a model trained here and in tfjs-layers gives the same
-// loss history (test/unit/training_parity.test.ts).
+// loss history (test/unit/training_parity.test.ts). eps is K.epsilon() at the time of the call.
 import * as tf from '@tensorflow/tfjs-core';
-
-/** Keras' fuzz factor `K.epsilon()`. */
-export const EPSILON = 1e-7;
+import {epsilon, normalizeName} from './common.js';
+import {binaryCrossentropyOf, categoricalCrossentropyOf} from './crossentropy.js';
 
 /** A loss: per-sample values (any rank ≥ 1) or a scalar. The training loop takes its mean. */
 export type LossFn = (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.Tensor;
-
-const lastAxis = (t: tf.Tensor) => t.rank - 1;
 
 export function meanSquaredError(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor {
   return tf.tidy(() => tf.mean(tf.square(tf.sub(yPred, yTrue)), -1));
@@ -26,26 +23,23 @@ export function meanAbsoluteError(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor
 
 export function meanAbsolutePercentageError(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor {
   return tf.tidy(() => {
-    const diff = tf.abs(tf.div(tf.sub(yTrue, yPred), tf.clipByValue(tf.abs(yTrue), EPSILON, Number.MAX_VALUE)));
+    const diff = tf.abs(tf.div(tf.sub(yTrue, yPred), tf.clipByValue(tf.abs(yTrue), epsilon(), Number.MAX_VALUE)));
     return tf.mul(100, tf.mean(diff, -1));
   });
 }
 
 export function meanSquaredLogarithmicError(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor {
   return tf.tidy(() => {
-    const a = tf.log1p(tf.clipByValue(yPred, EPSILON, Number.MAX_VALUE));
-    const b = tf.log1p(tf.clipByValue(yTrue, EPSILON, Number.MAX_VALUE));
+    const eps = epsilon();
+    const a = tf.log1p(tf.clipByValue(yPred, eps, Number.MAX_VALUE));
+    const b = tf.log1p(tf.clipByValue(yTrue, eps, Number.MAX_VALUE));
     return tf.mean(tf.square(tf.sub(a, b)), -1);
   });
 }
 
 /** `yPred` holds probabilities (a softmax); they are renormalized and clipped like Keras does. */
 export function categoricalCrossentropy(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor {
-  return tf.tidy(() => {
-    const axis = lastAxis(yPred);
-    const p = tf.clipByValue(tf.div(yPred, tf.sum(yPred, axis, true)), EPSILON, 1 - EPSILON);
-    return tf.neg(tf.sum(tf.mul(tf.cast(yTrue, 'float32'), tf.log(p)), axis));
-  });
+  return categoricalCrossentropyOf(yTrue, yPred, false, -1);
 }
 
 /** Integer class labels (shape [batch] or [batch, 1], any numeric dtype) against probabilities. */
@@ -55,21 +49,14 @@ export function sparseCategoricalCrossentropy(yTrue: tf.Tensor, yPred: tf.Tensor
     const flat = tf.reshape(yTrue, [-1]);
     const labels = flat.dtype === 'int32' ? flat : tf.cast(tf.floor(flat), 'int32');
     const oneHot = tf.reshape(tf.oneHot(labels, classes), yPred.shape);
-    return categoricalCrossentropy(oneHot, tf.clipByValue(yPred, EPSILON, 1 - EPSILON));
+    const eps = epsilon();
+    return categoricalCrossentropy(oneHot, tf.clipByValue(yPred, eps, 1 - eps));
   });
 }
 
 /** `yPred` holds probabilities (a sigmoid). Mean over the last axis, like Keras. */
 export function binaryCrossentropy(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor {
-  return tf.tidy(() => {
-    // log(p / (1 - p)) turns the clipped probability back into a logit; the stable logistic
-    // loss max(x, 0) - x*z + log(1 + exp(-|x|)) is then what tfjs-layers and Keras compute.
-    const p = tf.clipByValue(yPred, EPSILON, 1 - EPSILON);
-    const x = tf.log(tf.div(p, tf.sub(1, p)));
-    const z = tf.cast(yTrue, 'float32');
-    const loss = tf.add(tf.sub(tf.relu(x), tf.mul(x, z)), tf.log1p(tf.exp(tf.neg(tf.abs(x)))));
-    return tf.mean(loss, -1);
-  });
+  return tf.tidy(() => tf.mean(binaryCrossentropyOf(yTrue, yPred), -1));
 }
 
 export function hinge(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor {
@@ -82,7 +69,8 @@ export function squaredHinge(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor {
 
 export function kullbackLeiblerDivergence(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor {
   return tf.tidy(() => {
-    const t = tf.clipByValue(yTrue, EPSILON, 1), p = tf.clipByValue(yPred, EPSILON, 1);
+    const eps = epsilon();
+    const t = tf.clipByValue(yTrue, eps, 1), p = tf.clipByValue(yPred, eps, 1);
     return tf.sum(tf.mul(yTrue, tf.log(tf.div(t, p))), -1);
   });
 }
@@ -96,7 +84,7 @@ export function logcosh(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor {
 }
 
 export function poisson(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor {
-  return tf.tidy(() => tf.mean(tf.sub(yPred, tf.mul(yTrue, tf.log(tf.add(yPred, EPSILON)))), -1));
+  return tf.tidy(() => tf.mean(tf.sub(yPred, tf.mul(yTrue, tf.log(tf.add(yPred, epsilon())))), -1));
 }
 
 /** Keras' `cosine_similarity` loss: -cos(yTrue, yPred) along the last axis (−1 is best). */
@@ -118,11 +106,6 @@ const ALIASES: Record<string, string> = {
   msle: 'meanSquaredLogarithmicError', kld: 'kullbackLeiblerDivergence', kl: 'kullbackLeiblerDivergence',
   kldivergence: 'kullbackLeiblerDivergence', cosineproximity: 'cosineSimilarity',
 };
-
-/** 'categorical_crossentropy', 'CategoricalCrossentropy', 'categoricalCrossentropy' -> one key. */
-function normalizeName(name: string): string {
-  return name.replace(/[_\s-]/g, '').toLowerCase();
-}
 
 const BY_NORMALIZED_NAME = new Map<string, string>();
 for (const name of Object.keys(BUILT_IN)) BY_NORMALIZED_NAME.set(normalizeName(name), name);

@@ -4,6 +4,7 @@
 // output's loss and shape.
 import * as tf from '@tensorflow/tfjs-core';
 import * as losses from './losses.js';
+import {normalizeName} from './common.js';
 
 export type MetricFn = (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.Tensor;
 
@@ -40,9 +41,8 @@ const BUILT_IN: Record<string, MetricFn> = {
 const ALIASES: Record<string, string> = {
   mse: 'meanSquaredError', mae: 'meanAbsoluteError', mape: 'meanAbsolutePercentageError',
 };
-const normalize = (name: string) => name.replace(/[_\s-]/g, '').toLowerCase();
 const BY_NAME = new Map<string, string>();
-for (const name of Object.keys(BUILT_IN)) BY_NAME.set(normalize(name), name);
+for (const name of Object.keys(BUILT_IN)) BY_NAME.set(normalizeName(name), name);
 for (const [alias, name] of Object.entries(ALIASES)) BY_NAME.set(alias, name);
 
 /** A resolved metric: the function and the name it gets in logs and History. */
@@ -62,7 +62,7 @@ export function resolveMetric(identifier: string | MetricFn, lossIdentifier?: st
   if (typeof identifier !== 'string') {
     throw new Error(`A metric must be a name or a function (yTrue, yPred) => Tensor; got ${typeof identifier}.`);
   }
-  const key = normalize(identifier);
+  const key = normalizeName(identifier);
   if (key === 'accuracy' || key === 'acc') return {name: identifier, fn: accuracyFor(lossIdentifier, outputShape)};
   const name = BY_NAME.get(key);
   if (name == null) {

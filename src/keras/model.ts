@@ -8,7 +8,7 @@ import {Layer, collectLosses, currentLossFrame, type LossInput} from './layer.js
 import {SymbolicTensor, Node, isSymbolic} from './symbolic.js';
 import {InputLayer} from './input_layer.js';
 import {printSummary} from './summary.js';
-import {compileModel, compiledState, evaluateModel, fitModel, loadModelWeights, saveModelWeights, type CompileConfig, type Data, type EvaluateConfig, type FitConfig} from './training/index.js';
+import {compileModel, compiledState, releaseCompiled, evaluateModel, fitModel, loadModelWeights, saveModelWeights, type CompileConfig, type Data, type EvaluateConfig, type FitConfig} from './training/index.js';
 import type {History} from './callbacks.js';
 
 export interface ModelArgs {
@@ -283,6 +283,16 @@ export class Model extends Layer {
   /** The optimizer given to compile(), once compiled. */
   get optimizer(): tf.Optimizer | undefined {
     return compiledState(this)?.optimizer;
+  }
+
+  /**
+   * Frees the weights of every layer, and the optimizer compile() made from a name (Adam's
+   * moments are as large as the weights). An optimizer given to compile as an object is left to
+   * its owner, who may share it between models. The model needs compile() again to train.
+   */
+  override dispose(): void {
+    super.dispose();
+    releaseCompiled(this);
   }
 
   /** Writes every weight: a path or 'file://' in Node, 'indexeddb://' 'localstorage://' 'http(s)://', or a tf.io handler. */

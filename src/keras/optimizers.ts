@@ -17,6 +17,7 @@
 // MLP). Elsewhere, and for centered RMSprop, they are tfjs-core's classes unchanged. They keep
 // tfjs' slot variables, so getWeights/setWeights/dispose and serialization work as before.
 import * as tf from '@tensorflow/tfjs-core';
+import {normalizeName} from './common.js';
 
 /** Keras' default learning rates (Keras 2.x; Adadelta's is 1.0 in Keras 1 and tfjs-layers). */
 export const DEFAULT_LEARNING_RATES = {
@@ -158,7 +159,7 @@ function isOptimizer(x: unknown): x is tf.Optimizer {
 export function get(identifier: string | tf.Optimizer, options: OptimizerOptions = {}): tf.Optimizer {
   if (isOptimizer(identifier)) return identifier;
   if (typeof identifier === 'string') {
-    const name = identifier.toLowerCase() as OptimizerName;
+    const name = normalizeName(identifier) as OptimizerName;
     if (name in DEFAULT_LEARNING_RATES) return make(name, options);
   }
   const shown = typeof identifier === 'string' ? `'${identifier}'` : identifier === null ? 'null' : typeof identifier;

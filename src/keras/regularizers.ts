@@ -4,6 +4,7 @@
 // call `l2({l2: 0.01})`. Layers resolve what the user gave with `get` (a function, a built-in, a
 // name, or a tfjs-layers Regularizer object with `apply`).
 import * as tf from '@tensorflow/tfjs-core';
+import {normalizeName} from './common.js';
 
 export type RegularizerFn = (w: tf.Tensor) => tf.Tensor;
 
@@ -72,7 +73,7 @@ export function get(identifier: RegularizerIdentifier | null | undefined, where 
   if (identifier == null) return null;
   if (typeof identifier === 'function') return identifier;
   if (typeof identifier === 'string') {
-    const key = identifier.toLowerCase().replace(/_/g, '');
+    const key = normalizeName(identifier);
     if (key === 'l1') return l1();
     if (key === 'l2') return l2();
     if (key === 'l1l2') return l1l2();

@@ -381,4 +381,27 @@ test('saveWeights / loadWeights round trip with a custom layer; getWeights / set
   }
 });
 
+test("model.dispose() frees the optimizer compile made by name: make/compile('adam')/fit/dispose cycles leave nothing", async () => {
+  const cycle = async (optimizer: 'adam' | tf.Optimizer) => {
+    const {model} = mlp();
+    model.compile({optimizer, loss: 'categoricalCrossentropy'});
+    await model.fit(X, Y, {epochs: 1, batchSize: 32, verbose: 0});
+    model.dispose();
+    assert.is(model.optimizer, undefined, 'a disposed model is no longer compiled');
+  };
+  await cycle('adam');   // warm-up: first-use caches (kernels, constants) are not leaks
+  const tensors = tf.memory().numTensors;
+  const variables = Object.keys(tf.engine().registeredVariables).sort();
+  for (let i = 0; i < 5; i++) await cycle('adam');
+  assert.is(tf.memory().numTensors, tensors, 'tensors after 5 cycles');
+  assert.equal(Object.keys(tf.engine().registeredVariables).sort(), variables, 'registered variables after 5 cycles');
+  // An optimizer the user made stays theirs: its slots survive model.dispose().
+  const mine = tf.train.adam(0.01);
+  await cycle(mine);
+  const slots = Object.keys(tf.engine().registeredVariables).filter(n => !variables.includes(n));
+  assert.ok(slots.length > 0, 'the user optimizer keeps its slot variables');
+  mine.dispose();
+  assert.equal(Object.keys(tf.engine().registeredVariables).sort(), variables);
+});
+
 test.run();

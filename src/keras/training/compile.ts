@@ -12,6 +12,7 @@ import type {Model} from '../model.js';
 import * as losses from '../losses.js';
 import * as metrics from '../metrics.js';
 import * as optimizers from '../optimizers.js';
+import {isRecord} from '../common.js';
 
 export type LossIdentifier = string | losses.LossFn;
 export type MetricIdentifier = string | metrics.MetricFn;
@@ -56,6 +57,17 @@ export function compiledState(model: Model): CompiledState | undefined {
   return compiledModels.get(model);
 }
 
+/**
+ * Forgets a model's compile() and disposes the optimizer compile made from a name (its slot
+ * variables and iteration counters); one the user passed in stays theirs (model.dispose()).
+ */
+export function releaseCompiled(model: Model): void {
+  const state = compiledModels.get(model);
+  if (!state) return;
+  compiledModels.delete(model);
+  if (state.ownsOptimizer) state.optimizer.dispose();
+}
+
 /** Keras' output names: the output layers' names, deduplicated ('dense', 'dense_1'...). */
 export function outputNames(model: Model): string[] {
   const names: string[] = [];
@@ -65,10 +77,6 @@ export function outputNames(model: Model): string[] {
     names.push(name);
   }
   return names;
-}
-
-function isRecord(x: unknown): x is Record<string, unknown> {
-  return typeof x === 'object' && x !== null && !Array.isArray(x) && !(x instanceof tf.Tensor);
 }
 
 /** Spreads a per-output config (single value, array or record) over the outputs. */

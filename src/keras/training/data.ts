@@ -6,7 +6,7 @@
 //   without), or nothing when training only on added losses.
 import * as tf from '@tensorflow/tfjs-core';
 import type {Model} from '../model.js';
-import {type Shape, fmtShape, shapesCompatible} from '../common.js';
+import {type Shape, fmtShape, isRecord, shapesCompatible} from '../common.js';
 import type {CompiledState} from './compile.js';
 import {canonicalLossName} from '../losses.js';
 
@@ -24,11 +24,6 @@ export interface Standardized {
 
 function isDataValue(v: unknown): boolean {
   return v instanceof tf.Tensor || ArrayBuffer.isView(v) || (Array.isArray(v) && !v.some(e => e instanceof tf.Tensor));
-}
-
-/** A record of data by name (not a tensor, not an array). */
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof tf.Tensor) && !ArrayBuffer.isView(v);
 }
 
 function toTensor(v: unknown, label: string, fn: string, owned: tf.Tensor[]): tf.Tensor {

@@ -1,6 +1,6 @@
 // Training for the functional Model: Model.compile/fit/evaluate and the weights methods delegate
 // here (src/keras/model.ts), so the engine and the training loop stay separate files.
-export {compileModel, compiledState, outputNames, NO_LOSS_ERROR} from './compile.js';
+export {compileModel, compiledState, releaseCompiled, outputNames, NO_LOSS_ERROR} from './compile.js';
 export type {CompileConfig, CompiledState, CompiledOutput, LossIdentifier, MetricIdentifier} from './compile.js';
 export {fitModel, evaluateModel} from './fit.js';
 export type {FitConfig, EvaluateConfig} from './fit.js';
