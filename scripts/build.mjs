@@ -1,5 +1,5 @@
 // npm run build: AssemblyScript variants -> build/*.wasm (+ a TS module inlining them),
-// tfjs-core's gradient registrations -> build/register_all_gradients.js, then the package
+// tfjs-core's gradient registrations on its public API -> build/register_all_gradients.js, then the package
 // bundles (ESM + CommonJS) and type declarations in dist/.
 //
 //   node scripts/build.mjs            everything
@@ -9,7 +9,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import * as esbuild from 'esbuild';
+import {createRequire} from 'node:module';
 import {inspectWasm} from './wasm-sections.mjs';
+import {tfjsCoreGradients} from './tfjs-core-gradients.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const buildDir = path.join(root, 'build');
@@ -59,15 +61,23 @@ async function buildWasm() {
 }
 
 async function buildGradients() {
-  // tfjs-core's Node bundle registers no gradients. Like tfjs-layers, we bundle tfjs-core's own
-  // gradient configs; they register into the global gradient registry that every copy shares.
+  // tfjs-core's Node bundle registers no gradients. We bundle tfjs-core's own gradient configs
+  // with their internal imports rewritten to the public API of the user's @tensorflow/tfjs-core
+  // (scripts/tfjs-core-gradients.mjs), so they register into the user's registry and no second
+  // tfjs-core (nor its Engine) lands in our bundle.
+  const coreDist = path.dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-core/dist/register_all_gradients.js'));
+  const bundled = new Set();
   await esbuild.build({
-    entryPoints: [path.join(root, 'node_modules/@tensorflow/tfjs-core/dist/register_all_gradients.js')],
+    entryPoints: [path.join(coreDist, 'register_all_gradients.js')],
     bundle: true, format: 'esm', platform: 'neutral', target: 'es2020',
+    external: ['@tensorflow/tfjs-core'], plugins: [tfjsCoreGradients(coreDist, bundled)],
     outfile: path.join(buildDir, 'register_all_gradients.js'),
+    // tfjs-core's "sideEffects" list would drop the registering module otherwise.
     ignoreAnnotations: true, logLevel: 'warning', legalComments: 'none',
+    logOverride: {'import-is-undefined': 'error'},
   });
-  fs.writeFileSync(path.join(buildDir, 'register_all_gradients.d.ts'), 'export {};\n');
+  const stray = [...bundled].filter(f => f !== 'register_all_gradients.js' && !f.startsWith('gradients/') && !f.startsWith('ops/'));
+  if (stray.length) throw new Error(`the gradient bundle would include tfjs-core internals ${stray.join(', ')}: map them to the public API in scripts/tfjs-core-gradients.mjs`);
 }
 
 // The keras entry imports the backend entry by its package name, so that one process never

@@ -4,6 +4,7 @@
 import {test} from 'uvu';
 import * as assert from 'uvu/assert';
 import {spawnSync} from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 
@@ -46,6 +47,49 @@ test('the ESM and the CommonJS builds in one process register once and share the
     console.log(JSON.stringify({same: esm.backendInfo().variant === cjs.backendInfo().variant,
       kernels: cjs.backendInfo().kernels.length > 0, y: Array.from(await y.data())}));`, 'module');
   assert.equal(JSON.parse(out), {same: true, kernels: true, y: [11]});
+});
+
+test("the gradients registered are tfjs-core's full list (and ours), against the user's tfjs-core", () => {
+  // Kernel names of every config tfjs-core's register_all_gradients.js registers, read from its files.
+  const coreDist = path.join(root, 'node_modules/@tensorflow/tfjs-core/dist');
+  const all = fs.readFileSync(path.join(coreDist, 'register_all_gradients.js'), 'utf8');
+  const files = [...all.matchAll(/from '\.\/(gradients\/\w+)'/g)].map(m => m[1]);
+  const constants = files.map(f => /kernelName: (\w+)/.exec(fs.readFileSync(path.join(coreDist, `${f}.js`), 'utf8'))![1]);
+  assert.ok(constants.length > 100, `only ${constants.length} gradient configs found in tfjs-core`);
+  const out = JSON.parse(node(`const tf = require('@tensorflow/tfjs-core');
+    const before = tf.getGradient(tf.Sum) != null;
+    require('tfjs-backend-as');
+    const registry = globalThis._tfGlobals.get('gradRegistry');
+    console.log(JSON.stringify({before, registered: [...registry.keys()].sort(),
+      expected: ${JSON.stringify(constants)}.map(c => tf[c]).sort()}));`, 'commonjs'));
+  assert.is(out.before, false);
+  const ours = ['DenseConcat', 'Dropout'];
+  assert.equal(out.registered, [...new Set([...out.expected, ...ours])].sort());
+});
+
+test('gradients that run ops tfjs-core does not export (pooling and convolution backprops) work', () => {
+  const out = node(`const tf = require('@tensorflow/tfjs-core'); require('@tensorflow/tfjs-backend-cpu'); require('tfjs-backend-as');
+    (async () => {
+      await tf.setBackend('cpu');
+      const x = tf.tensor4d([1, 2, 3, 4], [1, 2, 2, 1]);
+      const pool = tf.grad(v => tf.sum(tf.maxPool(v, 2, 2, 'valid')))(x);
+      const avg = tf.grad(v => tf.sum(tf.avgPool(v, 2, 2, 'valid')))(x);
+      const [dx, df] = tf.grads((v, f) => tf.sum(tf.conv2d(v, f, 1, 'valid')))([x, tf.fill([1, 1, 1, 1], 3)]);
+      console.log(JSON.stringify([pool, avg, dx, df].map(t => Array.from(t.dataSync()))));
+    })();`, 'commonjs');
+  assert.equal(JSON.parse(out), [[0, 0, 0, 1], [0.25, 0.25, 0.25, 0.25], [3, 3, 3, 3], [10]]);
+});
+
+test("no dist bundle contains a copy of tfjs-core's Engine", () => {
+  const engineText = 'Cannot compute gradient of y=f(x) with respect to x';
+  // The marker is really tfjs-core's Engine's (so this test can fail).
+  assert.ok(fs.readFileSync(path.join(root, 'node_modules/@tensorflow/tfjs-core/dist/engine.js'), 'utf8').includes(engineText));
+  const bundles = fs.readdirSync(path.join(root, 'dist')).filter(f => /\.(c|m)?js$/.test(f));
+  assert.ok(bundles.length >= 4, `dist/ has ${bundles}`);
+  for (const f of bundles) {
+    const text = fs.readFileSync(path.join(root, 'dist', f), 'utf8');
+    assert.not.ok(text.includes(engineText) || /\bclass _?Engine\b/.test(text), `dist/${f} contains tfjs-core's Engine`);
+  }
 });
 
 const KERAS_CHECK = `
