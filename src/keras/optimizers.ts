@@ -18,6 +18,9 @@
 // tfjs' slot variables, so getWeights/setWeights/dispose and serialization work as before.
 import * as tf from '@tensorflow/tfjs-core';
 import {normalizeName} from './common.js';
+// Kernel names registered by src/kernels/{RMSProp,Adam,SGD}Update.ts (for 'as' only), from the
+// dependency-free contract module: it bundles a few constants, not the backend's kernel modules.
+import {ADAM_UPDATE, RMSPROP_UPDATE, SGD_UPDATE} from '../kernel_names.js';
 
 /** Keras' default learning rates (Keras 2.x; Adadelta's is 1.0 in Keras 1 and tfjs-layers). */
 export const DEFAULT_LEARNING_RATES = {
@@ -42,11 +45,6 @@ export interface OptimizerOptions {
 
 const KERAS_EPSILON = 1e-7;
 
-// Kernel names registered by src/kernels/{RMSProp,Adam,SGD}Update.ts (for 'as' only). Strings, not
-// imports: the keras entry must not bundle the backend's kernel modules a second time.
-const RMSPROP_UPDATE = 'AsRMSPropUpdate';
-const ADAM_UPDATE = 'AsAdamUpdate';
-const SGD_UPDATE = 'AsSGDUpdate';
 
 type Slot = {originalName: string; variable: tf.Variable};
 type Grads = Parameters<tf.Optimizer['applyGradients']>[0];
