@@ -4,6 +4,7 @@
 //
 //   node scripts/build.mjs            everything
 //   node scripts/build.mjs wasm       only the AssemblyScript part (fast loop on kernels)
+//   node scripts/build.mjs if-stale   everything, only if build/ or dist/ is missing or out of date
 import {spawnSync, spawn} from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -78,6 +79,7 @@ async function buildGradients() {
   });
   const stray = [...bundled].filter(f => f !== 'register_all_gradients.js' && !f.startsWith('gradients/') && !f.startsWith('ops/'));
   if (stray.length) throw new Error(`the gradient bundle would include tfjs-core internals ${stray.join(', ')}: map them to the public API in scripts/tfjs-core-gradients.mjs`);
+  fs.writeFileSync(path.join(buildDir, 'register_all_gradients.d.ts'), 'export {};\n');
 }
 
 // The keras entry imports the backend entry by its package name, so that one process never
@@ -92,20 +94,75 @@ const selfReference = {
 
 async function buildDist() {
   const external = ['@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-wasm', '@viz-js/viz', 'tfjs-backend-as'];
+  // The maps carry the sources (sourcesContent): src/ is not shipped beside them, so a debugger
+  // or a bundler that chains maps gets the TypeScript from the map alone, and it ships once.
   const common = {bundle: true, target: 'es2020', external, logLevel: 'warning', sourcemap: true,
-    plugins: [selfReference], platform: 'neutral', mainFields: ['module', 'main']};
+    plugins: [selfReference], platform: 'neutral', mainFields: ['module', 'main'], metafile: true};
   const entries = {index: 'src/index.ts', keras: 'src/keras/index.ts'};
   const jobs = [];
   for (const [name, entry] of Object.entries(entries)) {
-    if (!fs.existsSync(path.join(root, entry))) continue;
     jobs.push(esbuild.build({...common, entryPoints: [entry], format: 'esm', outfile: `dist/${name}.js`}));
     jobs.push(esbuild.build({...common, entryPoints: [entry], format: 'cjs', outfile: `dist/${name}.cjs`}));
   }
-  await Promise.all(jobs);
+  const results = await Promise.all(jobs);
+  const outputs = Object.assign({}, ...results.map(r => r.metafile.outputs));
+  writeKerasNodeWrapper(outputs['dist/keras.js'].exports);
   const tsc = spawnSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json', '--emitDeclarationOnly'], {cwd: root, stdio: 'inherit'});
   if (tsc.status !== 0) throw new Error('tsc failed');
+  writeCommonJsDeclarations(path.join(distDir, 'types'));
 }
 
+// Node's `import` of tfjs-backend-as/keras gets this ESM wrapper around the CommonJS build (Node's
+// documented answer to the dual-package hazard): `require` and `import` in one process then share
+// one Keras engine (one Layer, SymbolicTensor, Model class). Bundlers and browsers get dist/keras.js.
+function writeKerasNodeWrapper(names) {
+  if (!names?.length || names.includes('default')) throw new Error(`dist/keras.js exports ${names}: expected named exports only`);
+  fs.writeFileSync(path.join(distDir, 'keras.node.mjs'), [
+    '// Node\'s import of tfjs-backend-as/keras: the CommonJS build, so that require() and import share one Keras engine.',
+    "import keras from './keras.cjs';",
+    `export const {${names.join(', ')}} = keras;`, ''].join('\n'));
+}
+
+/**
+ * Beside every emitted .d.ts, a .d.cts for the `require` conditions: in a "type": "module"
+ * package a .d.ts is an ES module, which a CommonJS consumer under node16/nodenext cannot
+ * `require` (TS1479). Relative specifiers move to .cjs, so a .d.cts only reaches .d.cts files.
+ * Side-effect imports of files that are not shipped (../build/register_all_gradients.js) are
+ * dropped: they declare nothing and would not resolve for a consumer.
+ */
+function writeCommonJsDeclarations(typesDir) {
+  const files = fs.readdirSync(typesDir, {recursive: true}).filter(f => f.endsWith('.d.ts')).map(f => path.join(typesDir, f));
+  const relative = /((?:from|import)\s*\(?\s*)(['"])(\.{1,2}\/[^'"]*?)\.js\2/g;
+  for (const file of files) {
+    let text = fs.readFileSync(file, 'utf8').replace(/^import\s+(['"])(\.{1,2}\/[^'"]+)\.js\1;\n/gm, (line, q, spec) =>
+      fs.existsSync(path.resolve(path.dirname(file), `${spec}.d.ts`)) ? line : '');
+    for (const [, , , spec] of text.matchAll(relative)) {
+      if (!fs.existsSync(path.resolve(path.dirname(file), `${spec}.d.ts`))) {
+        throw new Error(`${path.relative(root, file)} imports '${spec}.js', which has no declaration in dist/types`);
+      }
+    }
+    fs.writeFileSync(file, text);
+    fs.writeFileSync(file.replace(/\.d\.ts$/, '.d.cts'), text.replace(relative, '$1$2$3.cjs$2'));
+  }
+}
+
+/**
+ * Whether build/ or dist/ is missing or older than what they are built from (npm test and
+ * `if-stale` use it: npm ci no longer builds, since the build runs in prepack, not prepare).
+ */
+function stale() {
+  const outputs = ['build/kernels_wasm.ts', 'build/register_all_gradients.js', 'dist/index.js', 'dist/keras.node.mjs', 'dist/types/src/index.d.cts'];
+  const inputs = ['assembly', 'src', 'scripts', 'asconfig.json', 'tsconfig.json', 'package.json'];
+  const mtime = f => fs.statSync(path.join(root, f)).mtimeMs;
+  if (outputs.some(f => !fs.existsSync(path.join(root, f)))) return true;
+  const newest = Math.max(...inputs.flatMap(input => fs.statSync(path.join(root, input)).isDirectory()
+    ? fs.readdirSync(path.join(root, input), {recursive: true}).map(f => mtime(path.join(input, f)))
+    : [mtime(input)]));
+  return newest > Math.min(...outputs.map(mtime));
+}
+
+if (only === 'if-stale' && !stale()) process.exit(0);
+if (only === 'if-stale') console.log('build/ or dist/ is missing or older than the sources: building first');
 await buildWasm();
 if (only !== 'wasm') {
   await buildGradients();

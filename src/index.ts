@@ -17,4 +17,7 @@ export {BACKEND_NAME, BACKEND_PRIORITY, backendInfo, setKernelVariant} from './b
 export type {BackendInfo} from './backend/register.js';
 export type {KernelVariant} from './backend/variants.js';
 export {dropout, randomBinomial, denseConcat} from './ops/index.js';
+// The setWasmPaths of the tfjs-backend-wasm we run on: under pnpm's strict layout an app cannot
+// import our copy of @tensorflow/tfjs-backend-wasm itself, and its own copy may be another.
+export {setWasmPaths} from '@tensorflow/tfjs-backend-wasm';
 export type {DropoutConfig, RandomBinomialConfig, DenseConcatActivation, DenseConcatConfig} from './ops/index.js';

@@ -52,8 +52,14 @@ export function modelToDot(model: Model, options: PlotOptions = {}): string {
 let vizInstance: Promise<{renderString(dot: string, options: {format: string, engine?: string}): string}> | null = null;
 
 async function renderSvg(dot: string): Promise<string> {
-  // Dynamic import: bundles and pages that never plot do not load Graphviz.
-  vizInstance ??= import('@viz-js/viz').then(m => m.instance());
+  // Dynamic import: bundlers put Graphviz (1.5 MB) in a chunk of its own (esbuild with
+  // `splitting: true`), which only a drawing loads; pages that never plot never fetch it.
+  vizInstance ??= import('@viz-js/viz').then(m => m.instance(), (e: unknown) => {
+    vizInstance = null;   // a later call may find it (say, once it is installed or mapped)
+    throw new Error("plotModel: drawing an SVG needs the package '@viz-js/viz' (Graphviz), which could not be " +
+      `loaded (${e instanceof Error ? e.message : String(e)}). Install it (npm install @viz-js/viz), or in a page ` +
+      "without a bundler map '@viz-js/viz' to its dist/viz.js in the import map; format: 'dot' needs nothing.");
+  });
   return (await vizInstance).renderString(dot, {format: 'svg', engine: 'dot'});
 }
 

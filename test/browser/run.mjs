@@ -4,7 +4,8 @@
 // Debian's chromium with playwright-core:
 //   - the suite on an ordinary page (single-threaded tfjs-backend-wasm, ordinary memory) and on a
 //     cross-origin-isolated one (COOP/COEP: threaded build, shared memory);
-//   - the three examples of examples/browser (esbuild bundle, Vite build, import map);
+//   - the three examples of examples/browser (esbuild bundle, Vite build, import map), and that
+//     both bundles keep @viz-js/viz in a lazy chunk of its own;
 //   - a page whose tfjs-backend-wasm .wasm files are missing (the error must say what to do);
 //   - chromium without SIMD (V8 told the CPU has no SSE4.1: WebAssembly SIMD does not validate);
 //   - the demo: a short training and the SIMD benchmark, checked in the DOM and in screenshots
@@ -104,6 +105,20 @@ await Promise.all(Object.entries(builds).map(async ([name, build]) => {
     record(`build: ${name}`, false, String(e?.message ?? e));
   }
 }));
+
+// Graphviz (@viz-js/viz, 1.5 MB) must reach a page only when a drawing is made: in both example
+// builds it is a chunk of its own, never in the entry bundle. `viz_create_graph` is a name from
+// viz.js' own code (an export of its wasm), so it appears only where viz.js is bundled.
+function vizSplitCase(name, dir, isEntry) {
+  const files = fs.readdirSync(dir, {recursive: true}).filter(f => f.endsWith('.js'));
+  const withViz = files.filter(f => fs.readFileSync(path.join(dir, f), 'latin1').includes('viz_create_graph'));
+  const entries = files.filter(isEntry);
+  const sizes = files.map(f => `${f} ${fs.statSync(path.join(dir, f)).size} B`).join(', ');
+  record(`${name}: @viz-js/viz is a lazy chunk, not in the entry bundle`,
+    entries.length === 1 && withViz.length === 1 && !entries.includes(withViz[0]), `files: ${sizes}; with viz: ${withViz}`);
+}
+if (built.esbuild) vizSplitCase('example esbuild', path.join(tmp, 'esbuild'), f => f === 'bundle.js');
+if (built.vite) vizSplitCase('example vite', path.join(tmp, 'vite'), f => /^assets[\\/]index-[\w-]+\.js$/.test(f));
 
 const server = await startServer({mounts: {'/': root, '/t': tmp, '/wasm': wasmDir}});
 

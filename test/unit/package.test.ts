@@ -110,6 +110,21 @@ test("import 'tfjs-backend-as/keras': the layer API, a model predicts on 'as'", 
   assert.equal(JSON.parse(out), {missing: [], backend: 'as', shape: [4, 2]});
 });
 
+test("require and import of 'tfjs-backend-as/keras' in one process share one Keras engine", () => {
+  const out = node(`import * as tf from '@tensorflow/tfjs-core'; import {createRequire} from 'node:module';
+    import * as esm from 'tfjs-backend-as/keras';
+    const cjs = createRequire(import.meta.url)('tfjs-backend-as/keras');
+    await tf.setBackend('as');
+    const same = ['Layer', 'Model', 'SymbolicTensor', 'InputLayer'].filter(n => esm[n] === cjs[n]);
+    const exports = Object.keys(cjs).filter(n => esm[n] !== cjs[n]);
+    const x = esm.input({shape: [3]});                          // a SymbolicTensor of one...
+    const h = cjs.layers.dense({units: 4, activation: 'relu'}).apply(x);   // ...into a layer of the other
+    const model = new cjs.Model({inputs: x, outputs: esm.layers.dense({units: 2}).apply(h)});
+    const y = model.predict(tf.ones([5, 3]));
+    console.log(JSON.stringify({same, differ: exports, symbolic: x instanceof cjs.SymbolicTensor, shape: y.shape}));`, 'module');
+  assert.equal(JSON.parse(out), {same: ['Layer', 'Model', 'SymbolicTensor', 'InputLayer'], differ: [], symbolic: true, shape: [5, 2]});
+});
+
 test('tfjs-layers registering the same gradients does not break anything', () => {
   const out = node(`const tf = require('@tensorflow/tfjs-core'); require('tfjs-backend-as'); require('@tensorflow/tfjs-layers');
     (async () => { ${GRAD_CHECK} })();`, 'commonjs');
