@@ -1,7 +1,7 @@
 // Activations by name (Keras' and tfjs-layers' spellings). `fused` names the tf.fused.matMul
 // activation that computes the same thing, so Dense can run matMul+bias+activation in one kernel.
 import * as tf from '@tensorflow/tfjs-core';
-import {normalizeName} from './common.js';
+import {normalizeName, type SnakeCase} from './common.js';
 
 export interface Activation {
   /** Canonical camelCase name, as getConfig() reports it. */
@@ -15,7 +15,7 @@ export interface Activation {
 // Keras 3 / tf.nn.leaky_relu default slope.
 const LEAKY_ALPHA = 0.2;
 
-const ACTIVATIONS: Activation[] = [
+const ACTIVATIONS = [
   {name: 'linear', apply: x => x, fused: 'linear'},
   {name: 'relu', apply: x => tf.relu(x), fused: 'relu'},
   {name: 'relu6', apply: x => tf.relu6(x), fused: 'relu6'},
@@ -28,12 +28,18 @@ const ACTIVATIONS: Activation[] = [
   {name: 'softsign', apply: x => tf.tidy(() => tf.div(x, tf.add(tf.abs(x), 1)))},
   {name: 'leakyRelu', apply: x => tf.leakyRelu(x, LEAKY_ALPHA), fused: 'leakyrelu', leakyreluAlpha: LEAKY_ALPHA},
   {name: 'exponential', apply: x => tf.exp(x)},
-];
+] as const satisfies readonly Activation[];
 
-const BY_KEY = new Map(ACTIVATIONS.map(a => [normalizeName(a.name), a]));
+/** The built-in activations' canonical (camelCase) names. */
+export type BuiltInActivationName = (typeof ACTIVATIONS)[number]['name'];
+
+/** An activation name: camelCase or Keras' snake_case ('leaky_relu'), or 'none' for linear. */
+export type ActivationName = BuiltInActivationName | SnakeCase<BuiltInActivationName> | 'none';
+
+const BY_KEY = new Map<string, Activation>(ACTIVATIONS.map(a => [normalizeName(a.name), a]));
 BY_KEY.set('none', ACTIVATIONS[0]);
 
-export type ActivationIdentifier = string | ((x: tf.Tensor) => tf.Tensor) | null | undefined;
+export type ActivationIdentifier = ActivationName | ((x: tf.Tensor) => tf.Tensor) | null | undefined;
 
 /** Resolves a name (camelCase or snake_case), a function, or null (linear). */
 export function getActivation(identifier: ActivationIdentifier, where = 'activation'): Activation {

@@ -36,6 +36,17 @@ export function normalizeName(name: string): string {
   return name.replace(/[_\s-]/g, '').toLowerCase();
 }
 
+/** camelCase to snake_case, in types: 'meanSquaredError' -> 'mean_squared_error'. */
+export type SnakeCase<S extends string> = S extends `${infer H}${infer T}`
+  ? `${H extends Lowercase<H> ? H : `_${Lowercase<H>}`}${SnakeCase<T>}` : S;
+
+/**
+ * The spellings of a built-in's camelCase name that the name types accept: the name itself,
+ * Keras' snake_case and Keras' class name. At run time normalizeName accepts any case; the types
+ * are stricter on purpose, so that a typo ('adamm', 'categorical_crossentropyy') fails to compile.
+ */
+export type KerasSpelling<N extends string> = N | SnakeCase<N> | Capitalize<N>;
+
 /** A plain record (by name): an object that is not an array, a tensor or a typed array. */
 export function isRecord(x: unknown): x is Record<string, unknown> {
   return typeof x === 'object' && x !== null && !Array.isArray(x) && !(x instanceof tf.Tensor) && !ArrayBuffer.isView(x);

@@ -4,13 +4,19 @@
 export * as K from './backend.js';
 export * as layers from './layers/index.js';
 export {Layer} from './layer.js';
-export type {LayerConfig, AddWeightOptions, InputSpec, LossInput, LayerInput, AnyTensor} from './layer.js';
+export type {LayerConfig, AddWeightOptions, InputSpec, LossInput, LayerInput, AnyTensor, LayerIO, SymbolicOf, ApplyOutput} from './layer.js';
 export type {Shape, Kwargs} from './common.js';
 export {SymbolicTensor} from './symbolic.js';
 export {input, InputLayer} from './input_layer.js';
 export type {InputConfig} from './input_layer.js';
 export {Model, model} from './model.js';
-export type {ModelArgs, PredictOptions, GraphRun, ModelInput} from './model.js';
+export type {ModelArgs, PredictOptions, GraphRun, ModelInput, ModelOutputs, ConcreteOf} from './model.js';
+// The names compile() and the layers accept, as string-literal unions (a typo fails to compile).
+export type {LossName, LossIdentifier} from './losses.js';
+export type {MetricName, MetricIdentifier} from './metrics.js';
+export type {OptimizerName, OptimizerClassName, OptimizerIdentifier} from './optimizers.js';
+export type {ActivationName, ActivationIdentifier} from './activations.js';
+export type {InitializerName, InitializerIdentifier} from './initializers.js';
 export * as initializers from './initializers.js';
 export * as activations from './activations.js';
 export * as losses from './losses.js';

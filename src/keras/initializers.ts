@@ -1,12 +1,18 @@
 // Weight initializers for addWeight and the built-in layers, with Keras 2's defaults
 // (RandomNormal stddev 0.05, glorot_normal on a truncated normal, fans as Keras computes them).
 import * as tf from '@tensorflow/tfjs-core';
-import {type DataType, normalizeName} from './common.js';
+import {type DataType, type KerasSpelling, normalizeName} from './common.js';
 
 export type InitializerFn = (shape: number[], dtype: DataType) => tf.Tensor;
 
+export const INITIALIZER_NAMES = ['zeros', 'ones', 'glorotUniform', 'glorotNormal', 'heNormal', 'heUniform',
+  'lecunNormal', 'lecunUniform', 'randomNormal', 'randomUniform', 'truncatedNormal'] as const;
+
+/** An initializer name: camelCase, snake_case or Keras' class name ('GlorotUniform'). */
+export type InitializerName = KerasSpelling<(typeof INITIALIZER_NAMES)[number]>;
+
 /** A name, a tfjs(-layers) initializer object (`apply(shape, dtype)`), or a function. */
-export type InitializerIdentifier = string | InitializerFn | {apply(shape: number[], dtype?: DataType): tf.Tensor};
+export type InitializerIdentifier = InitializerName | InitializerFn | {apply(shape: number[], dtype?: DataType): tf.Tensor};
 
 /** Keras' `_compute_fans`: [fanIn, fanOut]; for kernels of rank > 2 the receptive field multiplies. */
 export function computeFans(shape: number[]): [number, number] {
@@ -46,9 +52,6 @@ const BUILT_IN: Record<string, InitializerFn> = {
   randomuniform: (shape, dtype) => tf.randomUniform(shape, -0.05, 0.05, dtype),
   truncatednormal: (shape, dtype) => tf.truncatedNormal(shape, 0, 0.05, dtype as 'float32'),
 };
-
-export const INITIALIZER_NAMES = ['zeros', 'ones', 'glorotUniform', 'glorotNormal', 'heNormal', 'heUniform',
-  'lecunNormal', 'lecunUniform', 'randomNormal', 'randomUniform', 'truncatedNormal'];
 
 /** Resolves an initializer; `where` names the argument in errors. Accepts camelCase and snake_case. */
 export function getInitializer(identifier: InitializerIdentifier, where = 'initializer'): InitializerFn {

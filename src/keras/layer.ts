@@ -10,11 +10,30 @@ import {get as getRegularizer, type RegularizerIdentifier} from './regularizers.
 export type {Shape, Kwargs} from './common.js';
 export type AnyTensor = tf.Tensor | SymbolicTensor;
 export type LayerInput = AnyTensor | AnyTensor[];
+
+/** What `call` takes and returns: one tensor, or a list (or tuple) for multi-input/output layers. */
+export type LayerIO = tf.Tensor | tf.Tensor[];
+
 /**
- * The static type of `apply`'s result, from the subclass' `call` return type: a layer whose call
- * returns a Tensor gives one tensor, a list gives a list, anything else either.
+ * The symbolic counterpart of a `call` type: a Tensor (of any rank type) is one SymbolicTensor,
+ * a list is a list and a tuple a tuple of them. Distributes over unions.
  */
-export type ApplyOutput<R, T> = [R] extends [tf.Tensor[]] ? T[] : [R] extends [tf.Tensor] ? T : T | T[];
+export type SymbolicOf<T> = T extends readonly unknown[] ? {[K in keyof T]: SymbolicTensor} : SymbolicTensor;
+
+// True when T allows both one tensor and a list: what a `call` that declares nothing returns.
+type OneOrList<T> = [Extract<T, readonly unknown[]>] extends [never] ? false
+  : [Exclude<T, readonly unknown[]>] extends [never] ? false : true;
+
+/**
+ * The static type of `apply(inputs)`, from the output type `Out` that the layer's `call` declares
+ * and the type `I` of the inputs given: symbolic inputs give the SymbolicOf of `Out`, concrete
+ * ones `Out` itself. A layer that declares "one or a list" (Layer's default) returns what it was
+ * given: one tensor for one tensor, a list for a list (as every built-in and most custom layers do).
+ */
+export type ApplyOutput<Out, I, Symbolic extends boolean> = OneOrList<Out> extends true
+  ? (I extends readonly unknown[] ? (Symbolic extends true ? SymbolicTensor[] : tf.Tensor[])
+    : (Symbolic extends true ? SymbolicTensor : tf.Tensor))
+  : Symbolic extends true ? SymbolicOf<Out> : Out;
 
 export interface LayerConfig {
   name?: string;
@@ -101,7 +120,14 @@ function batchless(shape: Shape | Shape[]): Shape | Shape[] {
   return s;
 }
 
-export class Layer {
+/**
+ * A layer. A subclass can declare what its `call` takes and returns, `Layer<tf.Tensor[],
+ * tf.Tensor>` for a merge layer, and then `apply` is typed from it: on SymbolicTensors (one, or a
+ * list, as `In` says) it returns SymbolicOf<Out>, on Tensors `Out`. Undeclared, `call` takes and
+ * returns one tensor or a list, and `apply` returns the form it was given. A subclass that only
+ * narrows `call`'s signature (`call(inputs: tf.Tensor): tf.Tensor`) gets the same typing.
+ */
+export class Layer<In extends LayerIO = LayerIO, Out extends LayerIO = LayerIO> {
   /** The class name shown by summary(); built-in layers set it because bundlers may rename classes. */
   static className?: string;
 
@@ -134,8 +160,9 @@ export class Layer {
   build(_inputShape: Shape | Shape[]): void {}
 
   /** The computation. `inputs` is a tensor, or a list for multi-input layers. */
-  call(inputs: tf.Tensor | tf.Tensor[], _kwargs: Kwargs): tf.Tensor | tf.Tensor[] {
-    return inputs;
+  call(inputs: In, _kwargs: Kwargs): Out {
+    // The identity: In and Out are only the same type when the subclass leaves them alone.
+    return inputs as LayerIO as Out;
   }
 
   /** Optional: output shape(s) from input shape(s). Without it, shapes come from tracing call. */
@@ -281,9 +308,11 @@ export class Layer {
    * On Tensors: builds if needed and runs call eagerly. On SymbolicTensors: builds if needed,
    * infers the output shapes and adds a Node, returning SymbolicTensor(s).
    */
-  apply(inputs: tf.Tensor | tf.Tensor[], kwargs?: Kwargs): ApplyOutput<ReturnType<this['call']>, tf.Tensor>;
-  apply(inputs: SymbolicTensor | SymbolicTensor[], kwargs?: Kwargs): ApplyOutput<ReturnType<this['call']>, SymbolicTensor>;
-  apply(inputs: LayerInput, kwargs?: Kwargs): AnyTensor | AnyTensor[];
+  // Typed from `this['call']`, not only In/Out, so that a subclass that narrows call's
+  // signature without declaring the generics is typed by what it wrote.
+  apply<I extends SymbolicOf<Parameters<this['call']>[0]>>(inputs: I, kwargs?: Kwargs): ApplyOutput<ReturnType<this['call']>, I, true>;
+  apply<I extends Parameters<this['call']>[0]>(inputs: I, kwargs?: Kwargs): ApplyOutput<ReturnType<this['call']>, I, false>;
+  // The result's type comes from the overloads above; this body checks at run time what they say.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   apply(inputs: LayerInput, kwargs: Kwargs = {}): any {
     const flat = flatInputs(inputs);
@@ -327,7 +356,8 @@ export class Layer {
   private invokeCall(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs, shapes: Shape | Shape[]): tf.Tensor | tf.Tensor[] {
     let out: tf.Tensor | tf.Tensor[];
     try {
-      out = this.call(inputs, kwargs);
+      // `In` is what the subclass declared; apply's overloads only let such inputs through.
+      out = this.call(inputs as In, kwargs);
     } catch (e) {
       const built = this._builtInputShape && !shapesCompatible(flatShape(this._builtInputShape), flatShape(shapes))
         ? ` (built for input shape ${fmtShape(this._builtInputShape)})` : '';

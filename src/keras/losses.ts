@@ -7,7 +7,7 @@
 // probabilities before the log) so that a model trained here and in tfjs-layers gives the same
 // loss history (test/unit/training_parity.test.ts). eps is K.epsilon() at the time of the call.
 import * as tf from '@tensorflow/tfjs-core';
-import {epsilon, normalizeName} from './common.js';
+import {epsilon, normalizeName, type KerasSpelling} from './common.js';
 import {binaryCrossentropyOf, categoricalCrossentropyOf} from './crossentropy.js';
 
 /** A loss: per-sample values (any rank ≥ 1) or a scalar. The training loop takes its mean. */
@@ -95,24 +95,36 @@ export function cosineSimilarity(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor 
   });
 }
 
-const BUILT_IN: Record<string, LossFn> = {
+const BUILT_IN = {
   meanSquaredError, meanAbsoluteError, meanAbsolutePercentageError, meanSquaredLogarithmicError,
   categoricalCrossentropy, sparseCategoricalCrossentropy, binaryCrossentropy, hinge, squaredHinge,
   kullbackLeiblerDivergence, logcosh, poisson, cosineSimilarity,
-};
+} satisfies Record<string, LossFn>;
 
-const ALIASES: Record<string, string> = {
+/** The canonical (camelCase) names of the built-in losses. */
+export type BuiltInLossName = keyof typeof BUILT_IN;
+
+const ALIASES = {
   mse: 'meanSquaredError', mae: 'meanAbsoluteError', mape: 'meanAbsolutePercentageError',
   msle: 'meanSquaredLogarithmicError', kld: 'kullbackLeiblerDivergence', kl: 'kullbackLeiblerDivergence',
   kldivergence: 'kullbackLeiblerDivergence', cosineproximity: 'cosineSimilarity',
-};
+} as const satisfies Record<string, BuiltInLossName>;
 
-const BY_NORMALIZED_NAME = new Map<string, string>();
-for (const name of Object.keys(BUILT_IN)) BY_NORMALIZED_NAME.set(normalizeName(name), name);
-for (const [alias, name] of Object.entries(ALIASES)) BY_NORMALIZED_NAME.set(alias, name);
+/**
+ * A loss name compile() and `get` accept: a built-in in camelCase, snake_case or as its Keras
+ * class name, or an alias ('mse', 'mae', 'kld', Keras' 'KLDivergence'...).
+ */
+export type LossName = KerasSpelling<BuiltInLossName> | keyof typeof ALIASES | 'KLDivergence' | 'kl_divergence' | 'cosine_proximity';
+
+/** What compile({loss}) takes for one output: a loss name or a function. */
+export type LossIdentifier = LossName | LossFn;
+
+const BY_NORMALIZED_NAME = new Map<string, BuiltInLossName>();
+for (const name of Object.keys(BUILT_IN) as BuiltInLossName[]) BY_NORMALIZED_NAME.set(normalizeName(name), name);
+for (const [alias, name] of Object.entries(ALIASES) as [string, BuiltInLossName][]) BY_NORMALIZED_NAME.set(alias, name);
 
 /** The canonical camelCase name of a built-in loss, or undefined. */
-export function canonicalLossName(name: string): string | undefined {
+export function canonicalLossName(name: string): BuiltInLossName | undefined {
   return BY_NORMALIZED_NAME.get(normalizeName(name));
 }
 
@@ -122,11 +134,11 @@ export function lossNames(): string[] {
 }
 
 /** A loss by name (any Keras spelling) or the function itself. */
-export function get(identifier: string | LossFn): LossFn {
+export function get(identifier: LossIdentifier): LossFn {
   if (typeof identifier === 'function') return identifier;
   if (typeof identifier === 'string') {
     const name = canonicalLossName(identifier);
-    if (name) return BUILT_IN[name]!;
+    if (name) return BUILT_IN[name];
     throw new Error(`Unknown loss '${identifier}'. Known losses: ${lossNames().join(', ')} ` +
       `(snake_case and Keras class names work too), or pass a function (yTrue, yPred) => Tensor.`);
   }
@@ -140,7 +152,7 @@ function describe(x: unknown): string {
 }
 
 /** A display name for a loss: its canonical name, a function's own name, or 'loss'. */
-export function lossName(identifier: string | LossFn): string {
+export function lossName(identifier: LossIdentifier): string {
   if (typeof identifier === 'string') return canonicalLossName(identifier) ?? identifier;
   return identifier.name || 'loss';
 }

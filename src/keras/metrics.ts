@@ -4,7 +4,7 @@
 // output's loss and shape.
 import * as tf from '@tensorflow/tfjs-core';
 import * as losses from './losses.js';
-import {normalizeName} from './common.js';
+import {normalizeName, type KerasSpelling} from './common.js';
 
 export type MetricFn = (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.Tensor;
 
@@ -33,17 +33,27 @@ export const categoricalCrossentropy = losses.categoricalCrossentropy;
 export const sparseCategoricalCrossentropy = losses.sparseCategoricalCrossentropy;
 export const binaryCrossentropy = losses.binaryCrossentropy;
 
-const BUILT_IN: Record<string, MetricFn> = {
+const BUILT_IN = {
   binaryAccuracy, categoricalAccuracy, sparseCategoricalAccuracy,
   meanSquaredError, meanAbsoluteError, meanAbsolutePercentageError,
   categoricalCrossentropy, sparseCategoricalCrossentropy, binaryCrossentropy,
-};
-const ALIASES: Record<string, string> = {
+} satisfies Record<string, MetricFn>;
+const ALIASES = {
   mse: 'meanSquaredError', mae: 'meanAbsoluteError', mape: 'meanAbsolutePercentageError',
-};
-const BY_NAME = new Map<string, string>();
-for (const name of Object.keys(BUILT_IN)) BY_NAME.set(normalizeName(name), name);
-for (const [alias, name] of Object.entries(ALIASES)) BY_NAME.set(alias, name);
+} as const satisfies Record<string, keyof typeof BUILT_IN>;
+
+/**
+ * A metric name compile({metrics}) accepts: 'accuracy' or 'acc' (which Keras resolves by the
+ * loss and output shape), a built-in in camelCase, snake_case or Keras class name, or an alias.
+ */
+export type MetricName = 'accuracy' | 'acc' | KerasSpelling<keyof typeof BUILT_IN> | keyof typeof ALIASES;
+
+/** What compile({metrics}) takes: a metric name or a function. */
+export type MetricIdentifier = MetricName | MetricFn;
+
+const BY_NAME = new Map<string, keyof typeof BUILT_IN>();
+for (const name of Object.keys(BUILT_IN) as (keyof typeof BUILT_IN)[]) BY_NAME.set(normalizeName(name), name);
+for (const [alias, name] of Object.entries(ALIASES) as [string, keyof typeof BUILT_IN][]) BY_NAME.set(alias, name);
 
 /** A resolved metric: the function and the name it gets in logs and History. */
 export interface Metric {
@@ -56,7 +66,7 @@ export interface Metric {
  * spelling: metrics: ['acc'] logs 'acc', ['accuracy'] logs 'accuracy'). `lossIdentifier` and
  * `outputShape` decide what 'accuracy' means, as in Keras.
  */
-export function resolveMetric(identifier: string | MetricFn, lossIdentifier?: string | losses.LossFn,
+export function resolveMetric(identifier: MetricIdentifier, lossIdentifier?: losses.LossIdentifier,
                               outputShape?: readonly (number | null)[]): Metric {
   if (typeof identifier === 'function') return {name: identifier.name || 'metric', fn: identifier};
   if (typeof identifier !== 'string') {
@@ -68,10 +78,10 @@ export function resolveMetric(identifier: string | MetricFn, lossIdentifier?: st
   if (name == null) {
     throw new Error(`Unknown metric '${identifier}'. Known metrics: accuracy, acc, ${[...Object.keys(BUILT_IN), ...Object.keys(ALIASES)].join(', ')}, or a function (yTrue, yPred) => Tensor.`);
   }
-  return {name: identifier, fn: BUILT_IN[name]!};
+  return {name: identifier, fn: BUILT_IN[name]};
 }
 
-function accuracyFor(lossIdentifier?: string | losses.LossFn, outputShape?: readonly (number | null)[]): MetricFn {
+function accuracyFor(lossIdentifier?: losses.LossIdentifier, outputShape?: readonly (number | null)[]): MetricFn {
   const loss = typeof lossIdentifier === 'string' ? losses.canonicalLossName(lossIdentifier)
     : lossIdentifier === losses.binaryCrossentropy ? 'binaryCrossentropy'
     : lossIdentifier === losses.sparseCategoricalCrossentropy ? 'sparseCategoricalCrossentropy' : undefined;
@@ -83,6 +93,6 @@ function accuracyFor(lossIdentifier?: string | losses.LossFn, outputShape?: read
 }
 
 /** A metric function by name or the function itself (what `tf.metrics.get` is in tfjs-layers). */
-export function get(identifier: string | MetricFn): MetricFn {
+export function get(identifier: MetricIdentifier): MetricFn {
   return resolveMetric(identifier).fn;
 }

@@ -4,18 +4,24 @@
 // through runGraph().
 import * as tf from '@tensorflow/tfjs-core';
 import {type Shape, type Kwargs, fmtShape, uniqueName, shapesCompatible} from './common.js';
-import {Layer, collectLosses, currentLossFrame, type LossInput} from './layer.js';
+import {Layer, collectLosses, currentLossFrame, type LayerIO, type LossInput} from './layer.js';
 import {SymbolicTensor, Node, isSymbolic} from './symbolic.js';
 import {InputLayer} from './input_layer.js';
 import {printSummary} from './summary.js';
 import {compileModel, compiledState, releaseCompiled, evaluateModel, fitModel, loadModelWeights, saveModelWeights, type CompileConfig, type Data, type EvaluateConfig, type FitConfig} from './training/index.js';
 import type {History} from './callbacks.js';
 
-export interface ModelArgs {
+/** A model's outputs: one SymbolicTensor, or a list (then predict and apply return lists). */
+export type ModelOutputs = SymbolicTensor | SymbolicTensor[];
+
+export interface ModelArgs<O extends ModelOutputs = ModelOutputs> {
   inputs: SymbolicTensor | SymbolicTensor[];
-  outputs: SymbolicTensor | SymbolicTensor[];
+  outputs: O;
   name?: string;
 }
+
+/** What a model with symbolic outputs `O` returns on concrete inputs: a Tensor, or a list. */
+export type ConcreteOf<O> = O extends readonly unknown[] ? tf.Tensor[] : tf.Tensor;
 
 export interface PredictOptions {
   batchSize?: number;
@@ -36,7 +42,11 @@ function describeTensor(t: unknown): string {
   return t === null ? 'null' : typeof t;
 }
 
-export class Model extends Layer {
+/**
+ * `O` is the type of the outputs given to the constructor (inferred): one SymbolicTensor makes
+ * predict, call and apply return one tensor whatever the inputs, a list makes them return lists.
+ */
+export class Model<O extends ModelOutputs = ModelOutputs> extends Layer<LayerIO, ConcreteOf<O>> {
   static override className = 'Functional';
 
   readonly inputs: SymbolicTensor[];
@@ -51,7 +61,7 @@ export class Model extends Layer {
   /** Cached execution plan for the outputs plus symbolic losses, keyed by the loss list. */
   private lossPlan: {key: string, losses: SymbolicTensor[], nodes: Node[]} | null = null;
 
-  constructor(args: ModelArgs) {
+  constructor(args: ModelArgs<O>) {
     super({name: args.name ?? uniqueName('model')});
     this.singleInput = !Array.isArray(args.inputs);
     this.singleOutput = !Array.isArray(args.outputs);
@@ -213,9 +223,9 @@ export class Model extends Layer {
     return this.outputs.map(t => values.get(t)!);
   }
 
-  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs = {}): tf.Tensor | tf.Tensor[] {
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs = {}): ConcreteOf<O> {
     const outs = this.execute(Array.isArray(inputs) ? inputs : [inputs], kwargs.training ?? false);
-    return this.singleOutput ? outs[0] : outs;
+    return (this.singleOutput ? outs[0] : outs) as ConcreteOf<O>;
   }
 
   /**
@@ -231,7 +241,7 @@ export class Model extends Layer {
   }
 
   /** Predicts in batches of `batchSize` (default 32); returns one Tensor, or a list per output. */
-  predict(x: ModelInput, {batchSize = 32}: PredictOptions = {}): tf.Tensor | tf.Tensor[] {
+  predict(x: ModelInput, {batchSize = 32}: PredictOptions = {}): ConcreteOf<O> {
     const xs = this.normalizeInputs(x);
     this.assertInputCompatible(xs.map(t => [...t.shape]));
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`Model '${this.name}': predict batchSize must be a positive integer, got ${batchSize}`);
@@ -248,7 +258,7 @@ export class Model extends Layer {
       }
       const outs = this.outputs.map((_, k) => batches.length === 1 ? batches[0][k] : tf.concat(batches.map(b => b[k]), 0));
       if (batches.length > 1) tf.dispose(batches);
-      return this.singleOutput ? outs[0] : outs;
+      return (this.singleOutput ? outs[0] : outs) as ConcreteOf<O>;
     } catch (e) {
       tf.dispose(batches);
       throw e;
@@ -256,7 +266,7 @@ export class Model extends Layer {
   }
 
   /** Like predict on one batch, without batching (Keras' `predict_on_batch`). */
-  predictOnBatch(x: ModelInput): tf.Tensor | tf.Tensor[] {
+  predictOnBatch(x: ModelInput): ConcreteOf<O> {
     const xs = this.normalizeInputs(x);
     return this.predict(xs, {batchSize: Math.max(1, xs[0].shape[0] ?? 1)});
   }
@@ -327,6 +337,6 @@ export class Model extends Layer {
 }
 
 /** `model({inputs, outputs, name?})`: the functional-API factory, same as `new Model(...)`. */
-export function model(args: ModelArgs): Model {
+export function model<O extends ModelOutputs>(args: ModelArgs<O>): Model<O> {
   return new Model(args);
 }

@@ -29,6 +29,12 @@ export const DEFAULT_LEARNING_RATES = {
 
 export type OptimizerName = keyof typeof DEFAULT_LEARNING_RATES;
 
+/** Keras' class names of the same optimizers, which `get` accepts too. */
+export type OptimizerClassName = 'SGD' | 'Adam' | 'RMSprop' | 'Adagrad' | 'Adadelta' | 'Adamax';
+
+/** What compile({optimizer}) takes: a name (Keras' defaults) or a tf.Optimizer, used as it is. */
+export type OptimizerIdentifier = OptimizerName | OptimizerClassName | tf.Optimizer;
+
 /** Optional overrides when an optimizer is made by name. */
 export interface OptimizerOptions {
   learningRate?: number;
@@ -154,7 +160,7 @@ function isOptimizer(x: unknown): x is tf.Optimizer {
  * An optimizer from a name (Keras' defaults, see above) or a tf.Optimizer (used as it is).
  * `options` override the defaults of a named optimizer.
  */
-export function get(identifier: string | tf.Optimizer, options: OptimizerOptions = {}): tf.Optimizer {
+export function get(identifier: OptimizerIdentifier, options: OptimizerOptions = {}): tf.Optimizer {
   if (isOptimizer(identifier)) return identifier;
   if (typeof identifier === 'string') {
     const name = normalizeName(identifier) as OptimizerName;

@@ -121,7 +121,7 @@ test('addWeight: initializer names, objects and functions; trainable flag; dtype
       this.addWeight('f', [2], {initializer: (shape) => tf.fill(shape, 7)});
       this.addWeight('obj', [2], {initializer: {apply: (shape: number[]) => tf.fill(shape, 5)}});
       this.addWeight('i', [2], {initializer: 'ones', dtype: 'int32'});
-      for (const name of ['glorotUniform', 'glorotNormal', 'heNormal', 'heUniform', 'randomNormal', 'randomUniform', 'truncatedNormal', 'glorot_uniform']) {
+      for (const name of ['glorotUniform', 'glorotNormal', 'heNormal', 'heUniform', 'randomNormal', 'randomUniform', 'truncatedNormal', 'glorot_uniform'] as const) {
         this.addWeight(name, [40, 30], {initializer: name});
       }
     }
@@ -145,6 +145,7 @@ test('addWeight: initializer names, objects and functions; trainable flag; dtype
   assert.ok(Math.abs(std(byName.randomNormal) - 0.05) < 0.01);
   assert.ok(Math.max(...byName.randomUniform.dataSync()) <= 0.05);
   l.dispose();
+  // @ts-expect-error -- an unknown initializer name is a type error too
   assert.throws(() => new W().addWeight('x', [1], {initializer: 'nope'}), /addWeight 'x'.*unknown initializer 'nope'/);
 });
 

@@ -51,7 +51,7 @@ for (const backend of ['as', 'cpu']) {
   test(`[${backend}] every Dense activation equals tfjs-layers' (leakyRelu: tf.leakyRelu, alpha 0.2)`, async () => {
     await tf.setBackend(backend);
     const x = tf.randomNormal([9, 13], 0, 2, 'float32', 3);
-    for (const activation of ['linear', 'relu', 'relu6', 'elu', 'selu', 'sigmoid', 'tanh', 'softmax', 'softplus', 'leakyRelu']) {
+    for (const activation of ['linear', 'relu', 'relu6', 'elu', 'selu', 'sigmoid', 'tanh', 'softmax', 'softplus', 'leakyRelu'] as const) {
       const ours = layers.dense({units: 11, activation});
       const y = ours.apply(x);
       let ref: tf.Tensor;
@@ -77,7 +77,7 @@ for (const backend of ['as', 'cpu']) {
   test(`[${backend}] Activation layer and Dropout (identity unless training; rate of zeros, scale 1/(1-rate))`, async () => {
     await tf.setBackend(backend);
     const x = tf.randomNormal([40, 50], 0, 1, 'float32', 4);
-    for (const activation of ['relu', 'elu', 'selu', 'sigmoid', 'tanh', 'softmax', 'softplus', 'linear']) {
+    for (const activation of ['relu', 'elu', 'selu', 'sigmoid', 'tanh', 'softmax', 'softplus', 'linear'] as const) {
       const y = layers.activation({activation}).apply(x);
       const ref = tfl.layers.activation({activation: activation as 'relu'}).apply(x) as tf.Tensor;
       assert.ok(maxDiff(y, ref) < 1e-5, activation);
@@ -97,6 +97,7 @@ for (const backend of ['as', 'cpu']) {
 
 test('layer construction errors name the layer and the bad value', () => {
   assert.throws(() => layers.dense({units: 0}), /Layer 'dense(_\d+)?' \(Dense\): units must be a positive integer, got 0/);
+  // @ts-expect-error -- an unknown activation name is a type error too
   assert.throws(() => layers.dense({units: 2, activation: 'swishy'}), /unknown activation 'swishy'/);
   assert.throws(() => layers.dropout({rate: 1}), /rate must be in \[0, 1\), got 1/);
   assert.throws(() => layers.reshape({targetShape: [-1, -1]}), /at most one -1/);

@@ -61,7 +61,7 @@ test('K.categoricalCrossentropy is losses.categoricalCrossentropy, one-hot rows 
 test('K.setEpsilon reaches a compiled loss (a prediction of 0 for target 1 costs -log(eps))', () => {
   // The model outputs its input, so the prediction is exactly 0: the loss is all clipping.
   const inp = input({shape: [1]});
-  const model = new Model({inputs: inp, outputs: layers.lambda((t: tf.Tensor) => K.mul(t, 1)).apply(inp)});
+  const model = new Model({inputs: inp, outputs: layers.lambda(t => K.mul(t, 1)).apply(inp)});
   model.compile({optimizer: 'sgd', loss: 'binaryCrossentropy'});
   const x = tf.zeros([2, 1]), y = tf.ones([2, 1]);
   const loss = (): number => {
@@ -98,10 +98,12 @@ test("names resolve the same way everywhere: camelCase, snake_case, Keras class 
   assert.is(metrics.get('categorical_accuracy'), metrics.categoricalAccuracy);
   assert.is(metrics.get('CategoricalAccuracy'), metrics.categoricalAccuracy);
   assert.is(activations.getActivation('leaky_relu').name, 'leakyRelu');
-  assert.is(activations.getActivation('LeakyReLU').name, 'leakyRelu');
+  // Any case works at run time (Keras' layer class name here); the types take Keras' spellings.
+  assert.is(activations.getActivation('LeakyReLU' as activations.ActivationName).name, 'leakyRelu');
   const rms = optimizers.get('RMSprop');
   assert.ok(rms instanceof tf.RMSPropOptimizer);
   rms.dispose();
+  // @ts-expect-error -- a misspelt loss fails to compile, and throws for untyped callers
   assert.throws(() => losses.get('categorical_crossentropyy'), /Unknown loss 'categorical_crossentropyy'/);
 });
 

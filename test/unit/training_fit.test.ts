@@ -333,6 +333,7 @@ test('bad input: each error names the argument and the shapes', async () => {
   assert.throws(() => model.compile({optimizer: 'sgd'}), (e: Error) => e.message === 'The model cannot be compiled because it has no loss to optimize.');
   assert.throws(() => model.compile({optimizer: 'sgd', loss: {nope: 'mse'}}), new RegExp(`compile: loss names output 'nope', which the model does not have; its outputs are '${outName}'`));
   assert.throws(() => model.compile({optimizer: 'sgd', loss: ['mse', 'mse']}), /compile: loss has 2 entries but the model has 1 output/);
+  // @ts-expect-error -- an unknown optimizer name is a type error too
   assert.throws(() => model.compile({optimizer: 'sgdd', loss: 'mse'}), /Unknown optimizer 'sgdd'/);
   model.compile({optimizer: 'sgd', loss: 'categoricalCrossentropy'});
   const y5 = tf.zeros([N, 5]), x7 = tf.zeros([N, 7]), yShort = tf.zeros([N - 1, C]);

@@ -73,7 +73,7 @@ for (const [name, ours, theirs] of cases) {
 test("the fused kernels are 'as' kernels; an update leaks nothing after the first step's slots", async () => {
   await tf.setBackend('as');
   for (const k of ['AsRMSPropUpdate', 'AsAdamUpdate', 'AsSGDUpdate']) assert.ok(backendInfo().kernels.includes(k), k);
-  for (const name of ['sgd', 'adam', 'rmsprop']) {
+  for (const name of ['sgd', 'adam', 'rmsprop'] as const) {
     const vars = makeVars(3);
     const opt = optimizers.get(name);
     const g = gradsFor(vars, 0);

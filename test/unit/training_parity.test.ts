@@ -39,7 +39,7 @@ function maxDiff(a: number[], b: number[]): number {
 }
 
 for (const backend of ['cpu', 'as']) {
-  for (const optimizer of ['sgd', 'adam', 'rmsprop']) {
+  for (const optimizer of ['sgd', 'adam', 'rmsprop'] as const) {
     test(`${optimizer} on '${backend}': same loss history and weights as tfjs-layers after 3 epochs`, async () => {
       await tf.setBackend(backend);
       const {x, y} = data();

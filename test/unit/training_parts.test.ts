@@ -64,6 +64,7 @@ test('losses by every Keras spelling; unknown names list the known ones', () => 
   assert.is(losses.get('mae'), losses.meanAbsoluteError);
   const custom = (a: tf.Tensor, b: tf.Tensor) => tf.sub(a, b);
   assert.is(losses.get(custom), custom);
+  // @ts-expect-error -- an unknown loss name is a type error too
   assert.throws(() => losses.get('categorical_crossentropyy'), /Unknown loss 'categorical_crossentropyy'.*categoricalCrossentropy/);
   assert.throws(() => losses.get(3 as never), /must be a name or a function.*number/);
 });
@@ -85,12 +86,13 @@ test('metrics: accuracies by hand, and what accuracy means for each loss', () =>
   assert.is(metrics.resolveMetric('mse').fn, losses.meanSquaredError);
   function myMetric(a: tf.Tensor, b: tf.Tensor) { return tf.sub(a, b); }
   assert.equal(metrics.resolveMetric(myMetric), {name: 'myMetric', fn: myMetric});
+  // @ts-expect-error -- an unknown metric name is a type error too
   assert.throws(() => metrics.resolveMetric('f1'), /Unknown metric 'f1'/);
 });
 
 test("optimizers by name get Keras' defaults; a tf.Optimizer passes through; unknown names throw", () => {
   const lr = (o: tf.Optimizer) => (o as unknown as {learningRate: number}).learningRate;
-  const cases: [string, unknown, number][] = [
+  const cases: [optimizers.OptimizerName | optimizers.OptimizerClassName, unknown, number][] = [
     ['sgd', tf.SGDOptimizer, 0.01], ['adam', tf.AdamOptimizer, 0.001], ['rmsprop', tf.RMSPropOptimizer, 0.001],
     ['adagrad', tf.AdagradOptimizer, 0.001], ['adadelta', tf.AdadeltaOptimizer, 0.001], ['adamax', tf.AdamaxOptimizer, 0.001],
     ['RMSprop', tf.RMSPropOptimizer, 0.001], ['Adam', tf.AdamOptimizer, 0.001],
@@ -106,6 +108,7 @@ test("optimizers by name get Keras' defaults; a tf.Optimizer passes through; unk
   assert.is(optimizers.get(mine), mine);
   assert.is(lr(optimizers.get('sgd', {learningRate: 0.5})), 0.5);
   assert.ok(optimizers.get('sgd', {momentum: 0.9}) instanceof tf.MomentumOptimizer);
+  // @ts-expect-error -- an unknown optimizer name is a type error too
   assert.throws(() => optimizers.get('adamw'), /Unknown optimizer 'adamw'.*'sgd', 'adam', 'rmsprop', 'adagrad', 'adadelta', 'adamax'/);
 });
 

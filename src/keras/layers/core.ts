@@ -2,7 +2,7 @@
 // (the backend's dropout kernel, only when training), Concatenate, Activation, Lambda.
 import * as tf from '@tensorflow/tfjs-core';
 import {type Shape, type Kwargs, fmtShape} from '../common.js';
-import {Layer, type LayerConfig} from '../layer.js';
+import {Layer, type LayerConfig, type LayerIO} from '../layer.js';
 import {getActivation, type Activation, type ActivationIdentifier} from '../activations.js';
 import type {InitializerIdentifier} from '../initializers.js';
 import {get as getRegularizer, type RegularizerIdentifier} from '../regularizers.js';
@@ -13,6 +13,8 @@ function single(shape: Shape | Shape[], layer: Layer): Shape {
   return shape as Shape;
 }
 
+// Single-input layers declare Layer<tf.Tensor, tf.Tensor>, so TypeScript refuses a list; an
+// untyped caller's list is refused at build by `single` above, naming the layer.
 function one(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
   return Array.isArray(inputs) ? inputs[0] : inputs;
 }
@@ -30,7 +32,7 @@ export interface DenseConfig extends LayerConfig {
   activityRegularizer?: RegularizerIdentifier | null;
 }
 
-export class Dense extends Layer {
+export class Dense extends Layer<tf.Tensor, tf.Tensor> {
   static override className = 'Dense';
   readonly units: number;
   readonly activation: Activation;
@@ -72,7 +74,7 @@ export class Dense extends Layer {
     return [...shape.slice(0, -1), this.units];
   }
 
-  override call(inputs: tf.Tensor | tf.Tensor[], _kwargs: Kwargs): tf.Tensor {
+  override call(inputs: tf.Tensor, _kwargs: Kwargs): tf.Tensor {
     const x = one(inputs);
     const x2 = x.rank === 2 ? x : tf.reshape(x, [-1, x.shape[x.rank - 1]]);
     const act = this.activation;
@@ -104,7 +106,7 @@ export class Dense extends Layer {
 
 // ---------------------------------------------------------------- Reshape, Flatten
 
-export class Reshape extends Layer {
+export class Reshape extends Layer<tf.Tensor, tf.Tensor> {
   static override className = 'Reshape';
   readonly targetShape: number[];
 
@@ -136,7 +138,7 @@ export class Reshape extends Layer {
     return out;
   }
 
-  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+  override call(inputs: tf.Tensor): tf.Tensor {
     const x = one(inputs);
     const out = this.computeOutputShape([null, ...x.shape.slice(1)]);
     return tf.reshape(x, [x.shape[0], ...out.slice(1).map(d => d ?? -1)]);
@@ -147,7 +149,7 @@ export class Reshape extends Layer {
   }
 }
 
-export class Flatten extends Layer {
+export class Flatten extends Layer<tf.Tensor, tf.Tensor> {
   static override className = 'Flatten';
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {
@@ -157,7 +159,7 @@ export class Flatten extends Layer {
     return [shape[0], rest.every(d => d != null) ? rest.reduce<number>((a, d) => a * d!, 1) : null];
   }
 
-  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+  override call(inputs: tf.Tensor): tf.Tensor {
     const x = one(inputs);
     return tf.reshape(x, [x.shape[0], x.shape.slice(1).reduce((a, d) => a * d, 1)]);
   }
@@ -171,7 +173,7 @@ export interface DropoutConfig extends LayerConfig {
   seed?: number;
 }
 
-export class Dropout extends Layer {
+export class Dropout extends Layer<tf.Tensor, tf.Tensor> {
   static override className = 'Dropout';
   readonly rate: number;
   readonly noiseShape?: number[];
@@ -190,7 +192,7 @@ export class Dropout extends Layer {
     return single(inputShape, this);
   }
 
-  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor {
+  override call(inputs: tf.Tensor, kwargs: Kwargs): tf.Tensor {
     const x = one(inputs);
     if (!kwargs.training || this.rate === 0) return tf.clone(x);
     // A fixed seed gives a reproducible sequence of masks, not the same mask on every step.
@@ -205,7 +207,7 @@ export class Dropout extends Layer {
 
 // ---------------------------------------------------------------- Concatenate
 
-export class Concatenate extends Layer {
+export class Concatenate extends Layer<tf.Tensor[], tf.Tensor> {
   static override className = 'Concatenate';
   readonly axis: number;
 
@@ -234,7 +236,8 @@ export class Concatenate extends Layer {
     return out;
   }
 
-  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+  override call(inputs: tf.Tensor[]): tf.Tensor {
+    // An untyped caller's single tensor reaches computeOutputShape's error below.
     const xs = Array.isArray(inputs) ? inputs : [inputs];
     this.computeOutputShape(xs.map(t => [...t.shape]));
     return tf.concat(xs, this.axis);
@@ -247,7 +250,7 @@ export class Concatenate extends Layer {
 
 // ---------------------------------------------------------------- Activation
 
-export class ActivationLayer extends Layer {
+export class ActivationLayer extends Layer<tf.Tensor, tf.Tensor> {
   static override className = 'Activation';
   readonly activation: Activation;
 
@@ -260,7 +263,7 @@ export class ActivationLayer extends Layer {
     return single(inputShape, this);
   }
 
-  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+  override call(inputs: tf.Tensor): tf.Tensor {
     const x = one(inputs);
     return this.activation.fused === 'linear' ? tf.clone(x) : this.activation.apply(x);
   }
@@ -272,8 +275,13 @@ export class ActivationLayer extends Layer {
 
 // ---------------------------------------------------------------- Lambda
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type LambdaFn<R extends tf.Tensor | tf.Tensor[] = tf.Tensor | tf.Tensor[]> = (inputs: any, args: Record<string, unknown>) => R;
+/**
+ * A Lambda's function: concrete tensors in (the model runs it on them, and so does shape
+ * tracing), tensors out. `In` defaults to one tensor, so `(t) => K.square(t)` needs no
+ * annotation; a multi-input Lambda says so: `([a, b]: tf.Tensor[]) => K.add(a, b)`.
+ */
+export type LambdaFn<In extends LayerIO = tf.Tensor, Out extends LayerIO = tf.Tensor> =
+  (inputs: In, args: Record<string, unknown>) => Out;
 
 export interface LambdaConfig extends LayerConfig {
   /** Without the batch dimension (Keras), or a function of the input shape(s). Else traced. */
@@ -283,13 +291,13 @@ export interface LambdaConfig extends LayerConfig {
 }
 
 /** Keras' Lambda: wraps a function of tensors (K functions, tf ops) as a weightless layer. */
-export class Lambda<R extends tf.Tensor | tf.Tensor[] = tf.Tensor | tf.Tensor[]> extends Layer {
+export class Lambda<In extends LayerIO = tf.Tensor, Out extends LayerIO = tf.Tensor> extends Layer<In, Out> {
   static override className = 'Lambda';
-  readonly fn: LambdaFn<R>;
+  readonly fn: LambdaFn<In, Out>;
   readonly arguments: Record<string, unknown>;
   private readonly outputShapeSpec?: LambdaConfig['outputShape'];
 
-  constructor(fn: LambdaFn<R>, config: LambdaConfig = {}) {
+  constructor(fn: LambdaFn<In, Out>, config: LambdaConfig = {}) {
     super(config);
     if (typeof fn !== 'function') throw new Error(`${this.describe()}: expected a function, got ${typeof fn}`);
     this.fn = fn;
@@ -305,10 +313,10 @@ export class Lambda<R extends tf.Tensor | tf.Tensor[] = tf.Tensor | tf.Tensor[]>
     }
   }
 
-  override call(inputs: tf.Tensor | tf.Tensor[]): R {
+  override call(inputs: In): Out {
     const out = this.fn(inputs, this.arguments);
     // Returning an input unchanged would let the caller's tidy scope and ours share one tensor.
-    return (out === inputs ? tf.clone(out as tf.Tensor) : out) as R;
+    return (out === (inputs as LayerIO) ? tf.clone(out as tf.Tensor) : out) as Out;
   }
 
   override getConfig(): Record<string, unknown> {

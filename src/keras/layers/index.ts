@@ -5,7 +5,7 @@ import {Layer} from '../layer.js';
 import {input, InputLayer} from '../input_layer.js';
 import {Dense, Reshape, Flatten, Dropout, Concatenate, ActivationLayer, Lambda,
   type DenseConfig, type DropoutConfig, type LambdaConfig, type LambdaFn} from './core.js';
-import type {LayerConfig} from '../layer.js';
+import type {LayerConfig, LayerIO} from '../layer.js';
 import type {ActivationIdentifier} from '../activations.js';
 
 export {Layer, input, InputLayer, Dense, Reshape, Flatten, Dropout, Concatenate, Lambda};
@@ -19,4 +19,5 @@ export const dropout = (config: DropoutConfig) => new Dropout(config);
 export const concatenate = (config: LayerConfig & {axis?: number} = {}) => new Concatenate(config);
 export const activation = (config: LayerConfig & {activation: ActivationIdentifier}) => new ActivationLayer(config);
 /** Keras' `Lambda(fn, output_shape=None, arguments=None, name=None)`. */
-export const lambda = <R extends tf.Tensor | tf.Tensor[]>(fn: LambdaFn<R>, config: LambdaConfig = {}) => new Lambda<R>(fn, config);
+export const lambda = <In extends LayerIO = tf.Tensor, Out extends LayerIO = tf.Tensor>(fn: LambdaFn<In, Out>, config: LambdaConfig = {}) =>
+  new Lambda<In, Out>(fn, config);

@@ -14,12 +14,14 @@ import * as metrics from '../metrics.js';
 import * as optimizers from '../optimizers.js';
 import {isRecord} from '../common.js';
 
-export type LossIdentifier = string | losses.LossFn;
-export type MetricIdentifier = string | metrics.MetricFn;
+export type {LossIdentifier} from '../losses.js';
+export type {MetricIdentifier} from '../metrics.js';
+type LossIdentifier = losses.LossIdentifier;
+type MetricIdentifier = metrics.MetricIdentifier;
 
 export interface CompileConfig {
   /** A name ('sgd' 'adam' 'rmsprop' 'adagrad' 'adadelta' 'adamax', Keras' defaults) or a tf.Optimizer. */
-  optimizer: string | tf.Optimizer;
+  optimizer: optimizers.OptimizerIdentifier;
   /** A name or `(yTrue, yPred) => Tensor`; or one per output, as an array or a record by output name. */
   loss?: LossIdentifier | (LossIdentifier | null)[] | Record<string, LossIdentifier | null> | null;
   /** Weights of each output's loss in the total (default 1 each). */

@@ -1,0 +1,142 @@
+// Type tests for tfjs-backend-as/keras, checked by `npm run typecheck` (tsconfig.check.json
+// includes test/**): never run, only compiled. expectTypeOf(...).toEqualTypeOf<T>() fails to
+// compile when a type changes, and each `// @ts-expect-error` line fails the typecheck when the
+// error it expects goes away (TS2578: unused directive). So a loosened type (an `any` input, a
+// list where one tensor is returned, `string` for a name) breaks CI.
+import type * as tf from '@tensorflow/tfjs-core';
+import {expectTypeOf} from 'expect-type';
+import {input, K, Layer, layers, losses, metrics, Model, model, optimizers, type Kwargs, type LossName,
+  type MetricName, type OptimizerIdentifier, type ActivationName, type SymbolicTensor} from '../../src/keras/index.js';
+
+declare const x: SymbolicTensor;
+declare const y: SymbolicTensor;
+declare const t: tf.Tensor;
+declare const u: tf.Tensor;
+
+// ---------------------------------------------------------------- Lambda
+
+// The function's input is a concrete tensor without an annotation, and K keeps it concrete.
+const square = layers.lambda((v) => {
+  expectTypeOf(v).toEqualTypeOf<tf.Tensor>();
+  return K.square(v);
+});
+expectTypeOf(square.apply(x)).toEqualTypeOf<SymbolicTensor>();
+expectTypeOf(square.apply(t)).toEqualTypeOf<tf.Tensor>();
+// @ts-expect-error -- a single-input Lambda takes no list
+square.apply([x, y]);
+
+// A multi-input Lambda says so in its parameter; it returns one tensor.
+const sum = layers.lambda(([a, b]: tf.Tensor[]) => K.add(a!, b!));
+expectTypeOf(sum.apply([x, y])).toEqualTypeOf<SymbolicTensor>();
+expectTypeOf(sum.apply([t, u])).toEqualTypeOf<tf.Tensor>();
+// @ts-expect-error -- ... and takes no single tensor
+sum.apply(x);
+// A Lambda returning a list gives a list.
+const split = layers.lambda((v) => [v, K.neg(v)]);
+expectTypeOf(split.apply(x)).toEqualTypeOf<SymbolicTensor[]>();
+// @ts-expect-error -- a Lambda's function returns tensors, not numbers
+layers.lambda((v) => v.size);
+
+// ---------------------------------------------------------------- built-in layers
+
+expectTypeOf(layers.dense({units: 3}).apply(x)).toEqualTypeOf<SymbolicTensor>();
+expectTypeOf(layers.dense({units: 3}).apply(t)).toEqualTypeOf<tf.Tensor>();
+// @ts-expect-error -- Dense takes one input
+layers.dense({units: 3}).apply([x, y]);
+expectTypeOf(layers.concatenate().apply([x, y])).toEqualTypeOf<SymbolicTensor>();
+// @ts-expect-error -- Concatenate takes a list
+layers.concatenate().apply(x);
+// @ts-expect-error -- symbolic and concrete inputs do not mix
+layers.concatenate().apply([x, t]);
+
+// ---------------------------------------------------------------- custom layers
+
+// Undeclared: the result has the form of the input.
+class Scale extends Layer {
+  override call(inputs: tf.Tensor | tf.Tensor[]) { return inputs; }
+}
+expectTypeOf(new Scale().apply(x)).toEqualTypeOf<SymbolicTensor>();
+expectTypeOf(new Scale().apply([x, y])).toEqualTypeOf<SymbolicTensor[]>();
+expectTypeOf(new Scale().apply(t)).toEqualTypeOf<tf.Tensor>();
+expectTypeOf(new Scale().apply([t, u])).toEqualTypeOf<tf.Tensor[]>();
+
+// Declared through the generics: a merge layer, and a layer returning a pair.
+class Merge extends Layer<tf.Tensor[], tf.Tensor> {
+  override call(inputs: tf.Tensor[], _kwargs: Kwargs): tf.Tensor {
+    expectTypeOf(inputs).toEqualTypeOf<tf.Tensor[]>();
+    return inputs[0]!;
+  }
+}
+expectTypeOf(new Merge().apply([x, y])).toEqualTypeOf<SymbolicTensor>();
+expectTypeOf(new Merge().apply([t, u])).toEqualTypeOf<tf.Tensor>();
+// @ts-expect-error -- Merge declared a list input
+new Merge().apply(x);
+
+class Pair extends Layer<tf.Tensor, [tf.Tensor, tf.Tensor]> {
+  override call(inputs: tf.Tensor): [tf.Tensor, tf.Tensor] { return [inputs, inputs]; }
+}
+expectTypeOf(new Pair().apply(x)).toEqualTypeOf<[SymbolicTensor, SymbolicTensor]>();
+expectTypeOf(new Pair().apply(t)).toEqualTypeOf<[tf.Tensor, tf.Tensor]>();
+
+class Wrong extends Layer<tf.Tensor, tf.Tensor> {
+  // @ts-expect-error -- call must return what the class declared
+  override call(inputs: tf.Tensor): tf.Tensor[] { return [inputs]; }
+}
+void Wrong;
+
+// Narrowing call alone (API.md's MyDense) types apply too.
+class MyDense extends Layer {
+  override call(inputs: tf.Tensor) { return K.mul(inputs, 2); }
+}
+expectTypeOf(new MyDense().apply(x)).toEqualTypeOf<SymbolicTensor>();
+
+// ---------------------------------------------------------------- models
+
+const inp = input({shape: [4]});
+const single = model({inputs: [inp, input({shape: [4]})], outputs: layers.dense({units: 2}).apply(inp)});
+expectTypeOf(single).toEqualTypeOf<Model<SymbolicTensor>>();
+expectTypeOf(single.predict(t)).toEqualTypeOf<tf.Tensor>();
+// Two inputs, one output: apply gives one tensor (not the form of the inputs).
+expectTypeOf(single.apply([x, y])).toEqualTypeOf<SymbolicTensor>();
+const multi = new Model({inputs: inp, outputs: [inp, layers.dense({units: 2}).apply(inp)]});
+expectTypeOf(multi.predict(t)).toEqualTypeOf<tf.Tensor[]>();
+expectTypeOf(multi.apply(x)).toEqualTypeOf<SymbolicTensor[]>();
+
+// ---------------------------------------------------------------- names
+
+single.compile({optimizer: 'adam', loss: 'categoricalCrossentropy', metrics: ['accuracy']});
+single.compile({optimizer: 'RMSprop', loss: 'mean_squared_error', metrics: ['acc', 'mae', 'categorical_accuracy']});
+single.compile({optimizer: optimizers.adam({learningRate: 0.01}), loss: (a: tf.Tensor, b: tf.Tensor) => K.sub(a, b), metrics: [metrics.binaryAccuracy]});
+single.compile({optimizer: 'sgd', loss: {dense: 'BinaryCrossentropy', other: null}});
+// @ts-expect-error -- optimizer typo
+single.compile({optimizer: 'adamm'});
+// @ts-expect-error -- loss typo
+single.compile({optimizer: 'adam', loss: 'categorical_crossentropyy'});
+// @ts-expect-error -- metric typo
+single.compile({optimizer: 'adam', loss: 'mse', metrics: ['accuracyy']});
+// @ts-expect-error -- loss typo inside a per-output record
+single.compile({optimizer: 'adam', loss: {dense: 'msee'}});
+layers.dense({units: 2, activation: 'leaky_relu'});
+layers.dense({units: 2, activation: (v: tf.Tensor) => v});
+layers.activation({activation: 'softmax'});
+// @ts-expect-error -- activation typo
+layers.dense({units: 2, activation: 'relu7'});
+// @ts-expect-error -- activation typo
+layers.activation({activation: 'softmaxx'});
+// @ts-expect-error -- initializer typo
+layers.dense({units: 2, kernelInitializer: 'glorotUniformm'});
+
+// The unions are real unions of literals, not `string`.
+expectTypeOf<string>().not.toMatchTypeOf<LossName>();
+expectTypeOf<string>().not.toMatchTypeOf<MetricName>();
+expectTypeOf<string>().not.toMatchTypeOf<ActivationName>();
+expectTypeOf<string>().not.toMatchTypeOf<OptimizerIdentifier>();
+expectTypeOf<'mean_squared_error'>().toMatchTypeOf<LossName>();
+expectTypeOf<'MeanSquaredError'>().toMatchTypeOf<LossName>();
+expectTypeOf<'leaky_relu'>().toMatchTypeOf<ActivationName>();
+expectTypeOf(losses.get('mse')).toEqualTypeOf<losses.LossFn>();
+
+// K: symbolic in, symbolic out; concrete in, concrete out.
+expectTypeOf(K.square(x)).toEqualTypeOf<SymbolicTensor>();
+expectTypeOf(K.add(t, 1)).toEqualTypeOf<tf.Tensor>();
+expectTypeOf(K.add(t, x)).toEqualTypeOf<SymbolicTensor>();
