@@ -50,12 +50,6 @@ const guards = new WeakMap<object, Guard>();
 const GiB = (bytes: number) => `${(bytes / 2 ** 30).toFixed(2)} GiB`;
 const describe = (shape: readonly number[], dtype: string) => `[${shape.join(',')}] ${dtype}`;
 
-function bytesPerElement(dtype: DataType): number {
-  // complex64 tensors keep their data in two float32 tensors: the complex one itself holds none
-  // in tfjs-backend-wasm, but tfjs counts 8 bytes an element, and so do we (it errs on the safe side).
-  return tf.util.bytesPerElement(dtype);
-}
-
 /**
  * The bytes a tensor of `shape` and `dtype` needs, checked before anything is allocated or any
  * arithmetic can wrap: every dimension a non-negative integer, the size within what the heap can
@@ -68,7 +62,7 @@ export function checkAllocationSize(op: string, shape: readonly number[], dtype:
   }
   if (dtype === 'string') return 0;
   const elements = shape.reduce((a, b) => a * b, 1);
-  const bytes = elements * bytesPerElement(dtype);
+  const bytes = elements * tf.util.bytesPerElement(dtype);
   if (!(bytes <= HEAP_LIMIT_BYTES)) {
     throw new RangeError(`${op}: cannot allocate ${describe(shape, dtype)}: ${elements} elements need ${bytes} bytes ` +
       `(${GiB(bytes)}), more than the WebAssembly heap can address (${HEAP_LIMIT_BYTES} bytes, ${GiB(HEAP_LIMIT_BYTES)} ` +
@@ -156,10 +150,9 @@ export function installCheckedAllocation(backend: BackendWasm): void {
 
   const makeOutput = backend.makeOutput;
   backend.makeOutput = function (this: BackendWasm, shape: number[], dtype: DataType, memoryOffset?: number, values?: tf.backend_util.BackendValues) {
-    if (memoryOffset != null && memoryOffset === 0 && checkAllocationSize(guard.kernel ?? 'makeOutput', shape, dtype) > 0) {
-      // The kernel's C++ code allocated the output, and its malloc failed.
-      throw outOfMemory(backend, {...guard, request: `the output ${describe(shape, dtype)}`}, tf.util.sizeFromShape(shape) * bytesPerElement(dtype));
-    }
+    // The kernel's C++ code allocated the output, and its malloc failed.
+    const bytes = memoryOffset === 0 ? checkAllocationSize(guard.kernel ?? 'makeOutput', shape, dtype) : 0;
+    if (bytes > 0) throw outOfMemory(backend, {...guard, request: `the output ${describe(shape, dtype)}`}, bytes);
     const out: TensorInfo = makeOutput.call(this, shape, dtype, memoryOffset, values as never);
     if (memoryOffset != null) guard.allocated?.push(out.dataId);
     return out;
