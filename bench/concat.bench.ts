@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import {backendInfo, denseConcat} from '../src/index.js';
-import {alternate, Contender} from './utils/alternate.js';
+import {alternate, type Contender} from './utils/alternate.js';
 import {machineInfo, machineLine, markdownTable, writeResults} from './utils/index.js';
 
 const info = machineInfo();
@@ -62,6 +62,6 @@ const table = markdownTable(['work', 'contender', 'median µs/call', 'time / our
 const note = `Kernels variant: ${variant}. 'time / ours' > 1 means ours is faster. ` +
   `denseConcat saves the concat copy and one output allocation; at large sizes the two products dominate, so it ` +
   `can only tie with two fused matMuls + concat there.`;
-console.log(table + '\n\n' + note);
+console.log(`${table}\n\n${note}`);
 const paths = writeResults('concat', {variant, rows}, `${table}\n\n${note}`, info);
 console.log(`wrote ${paths.json} and ${paths.md}`);

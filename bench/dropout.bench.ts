@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import {backendInfo, dropout, randomBinomial} from '../src/index.js';
-import {alternate, Contender} from './utils/alternate.js';
+import {alternate, type Contender} from './utils/alternate.js';
 import {machineInfo, machineLine, markdownTable, writeResults} from './utils/index.js';
 
 const info = machineInfo();
@@ -43,6 +43,6 @@ const header = ['work', 'contender', 'median µs/call', 'time / ours'];
 const table = markdownTable(header, rows.map(r => [r.work, r.contender, r.us.toFixed(1), r.ratio]));
 const note = `Kernels variant: ${variant}. Peers: tf.dropout (and tf.randomUniform < p for randomBinomial). ` +
   `'time / ours' > 1 means ours is faster.`;
-console.log(table + '\n\n' + note);
+console.log(`${table}\n\n${note}`);
 const paths = writeResults('dropout', {variant, rows}, `${table}\n\n${note}`, info);
 console.log(`wrote ${paths.json} and ${paths.md}`);

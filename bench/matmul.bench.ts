@@ -180,7 +180,7 @@ if (process.argv.includes('--relaxed-child')) {
   ];
   const markdown = markdownTable(['case', 'contender', 'median ms', 'GFLOP/s', '% of ceiling', 'vs tfjs-backend-wasm', 'relaxed vs SIMD'], table) +
     '\n\n' + notes.map(n => `- ${n}`).join('\n');
-  console.log('\n' + markdown);
+  console.log(`\n${markdown}`);
   const paths = writeResults('matmul', {
     cases: CASES, ceiling: {mulAdd: main_.ceilingMulAdd, relaxedMadd: 'rows' in relaxed ? relaxed.ceilingRelaxed : null},
     wasmThreads: main_.wasmThreads, rows: json, relaxed: 'unavailable' in relaxed ? relaxed.unavailable : 'measured in a child process',

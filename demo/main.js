@@ -20,7 +20,7 @@ const body = document.body;
 
 function fail(where, e) {
   console.error(e);
-  $('error').textContent += `${where}: ${e && e.stack || e}\n`;
+  $('error').textContent += `${where}: ${e?.stack || e}\n`;
 }
 
 // ---- the seed's custom layer --------------------------------------------------------------
@@ -108,7 +108,7 @@ async function train() {
     await model.fit(xs, ys, {
       epochs, batchSize, shuffle: true, verbose: 0, seed: 1,
       callbacks: [{
-        onBatchEnd: async (batch, logs) => {
+        onBatchEnd: async (_batch, logs) => {
           step++;
           points.push({step, loss: logs.loss, accuracy: logs.accuracy ?? logs.acc ?? 0});
           const now = performance.now();
@@ -120,7 +120,7 @@ async function train() {
             await tf.nextFrame();
           }
         },
-        onEpochEnd: async (epoch) => {
+        onEpochEnd: async (_epoch) => {
           const testAccuracy = tf.tidy(() => {
             const predicted = tf.argMax(model.predict(testX, {batchSize: 256}), 1);
             return tf.mean(tf.cast(tf.equal(predicted, tf.argMax(testY, 1)), 'float32')).dataSync()[0];

@@ -51,7 +51,7 @@ async function buildWasm() {
     const shared = !!asconfig.targets[target].sharedMemory;
     // The module is instantiated on tfjs-backend-wasm's own memory: it must import it, and any
     // data segment would be written over emscripten's heap.
-    if (!memory || memory.module !== 'env' || memory.name !== 'memory') throw new Error(`${target}: the kernels module must import env.memory`);
+    if (memory?.module !== 'env' || memory.name !== 'memory') throw new Error(`${target}: the kernels module must import env.memory`);
     if (memory.shared !== shared) throw new Error(`${target}: imported memory shared=${memory.shared}, expected ${shared}`);
     if (info.dataSegments !== 0 || info.sections.some(s => s.name === 'data')) throw new Error(`${target}: the kernels module has a data segment`);
     if (info.imports.length !== 1) throw new Error(`${target}: unexpected imports ${JSON.stringify(info.imports)}`);
@@ -134,7 +134,7 @@ function writeCommonJsDeclarations(typesDir) {
   const files = fs.readdirSync(typesDir, {recursive: true}).filter(f => f.endsWith('.d.ts')).map(f => path.join(typesDir, f));
   const relative = /((?:from|import)\s*\(?\s*)(['"])(\.{1,2}\/[^'"]*?)\.js\2/g;
   for (const file of files) {
-    let text = fs.readFileSync(file, 'utf8').replace(/^import\s+(['"])(\.{1,2}\/[^'"]+)\.js\1;\n/gm, (line, q, spec) =>
+    const text = fs.readFileSync(file, 'utf8').replace(/^import\s+(['"])(\.{1,2}\/[^'"]+)\.js\1;\n/gm, (line, _q, spec) =>
       fs.existsSync(path.resolve(path.dirname(file), `${spec}.d.ts`)) ? line : '');
     for (const [, , , spec] of text.matchAll(relative)) {
       if (!fs.existsSync(path.resolve(path.dirname(file), `${spec}.d.ts`))) {

@@ -71,7 +71,7 @@ export function tfjsCoreGradients(coreDist, bundled = new Set()) {
 
   /** Rewrites one `import ... from 'spec'` of `file` (a tfjs-core file being bundled). */
   function rewrite(file, clause, spec, body) {
-    const target = path.relative(coreDist, path.resolve(path.dirname(file), spec)).split(path.sep).join('/') + '.js';
+    const target = `${path.relative(coreDist, path.resolve(path.dirname(file), spec)).split(path.sep).join('/')}.js`;
     const where = `${path.relative(coreDist, file)}: import ${clause} from '${spec}'`;
     const namespace = /^\*\s+as\s+(\w+)$/.exec(clause)?.[1];
     const named = namespace ? [] : /^\{([^}]*)\}$/.exec(clause)?.[1].split(',').map(s => s.trim()).filter(Boolean);
@@ -83,7 +83,7 @@ export function tfjsCoreGradients(coreDist, bundled = new Set()) {
       return REPLACEMENTS[target](named);
     }
     let home = PUBLIC_HOME[target];
-    if (home === undefined && target.startsWith('ops/') && named && named.every(n => n in tf)) home = '';
+    if (home === undefined && target.startsWith('ops/') && named?.every(n => n in tf)) home = '';
     if (home === undefined) {
       // An op tfjs-core does not export (the backprops): bundle its source, rewritten the same way.
       if (target.startsWith('ops/') && fs.existsSync(path.join(coreDist, target))) return null;
@@ -92,7 +92,7 @@ export function tfjsCoreGradients(coreDist, bundled = new Set()) {
     const ns = publicNames(home);
     const used = namespace ? [...new Set([...body.matchAll(new RegExp(`\\b${namespace}\\.(\\w+)`, 'g'))].map(m => m[1]))] : named;
     const missing = used.filter(n => !(n in ns));
-    if (missing.length) throw new Error(`tfjs-core-gradients: ${missing.join(', ')} not in the public tf${home ? '.' + home : ''} (${where})`);
+    if (missing.length) throw new Error(`tfjs-core-gradients: ${missing.join(', ')} not in the public tf${home ? `.${home}` : ''} (${where})`);
     if (home === '') return namespace ? `import * as ${namespace} from '${CORE}';` : `import { ${named.join(', ')} } from '${CORE}';`;
     if (namespace) return `import { ${home} as ${namespace} } from '${CORE}';`;
     const local = `__${home}${counter++}`;

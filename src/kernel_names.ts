@@ -85,7 +85,7 @@ export const ACTIVATION_EXPORTS: Record<FusedActivation, string> = {
 };
 
 export function isFusedActivation(name: string): name is FusedActivation {
-  return Object.prototype.hasOwnProperty.call(ACTIVATION_CODES, name);
+  return  Object.hasOwn(ACTIVATION_CODES, name);
 }
 
 /** The output element type of randomBinomial (assembly/dropout.ts BINOMIAL_*). */

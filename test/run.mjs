@@ -4,6 +4,7 @@
 //
 //   node test/run.mjs                 everything
 //   node test/run.mjs unit            only the uvu suites (add a name filter: unit matmul)
+//   node test/run.mjs lint            only Biome (biome.jsonc)
 //   node test/run.mjs conformance     only tfjs-core's specs
 //   node test/run.mjs stress          the out-of-memory reproductions (2-4 GiB each; not in the default run)
 import {spawn} from 'node:child_process';
@@ -30,7 +31,7 @@ if (stageFilter === 'stress') {
     stages.push({group: 'stress', name: file, args: ['--import', 'tsx', path.join(stressDir, file)]});
   }
 }
-for (const [group, script] of [['conformance', 'test/conformance/run.mjs'], ['browser', 'test/browser/run.mjs']]) {
+for (const [group, script] of [['lint', 'test/lint.mjs'], ['conformance', 'test/conformance/run.mjs'], ['browser', 'test/browser/run.mjs']]) {
   if (fs.existsSync(path.join(root, script))) stages.push({group, name: group, args: [path.join(root, script)]});
 }
 const selected = stages.filter(s => !stageFilter || s.group === stageFilter);

@@ -11,7 +11,7 @@ export interface Contender {
   /** Makes the inputs (on `backend`); called once. */
   setup?: () => void;
   /** One call of the work; whatever it returns is disposed (outside the timing of the next call). */
-  run: () => tf.Tensor | tf.Tensor[] | void;
+  run: () => tf.Tensor | tf.Tensor[] | undefined;
   /** Frees the inputs; called once at the end. */
   teardown?: () => void;
 }
@@ -26,7 +26,7 @@ export interface Timing {
 
 function once(c: Contender): void {
   const out = c.run();
-  if (Array.isArray(out)) out.forEach(t => t.dispose()); else out?.dispose();
+  if (Array.isArray(out)) out.forEach(t => { t.dispose(); }); else out?.dispose();
 }
 
 export async function alternate(contenders: Contender[], rounds = 15, batchMs = 25): Promise<Timing[]> {

@@ -52,7 +52,7 @@ export function writeResults(name: string, data: unknown, markdown: string, info
   fs.mkdirSync(resultsDir, {recursive: true});
   const json = path.join(resultsDir, `${name}.json`);
   const md = path.join(resultsDir, `${name}.md`);
-  fs.writeFileSync(json, JSON.stringify({machine: info, results: data}, null, 2) + '\n');
+  fs.writeFileSync(json, `${JSON.stringify({machine: info, results: data}, null, 2)}\n`);
   fs.writeFileSync(md, `Measured ${machineLine(info)}.\n\n${markdown}\n`);
   return {json, md};
 }

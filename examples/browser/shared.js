@@ -49,7 +49,7 @@ export async function runExample(tf, as, keras) {
     ].join('\n'));
     document.body.dataset.status = maxError < 1e-3 ? 'ok' : 'error';
   } catch (e) {
-    show(`error: ${e && e.message || e}`);
+    show(`error: ${e?.message || e}`);
     document.body.dataset.status = 'error';
     throw e;
   }

@@ -57,7 +57,6 @@ export function fillOutput(backend: BackendWasm, out: TensorInfo, write: () => v
  * import's.
  */
 export function memoryOf(backend: BackendWasm): WebAssembly.Memory {
-  // tslint:disable-next-line:no-any
   const wasm = backend.wasm as unknown as {asm?: {memory?: WebAssembly.Memory}, wasmMemory?: WebAssembly.Memory};
   const memory = wasm.asm?.memory ?? wasm.wasmMemory;
   if (!(memory instanceof WebAssembly.Memory)) {

@@ -1,7 +1,7 @@
 // The typed face of the AssemblyScript kernels module (assembly/index.ts). Pointers are byte
 // offsets into tfjs-backend-wasm's heap; `bool` parameters are passed as 0/1.
-import {ACTIVATION_CODES, GemmF32Params} from '../kernel_names.js';
-import {kernelModule, KernelVariant} from './variants.js';
+import {ACTIVATION_CODES, type GemmF32Params} from '../kernel_names.js';
+import {kernelModule, type KernelVariant} from './variants.js';
 
 /** The raw exports; kernels call gemmF32 through callGemmF32 below (named parameters). */
 export interface KernelExports {

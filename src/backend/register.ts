@@ -7,7 +7,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import type {BackendWasm} from '@tensorflow/tfjs-backend-wasm';
 import {instantiateKernels, isSharedMemory} from './kernel_module.js';
 import {globalState} from './state.js';
-import {bestVariant, checkVariantName, checkVariantRuns, KernelVariant, runtimeSupport} from './variants.js';
+import {bestVariant, checkVariantName, checkVariantRuns, type KernelVariant, runtimeSupport} from './variants.js';
 import {memoryOf} from './heap.js';
 import {guardKernel, installCheckedAllocation} from './allocation.js';
 

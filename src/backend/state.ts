@@ -28,8 +28,9 @@ const KEY = Symbol.for('tfjs-backend-as.state');
 
 export function globalState(): GlobalState {
   const g = globalThis as unknown as Record<symbol, GlobalState>;
-  const state = g[KEY] ??= {registered: false, requestedVariant: 'auto', instances: new WeakMap(), assemblyScriptKernels: [], heapKernels: [],
+  g[KEY] ??= {registered: false, requestedVariant: 'auto', instances: new WeakMap(), assemblyScriptKernels: [], heapKernels: [],
     faults: {failMallocIn: 0}};
+  const state = g[KEY];
   state.faults ??= {failMallocIn: 0};  // a state made by an older copy of this package
   return state;
 }

@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {type Shape, type DataType, resetNames, fmtShape} from './common.js';
 import {binaryCrossentropyOf, categoricalCrossentropyOf} from './crossentropy.js';
-import {SymbolicTensor, isSymbolic} from './symbolic.js';
+import {type SymbolicTensor, isSymbolic} from './symbolic.js';
 import {runOp} from './op_layer.js';
 import * as ops from './backend_ops.js';
 

@@ -75,7 +75,8 @@ export class History extends Callback {
     this.epoch.push(epoch);
     for (const [name, value] of Object.entries(logs)) {
       if (!(name in this.history)) this.expose(name);
-      (this.history[name] ??= []).push(value);
+      this.history[name] ??= [];
+      this.history[name].push(value);
     }
   }
 

@@ -115,5 +115,5 @@ export function assignWeights(label: string, targets: readonly tf.Variable[], va
       throw new Error(`${label}: weights[${i}] (${names[i]}) has shape ${fmtShape(v.shape)}, expected ${fmtShape(targets[i]!.shape)}`);
     }
   });
-  tf.tidy(() => targets.forEach((w, i) => w.assign(tf.cast(values[i] as tf.Tensor, w.dtype))));
+  tf.tidy(() => targets.forEach((w, i) => { w.assign(tf.cast(values[i] as tf.Tensor, w.dtype)); }));
 }

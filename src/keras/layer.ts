@@ -153,7 +153,7 @@ export class Layer<In extends LayerIO = LayerIO, Out extends LayerIO = LayerIO> 
 
   getClassName(): string {
     const ctor = this.constructor as typeof Layer;
-    return Object.prototype.hasOwnProperty.call(ctor, 'className') && ctor.className ? ctor.className : ctor.name;
+    return  Object.hasOwn(ctor, 'className') && ctor.className ? ctor.className : ctor.name;
   }
 
   /** Creates the weights; called once, before the first call, with the input shape(s). */
@@ -313,7 +313,7 @@ export class Layer<In extends LayerIO = LayerIO, Out extends LayerIO = LayerIO> 
   apply<I extends SymbolicOf<Parameters<this['call']>[0]>>(inputs: I, kwargs?: Kwargs): ApplyOutput<ReturnType<this['call']>, I, true>;
   apply<I extends Parameters<this['call']>[0]>(inputs: I, kwargs?: Kwargs): ApplyOutput<ReturnType<this['call']>, I, false>;
   // The result's type comes from the overloads above; this body checks at run time what they say.
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  // biome-ignore lint/suspicious/noExplicitAny: the overloads above give callers the precise type
   apply(inputs: LayerInput, kwargs: Kwargs = {}): any {
     const flat = flatInputs(inputs);
     const bad = flat.findIndex(t => !isSymbolic(t) && !(t instanceof tf.Tensor));

@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {type Shape, type Kwargs, fmtShape, uniqueName, shapesCompatible} from './common.js';
 import {Layer, collectLosses, currentLossFrame, type LayerIO, type LossInput} from './layer.js';
-import {SymbolicTensor, Node, isSymbolic} from './symbolic.js';
+import {type SymbolicTensor, type Node, isSymbolic} from './symbolic.js';
 import {InputLayer} from './input_layer.js';
 import {printSummary} from './summary.js';
 import {compileModel, compiledState, releaseCompiled, evaluateModel, fitModel, loadModelWeights, saveModelWeights, type CompileConfig, type Data, type EvaluateConfig, type FitConfig} from './training/index.js';
@@ -53,8 +53,6 @@ export class Model<O extends ModelOutputs = ModelOutputs> extends Layer<LayerIO,
   readonly outputs: SymbolicTensor[];
   /** Every layer of the graph, inputs first, in Keras' order (by depth from the outputs). */
   readonly layers: Layer[];
-  /** Whether the model was given a single input/output (rather than a list of one). */
-  private readonly singleInput: boolean;
   private readonly singleOutput: boolean;
   /** Nodes to run for the outputs, in execution order (summary and plotModel read them). */
   readonly nodes: Node[];
@@ -63,7 +61,6 @@ export class Model<O extends ModelOutputs = ModelOutputs> extends Layer<LayerIO,
 
   constructor(args: ModelArgs<O>) {
     super({name: args.name ?? uniqueName('model')});
-    this.singleInput = !Array.isArray(args.inputs);
     this.singleOutput = !Array.isArray(args.outputs);
     this.inputs = (Array.isArray(args.inputs) ? args.inputs : [args.inputs]) as SymbolicTensor[];
     this.outputs = (Array.isArray(args.outputs) ? args.outputs : [args.outputs]) as SymbolicTensor[];
@@ -206,7 +203,7 @@ export class Model<O extends ModelOutputs = ModelOutputs> extends Layer<LayerIO,
   private execute(inputs: tf.Tensor[], training: boolean): tf.Tensor[] {
     const {losses, nodes} = this.symbolicLossPlan();
     const values = new Map<SymbolicTensor, tf.Tensor>();
-    this.inputs.forEach((t, i) => values.set(t, inputs[i].dtype === t.dtype ? inputs[i] : tf.cast(inputs[i], t.dtype)));
+    this.inputs.forEach((t, i) => { values.set(t, inputs[i].dtype === t.dtype ? inputs[i] : tf.cast(inputs[i], t.dtype)); });
     for (const node of nodes) {
       if (node.layer instanceof InputLayer) continue;
       const ins = node.inputs.map(t => values.get(t)!);
@@ -217,7 +214,7 @@ export class Model<O extends ModelOutputs = ModelOutputs> extends Layer<LayerIO,
       if (outs.length !== node.outputs.length) {
         throw new Error(`${node.layer.describe()} returned ${outs.length} outputs, but it returned ${node.outputs.length} when the graph was built`);
       }
-      node.outputs.forEach((t, i) => values.set(t, outs[i]));
+      node.outputs.forEach((t, i) => { values.set(t, outs[i]); });
     }
     currentLossFrame()?.push(...losses.map(t => values.get(t)!));
     return this.outputs.map(t => values.get(t)!);

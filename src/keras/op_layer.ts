@@ -3,7 +3,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {toSnakeCase, uniqueName, rethrowWith, type Kwargs} from './common.js';
 import {Layer} from './layer.js';
-import {SymbolicTensor, isSymbolic} from './symbolic.js';
+import {type SymbolicTensor, isSymbolic} from './symbolic.js';
 
 /** Stands for the i-th symbolic argument inside a captured argument list. */
 class Slot {
@@ -15,6 +15,7 @@ export function hasSymbolic(args: readonly unknown[]): boolean {
   return args.some(a => isSymbolic(a) || (Array.isArray(a) && hasSymbolic(a)));
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: every tf.* op, whatever its parameter types, is an OpFn
 export type OpFn = (...args: any[]) => tf.Tensor | tf.Tensor[];
 
 export class TFOpLambda extends Layer {
@@ -49,6 +50,7 @@ export class TFOpLambda extends Layer {
 }
 
 /** Runs `fn` on `args`, eagerly, or as a new graph node when some argument is symbolic. */
+// biome-ignore lint/suspicious/noExplicitAny: K.* declares each op's own result type; runOp serves them all
 export function runOp(opName: string, args: readonly unknown[], fn: OpFn): any {
   if (hasSymbolic(args)) {
     const layer = new TFOpLambda(opName, fn, args);

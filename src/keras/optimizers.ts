@@ -79,7 +79,7 @@ function slot(slots: Slot[], i: number, name: string, value: tf.Variable): tf.Va
 /** Runs an update kernel and assigns its outputs to `targets` (the weight, then its slots). */
 function update(kernel: string, inputs: tf.NamedTensorMap, attrs: object, targets: tf.Variable[]): void {
   const outs = tf.engine().runKernel(kernel, inputs, attrs as tf.NamedAttrMap) as tf.Tensor[];
-  targets.forEach((t, k) => t.assign(outs[k]!));
+  targets.forEach((t, k) => { t.assign(outs[k]!); });
   tf.dispose(outs);
 }
 
@@ -88,7 +88,10 @@ export class RMSPropOptimizer extends tf.RMSPropOptimizer {
   override applyGradients(grads: Grads): void {
     const self = this as unknown as {centered: boolean; decay: number; momentum: number; epsilon: number;
       accumulatedMeanSquares: Slot[]; accumulatedMoments: Slot[]};
-    if (self.centered || !fused(RMSPROP_UPDATE, grads)) return super.applyGradients(grads);
+    if (self.centered || !fused(RMSPROP_UPDATE, grads)) {
+      super.applyGradients(grads);
+      return;
+    }
     const attrs = {learningRate: this.learningRate, decay: self.decay, momentum: self.momentum, epsilon: self.epsilon};
     eachGradient(grads, (value, gradient, i, name) => {
       const meanSquare = slot(self.accumulatedMeanSquares, i, `${name}/rms`, value);
@@ -104,7 +107,10 @@ export class AdamOptimizer extends tf.AdamOptimizer {
   override applyGradients(grads: Grads): void {
     const self = this as unknown as {beta1: number; beta2: number; epsilon: number; accBeta1: tf.Variable; accBeta2: tf.Variable;
       accumulatedFirstMoment: Slot[]; accumulatedSecondMoment: Slot[]};
-    if (!fused(ADAM_UPDATE, grads)) return super.applyGradients(grads as Parameters<tf.AdamOptimizer['applyGradients']>[0]);
+    if (!fused(ADAM_UPDATE, grads)) {
+      super.applyGradients(grads as Parameters<tf.AdamOptimizer['applyGradients']>[0]);
+      return;
+    }
     // tfjs' bias corrections sub(1, accBeta) in float32 (two scalar reads: 'as' is synchronous).
     const attrs = {learningRate: this.learningRate, beta1: self.beta1, beta2: self.beta2, epsilon: self.epsilon,
       oneMinusAccBeta1: Math.fround(1 - self.accBeta1.dataSync()[0]!), oneMinusAccBeta2: Math.fround(1 - self.accBeta2.dataSync()[0]!)};
@@ -124,7 +130,10 @@ export class AdamOptimizer extends tf.AdamOptimizer {
 /** tfjs' SGDOptimizer; one fused kernel per weight on 'as'. */
 export class SGDOptimizer extends tf.SGDOptimizer {
   override applyGradients(grads: Grads): void {
-    if (!fused(SGD_UPDATE, grads)) return super.applyGradients(grads);
+    if (!fused(SGD_UPDATE, grads)) {
+      super.applyGradients(grads);
+      return;
+    }
     eachGradient(grads, (value, gradient) => {
       if (gradient) update(SGD_UPDATE, {value, gradient}, {learningRate: this.learningRate}, [value]);
     });

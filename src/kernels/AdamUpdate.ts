@@ -1,11 +1,11 @@
 // 'AsAdamUpdate' on 'as': one pass of tfjs' Adam over a weight, its gradient and its two moments
 // (assembly/optimizers.ts adamF32), bit-identical to tfjs-core's AdamOptimizer given the same
 // bias corrections 1 - beta^t (float32, computed by the caller from the optimizer's accBeta).
-import {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
+import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import type {BackendWasm} from '@tensorflow/tfjs-backend-wasm';
 import {kernelsOf} from '../backend/state.js';
 import {optimizerUpdate} from './utils/optimizer_update.js';
-import {ADAM_UPDATE, AdamUpdateAttrs} from '../kernel_names.js';
+import {ADAM_UPDATE, type AdamUpdateAttrs} from '../kernel_names.js';
 
 function adamUpdate(args: {inputs: {value: TensorInfo, gradient: TensorInfo, firstMoment: TensorInfo, secondMoment: TensorInfo},
                            backend: BackendWasm, attrs: AdamUpdateAttrs}): TensorInfo[] {

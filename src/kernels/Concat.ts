@@ -4,7 +4,7 @@
 // Like tfjs-backend-cpu: empty parts are skipped, one non-empty part is copied, an empty output
 // is allocated and returned. Unlike tfjs (which casts silently), mixed dtypes are an error.
 import * as tf from '@tensorflow/tfjs-core';
-import {ConcatAttrs, KernelConfig, KernelFunc, TensorInfo, util} from '@tensorflow/tfjs-core';
+import {type ConcatAttrs, type KernelConfig, type KernelFunc, type TensorInfo, util} from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
 import type {BackendWasm} from '@tensorflow/tfjs-backend-wasm';
 import {kernelsOf} from '../backend/state.js';

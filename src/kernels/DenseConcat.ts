@@ -1,12 +1,12 @@
 // 'DenseConcat' on 'as': each xs[i]·kernels[i] + biases[i] is written by the GEMM straight into
 // its column slot of the output (c offset to the slot, ldc = total width) with the activation
 // fused. The op, its checks and its gradient are in src/ops/dense_concat.ts.
-import {KernelConfig, KernelFunc, TensorInfo, util} from '@tensorflow/tfjs-core';
+import {type KernelConfig, type KernelFunc, type TensorInfo, util} from '@tensorflow/tfjs-core';
 import type {BackendWasm} from '@tensorflow/tfjs-backend-wasm';
 import {kernelsOf} from '../backend/state.js';
 import {fillOutput, offsetOf, withScratch} from '../backend/heap.js';
 import {callGemmF32} from '../backend/kernel_module.js';
-import {DENSE_CONCAT, DENSE_CONCAT_ACTIVATIONS, DenseConcatAttrs} from '../kernel_names.js';
+import {DENSE_CONCAT, DENSE_CONCAT_ACTIVATIONS, type DenseConcatAttrs} from '../kernel_names.js';
 
 function denseConcatKernel(args: {inputs: TensorInfo[], backend: BackendWasm, attrs: DenseConcatAttrs}): TensorInfo {
   const {inputs, backend, attrs} = args;

@@ -1,10 +1,10 @@
 // 'Dropout' on 'as': mask generation (Philox), scaling and the multiply in one AssemblyScript
 // pass (assembly/dropout.ts). The op, its attributes and its gradient are in src/ops/dropout.ts.
-import {KernelConfig, KernelFunc, TensorInfo, util} from '@tensorflow/tfjs-core';
+import {type KernelConfig, type KernelFunc, type TensorInfo, util} from '@tensorflow/tfjs-core';
 import type {BackendWasm} from '@tensorflow/tfjs-backend-wasm';
 import {kernelsOf} from '../backend/state.js';
 import {fillOutput, memoryOf, offsetOf, withScratch} from '../backend/heap.js';
-import {bernoulliThreshold, DROPOUT, DropoutAttrs, dropoutScale} from '../kernel_names.js';
+import {bernoulliThreshold, DROPOUT, type DropoutAttrs, dropoutScale} from '../kernel_names.js';
 
 /**
  * x's shape collapsed for the kernel: (size, noise stride) pairs, dims of size 1 dropped,

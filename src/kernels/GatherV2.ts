@@ -5,7 +5,7 @@
 // element by element. Indices out of range and string tensors go to tfjs-backend-wasm's kernel,
 // which also gives the out-of-range error.
 import * as tf from '@tensorflow/tfjs-core';
-import {backend_util, GatherV2Attrs, KernelConfig, KernelFunc, TensorInfo, util} from '@tensorflow/tfjs-core';
+import {backend_util, type GatherV2Attrs, type KernelConfig, type KernelFunc, type TensorInfo, util} from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
 import type {BackendWasm} from '@tensorflow/tfjs-backend-wasm';
 import {memoryOf, offsetOf} from '../backend/heap.js';

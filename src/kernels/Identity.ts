@@ -4,7 +4,7 @@
 // among them (1.5 MB for a [784,500] kernel). Sharing is safe: tensors are immutable, every kernel
 // writes only into outputs it allocated, and tfjs-backend-wasm's Reshape already shares the same way.
 import * as tf from '@tensorflow/tfjs-core';
-import {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
+import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import type {BackendWasm} from '@tensorflow/tfjs-backend-wasm';
 
 const wasmIdentity = tf.getKernel(tf.Identity, 'wasm');

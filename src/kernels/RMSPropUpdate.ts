@@ -1,11 +1,11 @@
 // 'AsRMSPropUpdate' on 'as': one pass of tfjs' RMSProp (not centered) over a weight, its gradient
 // and its two slots (assembly/optimizers.ts rmspropF32), bit-identical to tfjs-core's
 // RMSPropOptimizer. Used by the keras optimizers (src/keras/optimizers.ts) when the backend has it.
-import {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
+import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import type {BackendWasm} from '@tensorflow/tfjs-backend-wasm';
 import {kernelsOf} from '../backend/state.js';
 import {optimizerUpdate} from './utils/optimizer_update.js';
-import {RMSPROP_UPDATE, RMSPropUpdateAttrs} from '../kernel_names.js';
+import {RMSPROP_UPDATE, type RMSPropUpdateAttrs} from '../kernel_names.js';
 
 function rmspropUpdate(args: {inputs: {value: TensorInfo, gradient: TensorInfo, meanSquare: TensorInfo, moment: TensorInfo},
                               backend: BackendWasm, attrs: RMSPropUpdateAttrs}): TensorInfo[] {

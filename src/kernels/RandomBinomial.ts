@@ -1,10 +1,10 @@
 // 'RandomBinomial' on 'as': 0/1 values from Philox draws, written by AssemblyScript
 // (assembly/dropout.ts). The op and its attributes are in src/ops/random_binomial.ts.
-import {KernelConfig, KernelFunc, TensorInfo, util} from '@tensorflow/tfjs-core';
+import {type KernelConfig, type KernelFunc, type TensorInfo, util} from '@tensorflow/tfjs-core';
 import type {BackendWasm} from '@tensorflow/tfjs-backend-wasm';
 import {kernelsOf} from '../backend/state.js';
 import {fillOutput, offsetOf, withScratch} from '../backend/heap.js';
-import {bernoulliThreshold, BINOMIAL_KIND_CODES, RANDOM_BINOMIAL, RandomBinomialAttrs} from '../kernel_names.js';
+import {bernoulliThreshold, BINOMIAL_KIND_CODES, RANDOM_BINOMIAL, type RandomBinomialAttrs} from '../kernel_names.js';
 
 function randomBinomialKernel(args: {backend: BackendWasm, attrs: RandomBinomialAttrs}): TensorInfo {
   const {backend, attrs} = args;

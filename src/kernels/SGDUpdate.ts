@@ -1,10 +1,10 @@
 // 'AsSGDUpdate' on 'as': v' = g * (-learningRate) + v in one pass (assembly/optimizers.ts sgdF32),
 // bit-identical to tfjs-core's SGDOptimizer (which runs a mul and an add kernel).
-import {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
+import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import type {BackendWasm} from '@tensorflow/tfjs-backend-wasm';
 import {kernelsOf} from '../backend/state.js';
 import {optimizerUpdate} from './utils/optimizer_update.js';
-import {SGD_UPDATE, SGDUpdateAttrs} from '../kernel_names.js';
+import {SGD_UPDATE, type SGDUpdateAttrs} from '../kernel_names.js';
 
 function sgdUpdate(args: {inputs: {value: TensorInfo, gradient: TensorInfo}, backend: BackendWasm, attrs: SGDUpdateAttrs}): TensorInfo[] {
   const {inputs: {value, gradient}, backend, attrs} = args;

@@ -4,7 +4,7 @@
 // [8000,784] dataset cost ~13 ms there, and every training step paid it. Other slices (strided,
 // string) go to tfjs-backend-wasm's kernel. No AssemblyScript needed: copyWithin is a native memmove.
 import * as tf from '@tensorflow/tfjs-core';
-import {KernelConfig, KernelFunc, SliceAttrs, TensorInfo, slice_util, util} from '@tensorflow/tfjs-core';
+import {type KernelConfig, type KernelFunc, type SliceAttrs, type TensorInfo, slice_util, util} from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
 import type {BackendWasm} from '@tensorflow/tfjs-backend-wasm';
 import {memoryOf, offsetOf} from '../backend/heap.js';

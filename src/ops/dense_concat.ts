@@ -10,7 +10,7 @@
 // result instead. prelu needs per-unit weights and is not offered either.
 import * as tf from '@tensorflow/tfjs-core';
 
-import {DENSE_CONCAT, DENSE_CONCAT_ACTIVATIONS, DenseConcatActivation, DenseConcatAttrs} from '../kernel_names.js';
+import {DENSE_CONCAT, DENSE_CONCAT_ACTIVATIONS, type DenseConcatActivation, type DenseConcatAttrs} from '../kernel_names.js';
 
 export type {DenseConcatActivation};
 
@@ -132,8 +132,8 @@ tf.registerGradient({
     const dz = tf.reshape(activationGrad(dy as tf.Tensor, y, attrs.activation, attrs.leakyreluAlpha), [-1, units]);
     const blocks = n === 1 ? [dz] : tf.split(dz, widths, 1);
     const grads: Array<() => tf.Tensor> = [];
-    xs.forEach((x, i) => grads.push(() => tf.reshape(tf.matMul(blocks[i], ws[i], false, true), x.shape)));
-    xs.forEach((x, i) => grads.push(() => tf.matMul(tf.reshape(x, [-1, x.shape[x.rank - 1]]), blocks[i], true, false)));
+    xs.forEach((x, i) => { grads.push(() => tf.reshape(tf.matMul(blocks[i], ws[i], false, true), x.shape)); });
+    xs.forEach((x, i) => { grads.push(() => tf.matMul(tf.reshape(x, [-1, x.shape[x.rank - 1]]), blocks[i], true, false)); });
     attrs.hasBias.forEach((has, i) => { if (has) grads.push(() => tf.sum(blocks[i], 0)); });
     return grads as unknown as {[name: string]: () => tf.Tensor};
   },

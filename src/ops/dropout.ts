@@ -5,7 +5,7 @@
 // gives the same bits for the same seed. The gradient (registered for the 'Dropout' kernel) is
 // the same dropout applied to dy with the same key: the mask is regenerated, never stored.
 import * as tf from '@tensorflow/tfjs-core';
-import {bernoulliThreshold, DROPOUT, DropoutAttrs, dropoutScale} from '../kernel_names.js';
+import {bernoulliThreshold, DROPOUT, type DropoutAttrs, dropoutScale} from '../kernel_names.js';
 import {philoxDraws, seedToKey} from './philox.js';
 
 export interface DropoutConfig {

@@ -3,7 +3,7 @@
 // (bernoulliThreshold(p) in src/kernel_names.ts). On 'as' an AssemblyScript kernel writes it (src/kernels/RandomBinomial.ts);
 // elsewhere the TypeScript generator does, with the same bits.
 import * as tf from '@tensorflow/tfjs-core';
-import {bernoulliThreshold, RANDOM_BINOMIAL, RandomBinomialAttrs} from '../kernel_names.js';
+import {bernoulliThreshold, RANDOM_BINOMIAL, type RandomBinomialAttrs} from '../kernel_names.js';
 import {philoxDraws, seedToKey} from './philox.js';
 
 export interface RandomBinomialConfig {

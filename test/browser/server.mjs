@@ -37,7 +37,7 @@ export async function startServer({mounts, port = 0, log}) {
       res.end(`bad URL: ${req.url}`);
       return;
     }
-    if (pathname === ISOLATED_PREFIX || pathname.startsWith(ISOLATED_PREFIX + '/')) {
+    if (pathname === ISOLATED_PREFIX || pathname.startsWith(`${ISOLATED_PREFIX}/`)) {
       pathname = pathname.slice(ISOLATED_PREFIX.length) || '/';
       headers['Cross-Origin-Opener-Policy'] = 'same-origin';
       headers['Cross-Origin-Embedder-Policy'] = 'require-corp';
@@ -68,7 +68,7 @@ export async function startServer({mounts, port = 0, log}) {
 
 function resolveFile(entries, pathname) {
   for (const [prefix, dir] of entries) {
-    if (pathname !== prefix && !pathname.startsWith(prefix + '/')) continue;
+    if (pathname !== prefix && !pathname.startsWith(`${prefix}/`)) continue;
     let file = path.join(dir, pathname.slice(prefix.length));
     // Never serve outside the mounted directory.
     if (file !== dir && !file.startsWith(dir + path.sep)) return null;

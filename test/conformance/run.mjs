@@ -204,7 +204,7 @@ for (const run of runs) {
 
 const as = results.as;
 const wasm = results.wasm;
-let regressions = [], matmulFailures = [], matmulComplex = [], improvements = [];
+const regressions = [], matmulFailures = [], matmulComplex = [], improvements = [];
 if (as) {
   for (const [name, r] of as.byName) {
     if (r.status !== 'failed') continue;

@@ -24,7 +24,7 @@ test('an RMSprop update and a dropout on a nearly full heap: were a hang and a t
     assert.throws(() => tf.tidy(() => { dropout(w, 0.5, {seed: 1}); dropout(w, 0.5, {seed: 2}); }),
       outOfMemory('Dropout'));
     healthy('dropout');
-    fill.forEach((t, i) => assert.equal(Array.from(tf.slice(t, [size - 1], [1]).dataSync()), [i]));
+    fill.forEach((t, i) => { assert.equal(Array.from(tf.slice(t, [size - 1], [1]).dataSync()), [i]); });
   } finally {
     tf.dispose([w, ...fill]);
   }

@@ -8,7 +8,10 @@ import {backendInfo} from '../../src/index.js';
 
 // A small deterministic generator, so a failure can be replayed.
 let state = 12345;
-const rand = () => (state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32;
+const rand = () => {
+  state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+  return state / 2 ** 32;
+};
 const randInt = (lo: number, hi: number) => lo + Math.floor(rand() * (hi - lo + 1));
 
 type Dtype = 'float32' | 'int32' | 'bool';

@@ -9,7 +9,10 @@ import {backendInfo, denseConcat} from '../../src/index.js';
 import type {DenseConcatActivation} from '../../src/index.js';
 
 let state = 777;
-const rand = () => (state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32 - 0.5;
+const rand = () => {
+  state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+  return state / 2 ** 32 - 0.5;
+};
 
 interface Case { lead: number[]; ks: number[]; ns: number[]; bias: boolean[]; activation: DenseConcatActivation }
 const CASES: Case[] = [
@@ -80,7 +83,7 @@ test('values and gradients equal concat of separate dense products (cpu referenc
     for (const backend of empty ? ['as', 'cpu'] : ['as', 'cpu', 'wasm']) {
       await tf.setBackend(backend);
       const got = evaluate(c, d, true);
-      got.forEach((g, i) => close(g, want[i], `${backend} ${c.activation} lead [${c.lead}] ks [${c.ks}] output ${i}`));
+      got.forEach((g, i) => { close(g, want[i], `${backend} ${c.activation} lead [${c.lead}] ks [${c.ks}] output ${i}`); });
     }
   }
 });

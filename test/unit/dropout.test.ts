@@ -105,7 +105,7 @@ test('same seed, same bits on cpu, wasm and as (scalar and SIMD variants)', asyn
     await tf.setBackend(backend);
     if (variant) await setKernelVariant(variant as 'scalar');
     const got = masks();
-    got.forEach((g, i) => assert.equal(Array.from(g), Array.from(ref[i]), `${backend} ${variant ?? ''} case ${i}`));
+    got.forEach((g, i) => { assert.equal(Array.from(g), Array.from(ref[i]), `${backend} ${variant ?? ''} case ${i}`); });
   }
   await setKernelVariant('auto');
 });

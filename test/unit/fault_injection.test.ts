@@ -96,7 +96,7 @@ function snapshot() {
 }
 
 function checkHealthy(context: string): void {
-  canaries.forEach((c, i) => assert.equal(Array.from(c.dataSync()), canaryValues[i], `${context}: canary ${i} changed`));
+  canaries.forEach((c, i) => { assert.equal(Array.from(c.dataSync()), canaryValues[i], `${context}: canary ${i} changed`); });
   const probe = tf.tidy(() => Array.from(tf.matMul(tf.tensor2d([[1, 2], [3, 4]]), tf.tensor2d([[5, 6], [7, 8]])).dataSync()));
   assert.equal(probe, [19, 22, 43, 50], `${context}: the next op`);
 }

@@ -37,7 +37,7 @@ for (const backend of ['as', 'cpu']) {
     const theirDense = theirs.layers.filter(l => l.getClassName() === 'Dense');
     assert.is(ourDense.length, 4);
     assert.is(theirDense.length, 4);
-    ourDense.forEach((l, i) => theirDense[i].setWeights(l.weights));
+    ourDense.forEach((l, i) => { theirDense[i].setWeights(l.weights); });
     assert.is(ours.countParams(), theirs.countParams());
     const xa = tf.randomNormal([37, 4, 6], 0, 1, 'float32', 1), xb = tf.randomNormal([37, 3, 5], 0, 1, 'float32', 2);
     const p = ours.predict([xa, xb], {batchSize: 16}) as tf.Tensor;

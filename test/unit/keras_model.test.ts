@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import {K, Layer, Model, input, layers, regularizers, utils, SymbolicTensor} from '../../src/keras/index.js';
+import {K, Layer, Model, input, layers, regularizers, utils, type SymbolicTensor} from '../../src/keras/index.js';
 import {MyDense, seedMyDenseModel, seedMultiInputModel} from './keras_fixtures.js';
 
 await tf.setBackend('as');

@@ -17,7 +17,7 @@ function exportsOf(variant: string): Record<string, unknown> {
   return new WebAssembly.Instance(new WebAssembly.Module(bytes), {env: {memory}}).exports as Record<string, unknown>;
 }
 
-const valueOf = (exports: Record<string, unknown>, name: string) => {
+const exportedValue = (exports: Record<string, unknown>, name: string) => {
   const g = exports[name];
   assert.ok(g instanceof WebAssembly.Global, `the kernels module exports no constant ${name}`);
   return (g as WebAssembly.Global).value as number;
@@ -38,10 +38,10 @@ for (const variant of variants) {
     if (variant.startsWith('relaxed') && !runtimeSupport().relaxedSimd) return;
     const exports = exportsOf(variant);
     for (const [name, code] of Object.entries(ACTIVATION_CODES)) {
-      assert.is(valueOf(exports, ACTIVATION_EXPORTS[name as keyof typeof ACTIVATION_EXPORTS]), code, `activation ${name}`);
+      assert.is(exportedValue(exports, ACTIVATION_EXPORTS[name as keyof typeof ACTIVATION_EXPORTS]), code, `activation ${name}`);
     }
     for (const [dtype, code] of Object.entries(BINOMIAL_KIND_CODES)) {
-      assert.is(valueOf(exports, BINOMIAL_KIND_EXPORTS[dtype as keyof typeof BINOMIAL_KIND_EXPORTS]), code, `binomial ${dtype}`);
+      assert.is(exportedValue(exports, BINOMIAL_KIND_EXPORTS[dtype as keyof typeof BINOMIAL_KIND_EXPORTS]), code, `binomial ${dtype}`);
     }
     // Nothing the AssemblyScript side defines is missing from the contract.
     const known = new Set([...Object.values(ACTIVATION_EXPORTS), ...Object.values(BINOMIAL_KIND_EXPORTS)]);

@@ -123,7 +123,7 @@ async function checkCases(cases: Case[]) {
   for (const c of cases) refs.push(await reference(c));
   for (const variant of VARIANTS) {
     await onVariant(variant);
-    cases.forEach((c, i) => compare(`${variant} ${describe(c)}`, run(c), refs[i]));
+    cases.forEach((c, i) => { compare(`${variant} ${describe(c)}`, run(c), refs[i]); });
   }
 }
 
@@ -179,7 +179,11 @@ test('random differential vs cpu: shapes incl. 1, primes, zero, K > 2000, every 
     else if (shape < 0.1) k = pick([255, 256, 257, 300, 513]);  // around the K block
     else if (shape < 0.14) m = pick([127, 128, 129, 200]);      // around the M block
     else if (shape < 0.17) n = pick([1023, 1024, 1030]);        // around the N block
-    else if (shape < 0.2) [m, n, k][Math.floor(r() * 3)] === m ? m = 0 : (r() < 0.5 ? n = 0 : k = 0); // zero-size
+    else if (shape < 0.2) {                                    // zero-size
+      if ([m, n, k][Math.floor(r() * 3)] === m) m = 0;
+      else if (r() < 0.5) n = 0;
+      else k = 0;
+    }
     if (k > 2000) { m = Math.min(m, 33); n = Math.min(n, 33); }
     if (n > 1000 || m > 100) k = Math.min(k, 64);
     const activation = r() < 0.3 ? undefined : pick(ACTIVATIONS);
@@ -321,7 +325,7 @@ test('tfjs-core spec cases: 2d bias, broadcast bias of another rank, zero-size o
     const check = async (t: tf.Tensor, shape: number[], expected: number[], what: string) => {
       assert.equal(t.shape, shape, `${variant} ${what} shape`);
       const d = Array.from(await t.data());
-      expected.forEach((e, i) => assert.ok(Math.abs(d[i] - e) < 1e-3, `${variant} ${what}: ${d} vs ${expected}`));
+      expected.forEach((e, i) => { assert.ok(Math.abs(d[i] - e) < 1e-3, `${variant} ${what}: ${d} vs ${expected}`); });
       t.dispose();
     };
     await check(tf.fused.matMul({a, b, bias: tf.tensor2d([1, 1, 1, 1], [2, 2]), activation: 'relu'}), [2, 2], [1, 9, 0, 21], '2d bias relu');
@@ -376,7 +380,7 @@ test('gradients of matMul (every transpose pair, batched) and fused matMul (line
     gradCases.forEach(({c, dy}, i) => {
       const got = grads(c, dy);
       assert.is(got.length, refs[i].length);
-      got.forEach((g, j) => compare(`${variant} gradient ${j} of ${describe(c)}`, g, refs[i][j]));
+      got.forEach((g, j) => { compare(`${variant} gradient ${j} of ${describe(c)}`, g, refs[i][j]); });
     });
   }
 });

@@ -11,7 +11,7 @@ import {fileURLToPath} from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 function node(code: string, type: 'commonjs' | 'module'): string {
-  const r = spawnSync(process.execPath, ['--input-type=' + type, '-e', code], {cwd: root, encoding: 'utf8'});
+  const r = spawnSync(process.execPath, [`--input-type=${type}`, '-e', code], {cwd: root, encoding: 'utf8'});
   assert.is(r.status, 0, `child failed:\n${r.stdout}\n${r.stderr}`);
   return r.stdout.trim();
 }

@@ -4,8 +4,8 @@ import {test} from 'uvu';
 import * as assert from 'uvu/assert';
 import * as tf from '@tensorflow/tfjs-core';
 import '../../src/index.js';
-import {formatBar, formatEta, formatTimePerUnit, formatValue, ProgressBar, ProgressOutput} from '../../src/keras/training/progress.js';
-import {CallbackList, CallbackModel, EarlyStopping, History, earlyStopping} from '../../src/keras/callbacks.js';
+import {formatBar, formatEta, formatTimePerUnit, formatValue, ProgressBar, type ProgressOutput} from '../../src/keras/training/progress.js';
+import {CallbackList, type CallbackModel, EarlyStopping, History, earlyStopping} from '../../src/keras/callbacks.js';
 
 await tf.setBackend('as');
 
@@ -76,7 +76,7 @@ class FakeModel implements CallbackModel {
   stopTraining = false;
   weights: tf.Variable[] = [tf.variable(tf.scalar(0))];
   getWeights() { return this.weights.map(w => tf.clone(w)); }
-  setWeights(ws: tf.Tensor[]) { ws.forEach((w, i) => this.weights[i]!.assign(w)); }
+  setWeights(ws: tf.Tensor[]) { ws.forEach((w, i) => { this.weights[i]!.assign(w); }); }
 }
 
 async function runEpochs(list: CallbackList, model: FakeModel, valLosses: number[]): Promise<number> {

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '../../src/index.js';
-import {loadWeights, saveWeights, WeightsOwner} from '../../src/keras/training/weights_io.js';
+import {loadWeights, saveWeights, type WeightsOwner} from '../../src/keras/training/weights_io.js';
 import {assignWeights} from '../../src/keras/common.js';
 
 await tf.setBackend('as');

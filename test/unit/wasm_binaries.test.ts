@@ -6,7 +6,7 @@ import * as assert from 'uvu/assert';
 import fs from 'node:fs';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
-// @ts-ignore: a plain .mjs helper shared with the build script
+// @ts-expect-error: a plain .mjs helper shared with the build script
 import {inspectWasm} from '../../scripts/wasm-sections.mjs';
 import {KERNEL_WASM_BASE64} from '../../build/kernels_wasm.js';
 import {runtimeSupport} from '../../src/backend/variants.js';

@@ -87,7 +87,7 @@ export function standardizeInputs(model: Model, x: Data, fn: string, arg = 'x'):
   }
   try {
     const tensors = values.map((v, i) => toTensor(v, names.length > 1 ? `${arg} '${names[i]}'` : arg, fn, owned));
-    tensors.forEach((t, i) => checkShape(fn, `${arg} for input '${names[i]}'`, t.shape, model.inputs[i]!.shape));
+    tensors.forEach((t, i) => { checkShape(fn, `${arg} for input '${names[i]}'`, t.shape, model.inputs[i]!.shape); });
     return {tensors, labels: names.map(n => `${arg} '${n}'`), owned};
   } catch (e) {
     tf.dispose(owned);
@@ -144,7 +144,7 @@ export function standardizeTargets(model: Model, compiled: CompiledState, y: Dat
       if (y.length === outs.length) {
         for (const i of needed) assign(i, y[i]);
       } else if (y.length === needed.length) {
-        needed.forEach((i, k) => assign(i, y[k]));
+        needed.forEach((i, k) => { assign(i, y[k]); });
       } else {
         throw new Error(`${fn}: the model has ${outs.length} output(s), ${needed.length} with a loss (${neededDesc}), but ${arg} has ${y.length} array(s)`);
       }

@@ -97,7 +97,7 @@ function forward(model: Model, state: CompiledState, xs: tf.Tensor[], ys: (tf.Te
   state.outputs.forEach((o, i) => {
     for (const m of o.metrics) metricValues.push(reduceToScalar(m.fn(ys[i]!, outputs[i]!), `metric '${m.name}' of output '${o.name}'`));
   });
-  added.forEach((a, k) => terms.push(reduceToScalar(a, `added loss ${k}`)));
+  added.forEach((a, k) => { terms.push(reduceToScalar(a, `added loss ${k}`)); });
   if (terms.length === 0) throw new Error(NO_LOSS_ERROR);
   const total = (terms.length === 1 ? terms[0]! : tf.addN(terms)) as tf.Scalar;
   const multi = state.outputs.length > 1;

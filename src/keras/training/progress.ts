@@ -31,8 +31,7 @@ export function defaultOutput(): ProgressOutput {
     write(text) {
       // console.log adds its own newline: hand it whole lines.
       pending += text;
-      let nl: number;
-      while ((nl = pending.indexOf('\n')) >= 0) {
+      for (let nl = pending.indexOf('\n'); nl >= 0; nl = pending.indexOf('\n')) {
         console.log(pending.slice(0, nl));
         pending = pending.slice(nl + 1);
       }
@@ -71,7 +70,7 @@ export function formatBar(current: number, target: number, width = 30): string {
   let bar = `${String(current).padStart(digits)}/${target} [`;
   const filled = Math.floor(width * Math.min(current, target) / target);
   if (filled > 0) bar += '='.repeat(filled - 1) + (current < target ? '>' : '=');
-  return bar + '.'.repeat(width - filled) + ']';
+  return `${bar + '.'.repeat(width - filled)}]`;
 }
 
 function formatLogs(logs: Logs): string {

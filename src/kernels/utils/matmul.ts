@@ -1,6 +1,6 @@
 // The shared body of BatchMatMul and _FusedMatMul: shape checks, batch broadcasting, bias and
 // prelu-weight addressing, and one call of the AssemblyScript GEMM per output matrix.
-import {backend_util, TensorInfo, util} from '@tensorflow/tfjs-core';
+import {backend_util, type TensorInfo, util} from '@tensorflow/tfjs-core';
 import type {BackendWasm} from '@tensorflow/tfjs-backend-wasm';
 import {kernelsOf} from '../../backend/state.js';
 import {fillOutput, offsetOf, withScratch} from '../../backend/heap.js';

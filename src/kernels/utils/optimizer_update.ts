@@ -1,7 +1,7 @@
 // Shared by the fused optimizer-update kernels (RMSPropUpdate, AdamUpdate, SGDUpdate): checks
 // that the weight, its gradient and its slots are float32 tensors of one shape, allocates one
 // output per updated tensor, and hands the AssemblyScript function the heap offsets.
-import {TensorInfo, util} from '@tensorflow/tfjs-core';
+import {type TensorInfo, util} from '@tensorflow/tfjs-core';
 import type {BackendWasm} from '@tensorflow/tfjs-backend-wasm';
 import {offsetOf} from '../../backend/heap.js';
 

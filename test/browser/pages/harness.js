@@ -26,7 +26,7 @@ export async function run() {
       await fn();
       results.push({name, ok: true});
     } catch (e) {
-      results.push({name, ok: false, message: String(e && e.message || e)});
+      results.push({name, ok: false, message: String(e?.message || e)});
     }
   }
   document.getElementById('out').textContent =

@@ -138,6 +138,7 @@ if (mode === 'missing') {
   });
   test('the package exports dropout, randomBinomial and denseConcat', () => {
     for (const name of ['dropout', 'randomBinomial', 'denseConcat']) {
+      // biome-ignore lint/performance/noDynamicNamespaceImportAccess: the check is that these names exist
       assert(typeof as[name] === 'function', `tfjs-backend-as has no export '${name}'`);
     }
   });
