@@ -15,6 +15,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type {DataType, KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import type {BackendWasm} from '@tensorflow/tfjs-backend-wasm';
+import {formatShape} from '../format_shape.js';
 import {globalState} from './state.js';
 
 /**
@@ -48,7 +49,7 @@ interface Guard {
 const guards = new WeakMap<object, Guard>();
 
 const GiB = (bytes: number) => `${(bytes / 2 ** 30).toFixed(2)} GiB`;
-const describe = (shape: readonly number[], dtype: string) => `[${shape.join(',')}] ${dtype}`;
+const describe = (shape: readonly number[], dtype: string) => `${formatShape(shape)} ${dtype}`;
 
 /**
  * The bytes a tensor of `shape` and `dtype` needs, checked before anything is allocated or any

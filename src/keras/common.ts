@@ -12,13 +12,9 @@ export interface Kwargs {
 
 export type DataType = tf.DataType;
 
-/** `[null,784]`: the way shapes are printed in error messages. */
-export function fmtShape(shape: readonly (number | null)[] | readonly (readonly (number | null)[])[]): string {
-  if (shape.length > 0 && Array.isArray(shape[0])) {
-    return `[${(shape as (number | null)[][]).map(s => fmtShape(s)).join(', ')}]`;
-  }
-  return `[${(shape as (number | null)[]).map(d => (d == null ? 'null' : String(d))).join(',')}]`;
-}
+/** `[null,784]`: the way shapes are printed in error messages (one formatter for the whole package). */
+import {formatShape as fmtShape} from '../format_shape.js';
+export {fmtShape};
 
 /** Keras' `(None, 500)` notation, used by summary() and plotModel(). */
 export function kerasShape(shape: Shape): string {

@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import {type ConcatAttrs, type KernelConfig, type KernelFunc, type TensorInfo, util} from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
 import type {BackendWasm} from '@tensorflow/tfjs-backend-wasm';
+import {formatShape} from '../format_shape.js';
 import {kernelsOf} from '../backend/state.js';
 import {fillOutput, memoryOf, offsetOf, withScratch} from '../backend/heap.js';
 
@@ -14,7 +15,7 @@ import {fillOutput, memoryOf, offsetOf, withScratch} from '../backend/heap.js';
 // the 'as' registration could shadow anything.
 const wasmConcat = tf.getKernel(tf.Concat, 'wasm')?.kernelFunc;
 
-const shape = (t: TensorInfo) => `[${t.shape.join(',')}]`;
+const shape = (t: TensorInfo) => formatShape(t.shape);
 
 function checkInputs(inputs: TensorInfo[], axis: number): void {
   const first = inputs[0];

@@ -10,6 +10,7 @@
 // result instead. prelu needs per-unit weights and is not offered either.
 import * as tf from '@tensorflow/tfjs-core';
 
+import {formatShape} from '../format_shape.js';
 import {DENSE_CONCAT, DENSE_CONCAT_ACTIVATIONS, type DenseConcatActivation, type DenseConcatAttrs} from '../kernel_names.js';
 
 export type {DenseConcatActivation};
@@ -20,7 +21,7 @@ export interface DenseConcatConfig {
   leakyreluAlpha?: number;
 }
 
-const shape = (t: tf.Tensor) => `[${t.shape.join(',')}]`;
+const shape = (t: tf.Tensor) => formatShape(t.shape);
 
 function check(xs: tf.Tensor[], kernels: tf.Tensor[], biases: (tf.Tensor | null | undefined)[] | undefined, config: DenseConcatConfig): void {
   const op = 'denseConcat';

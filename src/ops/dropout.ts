@@ -5,6 +5,7 @@
 // gives the same bits for the same seed. The gradient (registered for the 'Dropout' kernel) is
 // the same dropout applied to dy with the same key: the mask is regenerated, never stored.
 import * as tf from '@tensorflow/tfjs-core';
+import {formatShape} from '../format_shape.js';
 import {bernoulliThreshold, DROPOUT, type DropoutAttrs, dropoutScale} from '../kernel_names.js';
 import {philoxDraws, seedToKey} from './philox.js';
 
@@ -15,13 +16,12 @@ export interface DropoutConfig {
   noiseShape?: (number | null)[];
 }
 
-const shape = (s: readonly number[]) => `[${s.join(',')}]`;
 
 /** The mask's shape padded to x's rank, checked to broadcast over x. */
 export function resolveNoiseShape(xShape: number[], noiseShape?: (number | null)[]): number[] {
   if (noiseShape == null) return xShape.slice();
   const bad = () => new Error(`dropout: noiseShape [${noiseShape}] does not broadcast to ` +
-    `x's shape ${shape(xShape)}: it needs rank <= ${xShape.length} and each dim 1 or equal to x's`);
+    `x's shape ${formatShape(xShape)}: it needs rank <= ${xShape.length} and each dim 1 or equal to x's`);
   if (!Array.isArray(noiseShape) || noiseShape.length > xShape.length) throw bad();
   const pad = xShape.length - noiseShape.length;
   const full = xShape.map((d, i) => i < pad ? 1 : (noiseShape[i - pad] ?? d));
@@ -59,10 +59,10 @@ export function dropout(x: tf.Tensor | tf.TensorLike, rate: number, config: Drop
   return tf.tidy(() => {
     const $x = x instanceof tf.Tensor ? x : tf.tensor(x);
     if ($x.dtype !== 'float32') {
-      throw new Error(`dropout: x must be float32 (it is scaled by 1 / (1 - rate)); got a ${$x.dtype} tensor of shape ${shape($x.shape)}`);
+      throw new Error(`dropout: x must be float32 (it is scaled by 1 / (1 - rate)); got a ${$x.dtype} tensor of shape ${formatShape($x.shape)}`);
     }
     if (typeof rate !== 'number' || !(rate >= 0 && rate < 1)) {
-      throw new Error(`dropout: rate must be a number in [0, 1); got ${rate} (x of shape ${shape($x.shape)})`);
+      throw new Error(`dropout: rate must be a number in [0, 1); got ${rate} (x of shape ${formatShape($x.shape)})`);
     }
     const noiseShape = resolveNoiseShape($x.shape, config.noiseShape);
     if (rate === 0) return $x.clone();
