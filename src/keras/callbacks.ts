@@ -1,5 +1,6 @@
 // Callbacks for fit(): objects with any of onTrainBegin/End, onEpochBegin/End, onBatchBegin/End
-// (sync or async; fit awaits them in order), a History that fit() returns, and EarlyStopping.
+// (sync or async; fit awaits them in order), a History that fit() returns, EarlyStopping and
+// TerminateOnNaN.
 // Plain objects work as callbacks (tfjs-layers' CustomCallback and Keras' LambdaCallback in one);
 // subclasses of Callback also get `model` and `params`.
 import type * as tf from '@tensorflow/tfjs-core';
@@ -57,6 +58,11 @@ export class History extends Callback {
   epoch: number[] = [];
   /** One array per logged name, one value per epoch. */
   history: Record<string, number[]> = {};
+  /**
+   * The first batch whose total loss was NaN or ±Infinity, or null when every loss was finite.
+   * fit() finds it on the device, without reading each batch's loss back.
+   */
+  firstNonFinite: {epoch: number; batch: number} | null = null;
   declare readonly loss: number[] | undefined;
   declare readonly val_loss: number[] | undefined;
 
@@ -69,6 +75,7 @@ export class History extends Callback {
   onTrainBegin(): void {
     this.epoch = [];
     this.history = {};
+    this.firstNonFinite = null;
   }
 
   onEpochEnd(epoch: number, logs: Logs = {}): void {
@@ -176,6 +183,39 @@ export class EarlyStopping extends Callback {
     if (this.bestWeights) for (const w of this.bestWeights) w.dispose();
     this.bestWeights = null;
   }
+}
+
+/**
+ * Keras' TerminateOnNaN: ends fit() after the first batch whose loss is NaN or ±Infinity, with
+ * Keras' message. It reads every batch's loss (a per-batch callback), which costs one small
+ * read-back per step; without it fit() still records that batch in `History.firstNonFinite`.
+ */
+export class TerminateOnNaN extends Callback {
+  /** The batch (of its epoch) that stopped training, or null. */
+  stoppedAt: {epoch: number; batch: number} | null = null;
+  private epoch = 0;
+
+  onTrainBegin(): void {
+    this.stoppedAt = null;
+  }
+
+  onEpochBegin(epoch: number): void {
+    this.epoch = epoch;
+  }
+
+  onBatchEnd(batch: number, logs: Logs = {}): void {
+    const loss = logs.loss;
+    if (loss != null && !Number.isFinite(loss) && this.model) {
+      console.log(`Batch ${batch}: Invalid loss, terminating training`);
+      this.stoppedAt = {epoch: this.epoch, batch};
+      this.model.stopTraining = true;
+    }
+  }
+}
+
+/** `callbacks.terminateOnNaN()`: a new TerminateOnNaN. */
+export function terminateOnNaN(): TerminateOnNaN {
+  return new TerminateOnNaN();
 }
 
 /** `callbacks.earlyStopping({monitor, patience, ...})`, the tfjs-layers spelling. */

@@ -24,7 +24,7 @@ export * as regularizers from './regularizers.js';
 export * as metrics from './metrics.js';
 export * as optimizers from './optimizers.js';
 export * as callbacks from './callbacks.js';
-export {Callback, History, EarlyStopping, earlyStopping} from './callbacks.js';
+export {Callback, History, EarlyStopping, earlyStopping, TerminateOnNaN, terminateOnNaN} from './callbacks.js';
 export type {Logs, CallbackHooks} from './callbacks.js';
 export type {CompileConfig, FitConfig, EvaluateConfig} from './training/index.js';
 export * as utils from './utils.js';

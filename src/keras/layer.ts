@@ -181,7 +181,7 @@ export class Layer<In extends LayerIO = LayerIO, Out extends LayerIO = LayerIO> 
    * Variables and sublayers this layer holds: those made by addWeight, then every tf.Variable or
    * Layer in the layer's own fields, directly or inside arrays and plain objects.
    */
-  protected _trackedChildren(): {variables: tf.Variable[], layers: Layer[]} {
+  protected _trackedChildren(includeDisposed = false): {variables: tf.Variable[], layers: Layer[]} {
     const variables: tf.Variable[] = [...this._addedWeights];
     const layers: Layer[] = [];
     const seen = new Set<unknown>([this]);
@@ -193,7 +193,13 @@ export class Layer<In extends LayerIO = LayerIO, Out extends LayerIO = LayerIO> 
       else if (Array.isArray(v) || isPlainObject(v)) Object.values(v).forEach(walk);
     };
     for (const [key, value] of Object.entries(this)) if (!ENGINE_FIELDS.has(key)) walk(value);
-    return {variables: unique(variables).filter(v => !v.isDisposed), layers};
+    return {variables: includeDisposed ? unique(variables) : unique(variables).filter(v => !v.isDisposed), layers};
+  }
+
+  /** Variables this layer (or a sublayer) still tracks but that were disposed: `weights` leaves them out. */
+  disposedWeights(): tf.Variable[] {
+    const {variables, layers} = this._trackedChildren(true);
+    return unique([...variables.filter(v => v.isDisposed), ...layers.flatMap(l => l.disposedWeights())]);
   }
 
   get trainableWeights(): tf.Variable[] {
@@ -220,6 +226,13 @@ export class Layer<In extends LayerIO = LayerIO, Out extends LayerIO = LayerIO> 
   addWeight(name: string, shape: number[], options: AddWeightOptions = {}): tf.Variable {
     const dtype = options.dtype ?? this.dtype;
     const where = `Layer '${this.name}' (${this.getClassName()}) addWeight '${name}'`;
+    if (!Array.isArray(shape) || shape.some(d => !Number.isInteger(d) || d < 0)) {
+      const got = Array.isArray(shape) ? `[${shape.map(d => String(d)).join(',')}]` : shape === null ? 'null' : `${typeof shape} ${String(shape)}`;
+      throw new Error(`${where}: shape must be an array of non-negative integers (e.g. [inputDim, units]); got ${got}`);
+    }
+    if (!['float32', 'int32', 'bool'].includes(dtype)) {
+      throw new Error(`${where}: dtype must be 'float32', 'int32' or 'bool'; got ${JSON.stringify(dtype)}`);
+    }
     const init = getInitializer(options.initializer ?? 'glorotUniform', where);
     const regularizer = getRegularizer(options.regularizer, `${where} regularizer`);
     const value = tf.tidy(() => init(shape, dtype));

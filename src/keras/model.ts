@@ -54,6 +54,8 @@ export class Model<O extends ModelOutputs = ModelOutputs> extends Layer<LayerIO,
   /** Every layer of the graph, inputs first, in Keras' order (by depth from the outputs). */
   readonly layers: Layer[];
   private readonly singleOutput: boolean;
+  /** Set by dispose(): every later use throws (assertUsable). */
+  private disposed = false;
   /** Nodes to run for the outputs, in execution order (summary and plotModel read them). */
   readonly nodes: Node[];
   /** Cached execution plan for the outputs plus symbolic losses, keyed by the loss list. */
@@ -221,6 +223,7 @@ export class Model<O extends ModelOutputs = ModelOutputs> extends Layer<LayerIO,
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs = {}): ConcreteOf<O> {
+    this.assertUsable('call');
     const outs = this.execute(Array.isArray(inputs) ? inputs : [inputs], kwargs.training ?? false);
     return (this.singleOutput ? outs[0] : outs) as ConcreteOf<O>;
   }
@@ -239,7 +242,12 @@ export class Model<O extends ModelOutputs = ModelOutputs> extends Layer<LayerIO,
 
   /** Predicts in batches of `batchSize` (default 32); returns one Tensor, or a list per output. */
   predict(x: ModelInput, {batchSize = 32}: PredictOptions = {}): ConcreteOf<O> {
+    this.assertUsable('predict');
     const xs = this.normalizeInputs(x);
+    xs.forEach((t, i) => {
+      if (!(t instanceof tf.Tensor)) throw new Error(`Model '${this.name}': predict input '${this.inputs[i]?.name ?? i}' must be a Tensor, got ${t === null ? 'null' : typeof t}`);
+      if (t.isDisposed) throw new Error(`Model '${this.name}': predict input '${this.inputs[i]?.name ?? i}' is a disposed tensor`);
+    });
     this.assertInputCompatible(xs.map(t => [...t.shape]));
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`Model '${this.name}': predict batchSize must be a positive integer, got ${batchSize}`);
     const n = xs[0].shape[0] ?? 1;
@@ -274,16 +282,19 @@ export class Model<O extends ModelOutputs = ModelOutputs> extends Layer<LayerIO,
 
   /** compile({optimizer, loss?, lossWeights?, metrics?}) — see training/compile.ts. */
   compile(config: CompileConfig): void {
+    this.assertUsable('compile');
     compileModel(this, config);
   }
 
   /** fit(x, y?, {batchSize, epochs, shuffle, seed, validationSplit, validationData, verbose, callbacks}) → History. */
-  fit(x: Data, y?: Data | FitConfig, config?: FitConfig): Promise<History> {
+  async fit(x: Data, y?: Data | FitConfig, config?: FitConfig): Promise<History> {
+    this.assertUsable('fit');
     return fitModel(this, x, y, config);
   }
 
   /** The compiled loss (and metrics) on (x, y), in batches, with training=false. */
   evaluate(x: Data, y?: Data, config?: EvaluateConfig): tf.Scalar | tf.Scalar[] {
+    this.assertUsable('evaluate');
     return evaluateModel(this, x, y, config);
   }
 
@@ -300,15 +311,34 @@ export class Model<O extends ModelOutputs = ModelOutputs> extends Layer<LayerIO,
   override dispose(): void {
     super.dispose();
     releaseCompiled(this);
+    this.disposed = true;
+  }
+
+  /**
+   * Throws, naming the model, when its weights are gone: after dispose(), or when a weight was
+   * disposed directly. Without it, predict/fit/evaluate on such a model fail deep in an op with
+   * tfjs' "Cannot read properties of undefined (reading 'backend')".
+   */
+  assertUsable(fn: string): void {
+    if (this.disposed) {
+      throw new Error(`Model '${this.name}': ${fn}() on a disposed model (dispose() freed its weights); build the model again`);
+    }
+    for (const layer of this.layers) {
+      const gone = layer.disposedWeights()[0];
+      if (gone) throw new Error(`Model '${this.name}': ${fn}(): weight '${gone.name}' of layer '${layer.name}' is disposed`);
+    }
   }
 
   /** Writes every weight: a path or 'file://' in Node, 'indexeddb://' 'localstorage://' 'http(s)://', or a tf.io handler. */
-  saveWeights(target: string | tf.io.IOHandler): Promise<tf.io.SaveResult> {
+  async saveWeights(target: string | tf.io.IOHandler): Promise<tf.io.SaveResult> {
+    // A disposed model would write an empty checkpoint, over a good one at the same path.
+    this.assertUsable('saveWeights');
     return saveModelWeights(this, target);
   }
 
   /** Reads weights written by saveWeights (by name, else by order; every shape checked). */
-  loadWeights(source: string | tf.io.IOHandler): Promise<void> {
+  async loadWeights(source: string | tf.io.IOHandler): Promise<void> {
+    this.assertUsable('loadWeights');
     return loadModelWeights(this, source);
   }
 

@@ -22,19 +22,35 @@ export interface DenseConcatConfig {
 }
 
 const shape = (t: tf.Tensor) => formatShape(t.shape);
+/** x as the 2-D [rows, features] a product takes (explicit rows: -1 cannot be inferred when features is 0). */
+const asMatrix = (x: tf.Tensor) => tf.reshape(x, [x.size === 0 ? x.shape.slice(0, -1).reduce((a, b) => a * b, 1) : -1, x.shape[x.rank - 1]]);
+const shapeOrNull = (t: tf.Tensor | null | undefined) => (t instanceof tf.Tensor ? shape(t) : String(t));
 
 function check(xs: tf.Tensor[], kernels: tf.Tensor[], biases: (tf.Tensor | null | undefined)[] | undefined, config: DenseConcatConfig): void {
   const op = 'denseConcat';
   if (!Array.isArray(xs) || !Array.isArray(kernels)) throw new Error(`${op}: xs and kernels must be arrays of tensors`);
+  if (biases != null && !Array.isArray(biases)) {
+    throw new Error(`${op}: biases must be an array with one entry (a tensor or null) per input; got ${(biases as unknown) instanceof tf.Tensor ? `a tensor of shape ${shape(biases as unknown as tf.Tensor)}` : typeof biases}`);
+  }
   if (xs.length === 0) throw new Error(`${op}: xs is empty; pass at least one input`);
   if (xs.length !== kernels.length) {
     throw new Error(`${op}: xs and kernels must have the same length; got ${xs.length} inputs ` +
-      `(shapes ${xs.map(shape).join(' ')}) and ${kernels.length} kernels (shapes ${kernels.map(shape).join(' ')})`);
+      `(shapes ${xs.map(shapeOrNull).join(' ')}) and ${kernels.length} kernels (shapes ${kernels.map(shapeOrNull).join(' ')})`);
   }
   if (biases != null && biases.length !== xs.length) {
     throw new Error(`${op}: biases must have one entry (a tensor or null) per input; got ${biases.length} for ` +
-      `${xs.length} inputs (bias shapes ${biases.map(b => b ? shape(b) : 'null').join(' ')})`);
+      `${xs.length} inputs (bias shapes ${biases.map(shapeOrNull).join(' ')})`);
   }
+  for (const [arg, list] of [['xs', xs], ['kernels', kernels]] as const) {
+    list.forEach((t, i) => {
+      if (!(t instanceof tf.Tensor)) {
+        throw new Error(`${op}: ${arg}[${i}] must be a float32 tensor; got ${t === null ? 'null' : typeof t}`);
+      }
+    });
+  }
+  biases?.forEach((b, i) => {
+    if (b != null && !(b instanceof tf.Tensor)) throw new Error(`${op}: biases[${i}] must be a float32 tensor or null; got ${typeof b}`);
+  });
   const lead = xs[0].shape.slice(0, -1);
   xs.forEach((x, i) => {
     const w = kernels[i], b = biases?.[i];
@@ -91,7 +107,7 @@ function composite(xs: tf.Tensor[], kernels: tf.Tensor[], biases: (tf.Tensor | n
   return tf.tidy(() => {
     const lead = xs[0].shape.slice(0, -1);
     const parts = xs.map((x, i) => {
-      const z = tf.matMul(tf.reshape(x, [-1, x.shape[x.rank - 1]]), kernels[i]);
+      const z = tf.matMul(asMatrix(x), kernels[i]);
       const b = biases?.[i];
       return b ? tf.add(z, b) : z;
     });
@@ -134,7 +150,7 @@ tf.registerGradient({
     const blocks = n === 1 ? [dz] : tf.split(dz, widths, 1);
     const grads: Array<() => tf.Tensor> = [];
     xs.forEach((x, i) => { grads.push(() => tf.reshape(tf.matMul(blocks[i], ws[i], false, true), x.shape)); });
-    xs.forEach((x, i) => { grads.push(() => tf.matMul(tf.reshape(x, [-1, x.shape[x.rank - 1]]), blocks[i], true, false)); });
+    xs.forEach((x, i) => { grads.push(() => tf.matMul(asMatrix(x), blocks[i], true, false)); });
     attrs.hasBias.forEach((has, i) => { if (has) grads.push(() => tf.sum(blocks[i], 0)); });
     return grads as unknown as {[name: string]: () => tf.Tensor};
   },

@@ -10,7 +10,7 @@ import {bernoulliThreshold, DROPOUT, type DropoutAttrs, dropoutScale} from '../k
 import {philoxDraws, seedToKey} from './philox.js';
 
 export interface DropoutConfig {
-  /** A number (integers keep all 53 bits) or a string; none: a fresh random seed per call. */
+  /** An integer (all 53 bits count) or a string; none: a fresh random seed per call. */
   seed?: number | string;
   /** Shape of the mask, broadcast over x (as tf.dropout): each dim 1 or x's; null means x's. */
   noiseShape?: (number | null)[];
@@ -65,8 +65,8 @@ export function dropout(x: tf.Tensor | tf.TensorLike, rate: number, config: Drop
       throw new Error(`dropout: rate must be a number in [0, 1); got ${rate} (x of shape ${formatShape($x.shape)})`);
     }
     const noiseShape = resolveNoiseShape($x.shape, config.noiseShape);
+    const [seed0, seed1] = seedToKey('dropout', config.seed);   // checks the seed also when rate is 0
     if (rate === 0) return $x.clone();
-    const [seed0, seed1] = seedToKey(config.seed);
     return applyDropout($x, {rate, seed0, seed1, noiseShape});
   });
 }

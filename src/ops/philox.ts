@@ -57,10 +57,11 @@ export function philoxDraws(k0: number, k1: number, j0: number, n: number, bits:
 
 /**
  * The Philox key of a seed. Integers (safe, possibly negative) map to their 64-bit two's
- * complement (k0 = low 32 bits); other numbers to their float64 bits; strings to two FNV-1a
- * hashes. No seed: a fresh key from Math.random.
+ * complement (k0 = low 32 bits); strings (tfjs' ops accept them) to two FNV-1a hashes. No seed:
+ * a fresh key from Math.random. Anything else (NaN, 1.5, an object, a tensor) throws, naming
+ * `op`: such a seed used to give one fixed mask whatever its value.
  */
-export function seedToKey(seed?: number | string): [number, number] {
+export function seedToKey(op: string, seed?: number | string): [number, number] {
   if (seed == null) {
     // Math.random, not crypto.getRandomValues: the latter costs ~6 µs a call in Node, more
     // than the whole dropout of a [64,500] batch; a dropout seed needs no secrecy.
@@ -74,7 +75,8 @@ export function seedToKey(seed?: number | string): [number, number] {
     }
     return [h0, h1];
   }
-  if (Number.isSafeInteger(seed)) return [seed >>> 0, Math.floor(seed / 2 ** 32) >>> 0];
-  const bits = new Uint32Array(new Float64Array([seed]).buffer);
-  return [bits[0], bits[1]];
+  if (typeof seed === 'number' && Number.isSafeInteger(seed)) return [seed >>> 0, Math.floor(seed / 2 ** 32) >>> 0];
+  const value: unknown = seed;
+  const got = typeof value === 'number' ? String(value) : value instanceof Object ? `a ${value.constructor?.name ?? 'object'}` : `a ${typeof value}`;
+  throw new Error(`${op}: seed must be an integer (|seed| < 2^53) or a string; got ${got}`);
 }

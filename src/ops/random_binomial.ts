@@ -35,7 +35,7 @@ export function randomBinomial(shape: number[], p: number, config: RandomBinomia
   if (dtype !== 'float32' && dtype !== 'int32' && dtype !== 'bool') {
     throw new Error(`randomBinomial: dtype must be 'float32', 'int32' or 'bool'; got '${dtype}' (shape [${shape}])`);
   }
-  const [seed0, seed1] = seedToKey(config.seed);
+  const [seed0, seed1] = seedToKey('randomBinomial', config.seed);
   const attrs: RandomBinomialAttrs = {shape: shape.slice(), p, dtype, seed0, seed1};
   if (tf.getKernel(RANDOM_BINOMIAL, tf.getBackend()) != null) {
     return tf.engine().runKernel(RANDOM_BINOMIAL, {}, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;

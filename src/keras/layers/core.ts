@@ -185,6 +185,9 @@ export class Dropout extends Layer<tf.Tensor, tf.Tensor> {
     if (!(config.rate >= 0 && config.rate < 1)) throw new Error(`${this.describe()}: rate must be in [0, 1), got ${config.rate}`);
     this.rate = config.rate;
     this.noiseShape = config.noiseShape;
+    if (config.seed != null && !Number.isSafeInteger(config.seed)) {
+      throw new Error(`${this.describe()}: seed must be an integer, got ${typeof config.seed === 'number' ? config.seed : typeof config.seed}`);
+    }
     this.seed = config.seed;
   }
 

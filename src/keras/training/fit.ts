@@ -122,7 +122,7 @@ function releaseTape(): void {
  * asked, this batch's values (a kept tensor the caller disposes).
  */
 function trainStep(model: Model, state: CompiledState, vars: tf.Variable[], xs: tf.Tensor[], ys: (tf.Tensor | null)[],
-                   size: number, acc: tf.Tensor1D | null, keepBatch: boolean): {acc: tf.Tensor1D; batch: tf.Tensor1D | null} {
+                   size: number, acc: tf.Tensor1D | null, keepBatch: boolean, nonFinite: NonFiniteTracker): {acc: tf.Tensor1D; batch: tf.Tensor1D | null} {
   let logged: tf.Tensor1D | null = null;
   try {
     return tidy(() => {
@@ -132,10 +132,11 @@ function trainStep(model: Model, state: CompiledState, vars: tf.Variable[], xs: 
         return r.total;
       };
       if (vars.length > 0) {
-        const {grads} = tf.variableGrads(lossFn, vars);
+        const {value, grads} = tf.variableGrads(lossFn, vars);
+        nonFinite.update(value);   // outside the gradient scope: the tracker's ops are not taped
         state.optimizer.applyGradients(grads);
       } else {
-        lossFn(); // everything frozen: report the loss, change nothing
+        nonFinite.update(lossFn()); // everything frozen: report the loss, change nothing
       }
       const weighted = tf.mul(logged!, size) as tf.Tensor1D;
       const next = acc ? tf.add(acc, weighted) as tf.Tensor1D : weighted;
@@ -147,6 +148,37 @@ function trainStep(model: Model, state: CompiledState, vars: tf.Variable[], xs: 
     throw e;
   } finally {
     (logged as tf.Tensor | null)?.dispose();
+  }
+}
+
+/**
+ * The first step of an epoch whose total loss is NaN or ±Infinity, found on the device: each
+ * step folds `where(isFinite(loss), Infinity, step)` into a running minimum (three scalar ops, no
+ * read-back); the epoch end reads it once, with the epoch's logs.
+ */
+class NonFiniteTracker {
+  private first: tf.Scalar | null = null;
+  private step = 0;
+
+  /** Call inside the step's tidy with the step's total loss. */
+  update(total: tf.Scalar): void {
+    const candidate = tf.where(tf.isFinite(total), tf.scalar(Infinity), tf.scalar(this.step++)) as tf.Scalar;
+    const next = this.first ? tf.minimum(this.first, candidate) as tf.Scalar : candidate;
+    this.first?.dispose();
+    this.first = tf.keep(next);
+  }
+
+  /** The epoch's first non-finite step, or null; resets for the next epoch. */
+  takeFirst(): number | null {
+    const value = this.first ? this.first.dataSync()[0]! : Infinity;
+    this.dispose();
+    this.step = 0;
+    return Number.isFinite(value) ? value : null;
+  }
+
+  dispose(): void {
+    this.first?.dispose();
+    this.first = null;
   }
 }
 
@@ -229,6 +261,7 @@ export async function fitModel(model: TrainingModel, x: Data, y?: Data | FitConf
   const disposeLater = <T extends {owned: tf.Tensor[]}>(s: T) => { owned.push(...s.owned); return s; };
   let acc: tf.Tensor1D | null = null;
   let indices: tf.Tensor1D | null = null;
+  const nonFinite = new NonFiniteTracker();
   try {
     // ---- data, checked before anything runs
     const inputs = disposeLater(standardizeInputs(model, x, fn)).tensors;
@@ -291,7 +324,7 @@ export async function fitModel(model: TrainingModel, x: Data, y?: Data | FitConf
         const batch = tidy(() => takeBatch(train, indices, start, size, n));
         let result: ReturnType<typeof trainStep>;
         try {
-          result = trainStep(model, state, vars, batch.slice(0, nx) as tf.Tensor[], batch.slice(nx), size, acc, wantsBatch);
+          result = trainStep(model, state, vars, batch.slice(0, nx) as tf.Tensor[], batch.slice(nx), size, acc, wantsBatch, nonFinite);
         } finally {
           // The batch's own tensors (gathered or sliced), never the data itself (a whole-data batch).
           tf.dispose(batch.filter((t, i): t is tf.Tensor => t != null && t !== train[i]));
@@ -309,6 +342,8 @@ export async function fitModel(model: TrainingModel, x: Data, y?: Data | FitConf
       }
       indices?.dispose();
       indices = null;
+      const badStep = nonFinite.takeFirst();
+      if (badStep != null && history.firstNonFinite == null) history.firstNonFinite = {epoch, batch: badStep};
       const logs: Logs = acc ? toLogs(state.logNames, acc.dataSync(), seen) : {};
       acc?.dispose();
       acc = null;
@@ -324,6 +359,7 @@ export async function fitModel(model: TrainingModel, x: Data, y?: Data | FitConf
   } finally {
     (acc as tf.Tensor | null)?.dispose();
     (indices as tf.Tensor | null)?.dispose();
+    nonFinite.dispose();
     tf.dispose(owned);
   }
 }

@@ -13,6 +13,7 @@
 // them; loading matches by name when every saved name is found, else by order (Keras' own rule
 // for weights-only files), checking every shape.
 import * as tf from '@tensorflow/tfjs-core';
+import {formatShape} from '../../format_shape.js';
 
 /** What weights I/O needs of a model. */
 export interface WeightsOwner {
@@ -76,21 +77,70 @@ export async function loadWeights(model: WeightsOwner, source: string | tf.io.IO
   const handler = await loadHandlerFor(source);
   const artifacts = await handler.load!();
   const where = typeof source === 'string' ? `'${source}'` : 'the handler';
-  if (!artifacts.weightSpecs || artifacts.weightData == null) throw new Error(`loadWeights: ${where} holds no weights`);
-  const decoded = tf.io.decodeWeights(artifacts.weightData, artifacts.weightSpecs);
-  try {
-    const savedNames = artifacts.weightSpecs.map(s => s.name);
-    const names = namesOf(model);
-    const byName = savedNames.length === names.length && names.every(n => n in decoded);
-    const ordered = byName ? names.map(n => decoded[n]!) : savedNames.map(n => decoded[n]!);
-    if (ordered.length !== model.weights.length) {
-      throw new Error(`loadWeights: ${where} holds ${ordered.length} weights (${savedNames.join(', ')}), ` +
-        `the model has ${model.weights.length} (${names.join(', ')})`);
+  if (!Array.isArray(artifacts.weightSpecs) || artifacts.weightData == null) throw new Error(`loadWeights: ${where} holds no weights`);
+  const specs = artifacts.weightSpecs;
+  // Everything is checked against the manifest before a byte is decoded: tfjs' decodeWeights
+  // makes each tensor as it goes, so a truncated file used to leak the tensors before the cut,
+  // and a float32 weight marked int32 decoded silently as garbage.
+  const bytes = specs.map((spec, i) => manifestEntryBytes(spec, i, where));
+  const expected = bytes.reduce((a, b) => a + b, 0);
+  const data = artifacts.weightData;
+  const actual = Array.isArray(data) ? data.reduce((n, b) => n + b.byteLength, 0) : data.byteLength;
+  if (actual !== expected) {
+    throw new Error(`loadWeights: ${where} has ${actual} bytes of weight data, but its manifest describes ${expected} ` +
+      `(${specs.map(s => `${s.name} ${formatShape(s.shape)} ${s.quantization?.dtype ?? s.dtype}`).join(', ')}): ` +
+      `${actual < expected ? 'the weights file is truncated' : 'the weights file does not match its manifest'}`);
+  }
+  const savedNames = specs.map(s => s.name);
+  const names = namesOf(model);
+  const specByName = new Map(specs.map(s => [s.name, s]));
+  const byName = specByName.size === specs.length && specs.length === names.length && names.every(n => specByName.has(n));
+  const ordered = byName ? names.map(n => specByName.get(n)!) : specs;
+  if (ordered.length !== model.weights.length) {
+    throw new Error(`loadWeights: ${where} holds ${ordered.length} weights (${savedNames.join(', ')}), ` +
+      `the model has ${model.weights.length} (${names.join(', ')})`);
+  }
+  ordered.forEach((spec, i) => {
+    const w = model.weights[i]!;
+    if (!tf.util.arraysEqual(spec.shape, w.shape)) {
+      throw new Error(`loadWeights: ${where}: weight '${spec.name}' has shape ${formatShape(spec.shape)}, but the model's ` +
+        `'${names[i]}' has ${formatShape(w.shape)}`);
     }
-    model.setWeights(ordered);
+    if (spec.dtype !== w.dtype) {
+      throw new Error(`loadWeights: ${where}: weight '${spec.name}' is ${spec.dtype}, but the model's '${names[i]}' is ${w.dtype}`);
+    }
+  });
+  const decoded = tf.io.decodeWeights(data, specs);
+  try {
+    model.setWeights(ordered.map(s => decoded[s.name]!));
   } finally {
     tf.dispose(Object.values(decoded));
   }
+}
+
+/** Bytes per value of each dtype a model weight can have, and of tfjs' quantized encodings. */
+const WEIGHT_DTYPE_BYTES: Record<string, number> = {float32: 4, int32: 4, bool: 1};
+const QUANTIZED_DTYPE_BYTES: Record<string, number> = {uint8: 1, uint16: 2, float16: 2};
+
+/** The byte length of one manifest entry's data; throws, naming the entry, when it is malformed. */
+function manifestEntryBytes(spec: tf.io.WeightsManifestEntry, i: number, where: string): number {
+  const label = `loadWeights: ${where}: manifest entry ${i}${typeof spec?.name === 'string' ? ` ('${spec.name}')` : ''}`;
+  if (spec == null || typeof spec !== 'object' || typeof spec.name !== 'string') throw new Error(`${label} has no name`);
+  if (!Array.isArray(spec.shape) || spec.shape.some(d => !Number.isInteger(d) || d < 0)) {
+    throw new Error(`${label} has shape ${JSON.stringify(spec.shape)}; expected an array of non-negative integers`);
+  }
+  if (!(spec.dtype in WEIGHT_DTYPE_BYTES)) {
+    throw new Error(`${label} has dtype ${JSON.stringify(spec.dtype)}; model weights are ${Object.keys(WEIGHT_DTYPE_BYTES).join(', ')}`);
+  }
+  let perValue = WEIGHT_DTYPE_BYTES[spec.dtype]!;
+  if (spec.quantization != null) {
+    const q = spec.quantization.dtype;
+    if (!(q in QUANTIZED_DTYPE_BYTES)) {
+      throw new Error(`${label} is quantized as ${JSON.stringify(q)}; tfjs decodes ${Object.keys(QUANTIZED_DTYPE_BYTES).join(', ')}`);
+    }
+    perValue = QUANTIZED_DTYPE_BYTES[q]!;
+  }
+  return spec.shape.reduce((a, b) => a * b, 1) * perValue;
 }
 
 function isHandler(x: unknown): x is tf.io.IOHandler {
