@@ -167,6 +167,7 @@ export function installCheckedAllocation(backend: BackendWasm): void {
  * functions directly nest: what an inner one allocated belongs to the outer one once it returns.
  */
 export function guardKernel(kernel: KernelConfig, backendName: string): KernelConfig {
+  if (guardedKernelFuncs.has(kernel.kernelFunc)) return {...kernel, backendName};
   const {kernelName, kernelFunc} = kernel;
   const guarded: KernelFunc = args => {
     const guard = guards.get(args.backend);
@@ -190,7 +191,16 @@ export function guardKernel(kernel: KernelConfig, backendName: string): KernelCo
       guard.allocated = outerAllocated;
     }
   };
+  guardedKernelFuncs.add(guarded);
   return {...kernel, backendName, kernelFunc: guarded};
+}
+
+/** Every kernel function guardKernel made: a test checks that every kernel of 'as' is one. */
+const guardedKernelFuncs = new WeakSet<KernelFunc>();
+
+/** Whether `kernelFunc` runs inside guardKernel's guard. */
+export function isGuardedKernel(kernelFunc: KernelFunc): boolean {
+  return guardedKernelFuncs.has(kernelFunc);
 }
 
 /** Sets what the next malloc of `backend` is for (scratch space), for the out-of-memory message. */
