@@ -6,8 +6,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {backendInfo} from '../src/index.js';
 import {K, utils} from '../src/keras/index.js';
-import {loadMnist, toTensors} from './data/mnist.js';
-import {BATCH_SIZE, buildOurs, buildTfl, msPerStep} from './data/seed_mlp.js';
+import {loadMnist, toTensors} from '../src/bench/mnist.js';
+import {BATCH_SIZE, buildOurs, buildTfl, msPerStep} from '../src/bench/seed_mlp.js';
 
 await tf.setBackend('as');
 const info = backendInfo();

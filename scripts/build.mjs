@@ -1,6 +1,6 @@
 // npm run build: AssemblyScript variants -> build/*.wasm (+ a TS module inlining them),
 // tfjs-core's gradient registrations on its public API -> build/register_all_gradients.js, then the package
-// bundles (ESM + CommonJS) and type declarations in dist/.
+// bundles (ESM + CommonJS), type declarations and the benchmark CLI (dist/cli.js) in dist/.
 //
 //   node scripts/build.mjs            everything
 //   node scripts/build.mjs wasm       only the AssemblyScript part (fast loop on kernels)
@@ -104,12 +104,37 @@ async function buildDist() {
     jobs.push(esbuild.build({...common, entryPoints: [entry], format: 'esm', outfile: `dist/${name}.js`}));
     jobs.push(esbuild.build({...common, entryPoints: [entry], format: 'cjs', outfile: `dist/${name}.cjs`}));
   }
+  jobs.push(buildCli());
   const results = await Promise.all(jobs);
   const outputs = Object.assign({}, ...results.map(r => r.metafile.outputs));
   writeKerasNodeWrapper(outputs['dist/keras.js'].exports);
   const tsc = spawnSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json', '--emitDeclarationOnly'], {cwd: root, stdio: 'inherit'});
   if (tsc.status !== 0) throw new Error('tsc failed');
   writeCommonJsDeclarations(path.join(distDir, 'types'));
+}
+
+// The benchmark CLI (package.json "bin": dist/cli.js), bundled from src/bench/. It reaches the backend
+// and the Keras API by the package's own name, so it runs on the shipped dist/ bundles (one backend
+// per process), and leaves every package external: the optional peers (tfjs-backend-cpu,
+// tfjs-layers, mnist) are looked for when a benchmark runs, not when the CLI loads. Each benchmark
+// is a chunk (dist/cli/) imported only when it runs: one whose peer is missing breaks nothing else.
+const packageSelfReference = {
+  name: 'package-self-reference',
+  setup(build) {
+    const byName = {[path.join(root, 'src/index.ts')]: 'tfjs-backend-as', [path.join(root, 'src/keras/index.ts')]: 'tfjs-backend-as/keras'};
+    build.onResolve({filter: /\/index\.js$/}, args => {
+      const target = byName[path.resolve(args.resolveDir, args.path.replace(/\.js$/, '.ts'))];
+      return target ? {path: target, external: true} : undefined;
+    });
+  },
+};
+
+function buildCli() {
+  return esbuild.build({
+    entryPoints: {cli: 'src/bench/cli.ts'}, outdir: 'dist', chunkNames: 'cli/[name]-[hash]',
+    bundle: true, splitting: true, format: 'esm', platform: 'node', target: 'node18',
+    packages: 'external', plugins: [packageSelfReference], logLevel: 'warning', metafile: true,
+  });
 }
 
 // Node's `import` of tfjs-backend-as/keras gets this ESM wrapper around the CommonJS build (Node's
@@ -151,7 +176,7 @@ function writeCommonJsDeclarations(typesDir) {
  * `if-stale` use it: npm ci no longer builds, since the build runs in prepack, not prepare).
  */
 function stale() {
-  const outputs = ['build/kernels_wasm.ts', 'build/register_all_gradients.js', 'dist/index.js', 'dist/keras.node.mjs', 'dist/types/src/index.d.cts'];
+  const outputs = ['build/kernels_wasm.ts', 'build/register_all_gradients.js', 'dist/index.js', 'dist/keras.node.mjs', 'dist/cli.js', 'dist/types/src/index.d.cts'];
   const inputs = ['assembly', 'src', 'scripts', 'asconfig.json', 'tsconfig.json', 'package.json'];
   const mtime = f => fs.statSync(path.join(root, f)).mtimeMs;
   if (outputs.some(f => !fs.existsSync(path.join(root, f)))) return true;

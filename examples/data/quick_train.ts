@@ -2,7 +2,7 @@
 // print its test accuracy, so each example shows that its construct trains, not only builds.
 import * as tf from '@tensorflow/tfjs-core';
 import type {Model} from 'tfjs-backend-as/keras';
-import {loadMnist, toTensors} from './mnist.js';
+import {loadMnist, toTensors} from '../../src/bench/mnist.js';
 
 export interface QuickTrainOptions {
   trainSize?: number;

@@ -1,12 +1,12 @@
 // The seed's MNIST MLP, twice: with our Keras API (tfjs-backend-as/keras) and the same model in
-// tfjs-layers, so npm start and bench/train.bench.ts compare like with like:
+// tfjs-layers, so npm start and `bench train` (train.ts) compare like with like:
 //
 //   input [28,28] -> Reshape([784]) -> Dense 500 relu -> MyDense 100 -> Dense 10 softmax
 //
 // MyDense is the seed's custom layer: w and b trainable, a non-trainable, y = x·w + b.
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import {input, K, Layer, layers, Model, type Shape, type SymbolicTensor} from '../../src/keras/index.js';
+import {input, K, Layer, layers, Model, type Shape, type SymbolicTensor} from '../keras/index.js';
 
 export const BATCH_SIZE = 64;
 

@@ -4,7 +4,7 @@
 // same seed gives the same train/test split on every run.
 import {createRequire} from 'node:module';
 import * as tf from '@tensorflow/tfjs-core';
-import {seededRandom, shuffleInPlace} from '../../src/keras/training/random.js';
+import {seededRandom, shuffleInPlace} from '../keras/training/random.js';
 
 interface MnistDigit { id: number; raw: number[]; length: number }
 
