@@ -94,7 +94,7 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
         const [xs, ws, bs] = split(t) as [tf.Tensor2D[], tf.Tensor2D[], tf.Tensor[]];
         return tf.concat(xs.map((x, i) => tf.fused.matMul({a: x, b: ws[i]!, bias: bs[i], activation})), -1);
       });
-    await record(`denseConcat [${batch},${ins.join('|')}] -> ${units.join('+')} ${activation}`, [
+    await record(`denseConcat ${ins.map(k => `[${batch},${k}]`).join('+')} -> ${units.join('+')} ${activation}`, [
       ...options.variants.flatMap(v => [
         contender(asContender(v, 'denseConcat: as'), 'as', v, make, fused),
         contender(asContender(v, `${separate}: as`), 'as', v, make, separately),
