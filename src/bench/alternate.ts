@@ -49,7 +49,10 @@ function once(c: Contender): void {
   else out?.dispose();
 }
 
-export async function alternate(contenders: Contender[], {rounds = 15, batchMs = 25}: AlternateOptions = {}): Promise<Timing[]> {
+export async function alternate(
+  contenders: Contender[],
+  {rounds = 15, batchMs = 25}: AlternateOptions = {},
+): Promise<Timing[]> {
   const iters: number[] = [];
   for (const c of contenders) {
     await activate(c);

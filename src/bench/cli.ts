@@ -85,12 +85,16 @@ function parseCommand(args: string[]): Command | null {
   const available = BENCHMARKS.map(b => b.name);
   for (const name of names) {
     const why = NOT_IN_THIS_VERSION[name];
-    if (why) throw new UsageError(`benchmark '${name}' is not available in this version: ${why}; available: ${list(available)}`);
+    if (why)
+      throw new UsageError(
+        `benchmark '${name}' is not available in this version: ${why}; available: ${list(available)}`,
+      );
     if (!available.includes(name)) throw new UsageError(`unknown benchmark '${name}'; choose from ${list(available)}`);
   }
   const variants = (values.variant ?? []).flatMap(v => v.split(',')).map(v => v.trim());
   for (const v of variants) {
-    if (!(VARIANTS as readonly string[]).includes(v)) throw new UsageError(`unknown variant '${v}'; choose from ${list(VARIANTS)}`);
+    if (!(VARIANTS as readonly string[]).includes(v))
+      throw new UsageError(`unknown variant '${v}'; choose from ${list(VARIANTS)}`);
   }
   if (values.results === '') throw new UsageError('--results needs a directory');
   return {
@@ -122,9 +126,13 @@ function acceptsRelaxedSimdFlag(): boolean {
 /** Runs this same command in a Node started with the relaxed SIMD flag; returns its exit code. */
 function rerunWithRelaxedSimd(): number {
   const script = process.argv[1]!;
-  const child = spawnSync(process.execPath, [RELAXED_SIMD_FLAG, ...process.execArgv, script, ...process.argv.slice(2)], {
-    stdio: 'inherit',
-  });
+  const child = spawnSync(
+    process.execPath,
+    [RELAXED_SIMD_FLAG, ...process.execArgv, script, ...process.argv.slice(2)],
+    {
+      stdio: 'inherit',
+    },
+  );
   if (child.error) throw child.error;
   return child.status ?? 1;
 }
@@ -148,7 +156,9 @@ async function main(args: string[]): Promise<number> {
   const log = (line: string) => process.stderr.write(`${line}\n`);
 
   if (!isInstalled('@tensorflow/tfjs-core')) {
-    log('tfjs-backend-as bench: @tensorflow/tfjs-core (a peer dependency) is not installed: npm install @tensorflow/tfjs-core');
+    log(
+      'tfjs-backend-as bench: @tensorflow/tfjs-core (a peer dependency) is not installed: npm install @tensorflow/tfjs-core',
+    );
     return 1;
   }
   const skippedBenchmarks = command.benchmarks
@@ -165,9 +175,15 @@ async function main(args: string[]): Promise<number> {
 
   const as = await import('../index.js');
   const support = as.backendInfo();
-  if (command.variants.includes('relaxed-simd') && !support.relaxedSimd && !process.execArgv.includes(RELAXED_SIMD_FLAG)) {
+  if (
+    command.variants.includes('relaxed-simd') &&
+    !support.relaxedSimd &&
+    !process.execArgv.includes(RELAXED_SIMD_FLAG)
+  ) {
     if (acceptsRelaxedSimdFlag()) {
-      log(`tfjs-backend-as bench: relaxed SIMD needs ${RELAXED_SIMD_FLAG} in Node ${process.version}: running again with it`);
+      log(
+        `tfjs-backend-as bench: relaxed SIMD needs ${RELAXED_SIMD_FLAG} in Node ${process.version}: running again with it`,
+      );
       return rerunWithRelaxedSimd();
     }
   }
@@ -175,7 +191,14 @@ async function main(args: string[]): Promise<number> {
   const unavailable: {variant: Variant; reason: string}[] = [];
   for (const variant of command.variants) {
     const runs = variant === 'scalar' || (variant === 'simd' ? support.simd : support.relaxedSimd);
-    if (!runs) unavailable.push({variant, reason: await as.setKernelVariant(variant).then(() => 'unknown', e => (e as Error).message)});
+    if (!runs)
+      unavailable.push({
+        variant,
+        reason: await as.setKernelVariant(variant).then(
+          () => 'unknown',
+          e => (e as Error).message,
+        ),
+      });
   }
   if (command.variantsExplicit && unavailable.length) {
     for (const {reason} of unavailable) log(`tfjs-backend-as bench: ${reason}`);
@@ -191,8 +214,12 @@ async function main(args: string[]): Promise<number> {
     `kernels builds: ${list(variants)}` +
       (process.execArgv.includes(RELAXED_SIMD_FLAG) ? ` (Node started with ${RELAXED_SIMD_FLAG})` : '') +
       (unavailable.length ? `; not run: ${unavailable.map(u => `${u.variant} (${u.reason})`).join('; ')}` : ''),
-    ...(cpu ? [] : [`${CPU_PACKAGE} is not installed: its rows are left out (npm install --save-dev ${CPU_PACKAGE} adds them)`]),
-    ...(command.quick ? ['--quick: tiny shapes and a few short rounds, to check that the benchmarks run; the numbers mean little'] : []),
+    ...(cpu
+      ? []
+      : [`${CPU_PACKAGE} is not installed: its rows are left out (npm install --save-dev ${CPU_PACKAGE} adds them)`]),
+    ...(command.quick
+      ? ['--quick: tiny shapes and a few short rounds, to check that the benchmarks run; the numbers mean little']
+      : []),
   ];
   const heading = `tfjs-backend-as ${manifest.version} bench: ${machineLine(machine)}`;
   if (!command.json) console.log(`${heading}\n${notes.join('\n')}`);
@@ -249,7 +276,9 @@ main(process.argv.slice(2)).then(
   },
   error => {
     if (error instanceof UsageError) {
-      process.stderr.write(`tfjs-backend-as bench: ${error.message}\nRun 'tfjs-backend-as bench --help' for the usage.\n`);
+      process.stderr.write(
+        `tfjs-backend-as bench: ${error.message}\nRun 'tfjs-backend-as bench --help' for the usage.\n`,
+      );
       process.exitCode = EXIT_USAGE;
     } else {
       process.stderr.write(`tfjs-backend-as bench: ${describe(error)}\n`);

@@ -6,7 +6,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {denseConcat, type KernelVariant} from '../index.js';
 import {alternate, type Contender, timingFor} from './alternate.js';
-import {asContender, type BenchOptions, type BenchReport, type BenchRow, compareWithWasm, formatVsWasm} from './report.js';
+import {
+  asContender,
+  type BenchOptions,
+  type BenchReport,
+  type BenchRow,
+  compareWithWasm,
+  formatVsWasm,
+} from './report.js';
 
 interface ConcatCase {
   shapes: number[][];
@@ -20,16 +27,49 @@ interface DenseConcatCase {
 }
 
 const CONCAT_CASES: ConcatCase[] = [
-  {shapes: [[64, 100], [64, 80]], axis: -1},
-  {shapes: [[4096, 100], [4096, 80]], axis: -1},
-  {shapes: [[32, 10, 16], [32, 10, 16], [32, 10, 16]], axis: 2},
-  {shapes: [[1000, 64], [24, 64]], axis: 0},
+  {
+    shapes: [
+      [64, 100],
+      [64, 80],
+    ],
+    axis: -1,
+  },
+  {
+    shapes: [
+      [4096, 100],
+      [4096, 80],
+    ],
+    axis: -1,
+  },
+  {
+    shapes: [
+      [32, 10, 16],
+      [32, 10, 16],
+      [32, 10, 16],
+    ],
+    axis: 2,
+  },
+  {
+    shapes: [
+      [1000, 64],
+      [24, 64],
+    ],
+    axis: 0,
+  },
 ];
 const DENSE_CONCAT_CASES: DenseConcatCase[] = [
   {batch: 64, ins: [100, 80], units: [64, 32], activation: 'relu'},
   {batch: 64, ins: [784, 784], units: [250, 250], activation: 'linear'},
 ];
-const QUICK_CONCAT_CASES: ConcatCase[] = [{shapes: [[8, 10], [8, 6]], axis: -1}];
+const QUICK_CONCAT_CASES: ConcatCase[] = [
+  {
+    shapes: [
+      [8, 10],
+      [8, 6],
+    ],
+    axis: -1,
+  },
+];
 const QUICK_DENSE_CONCAT_CASES: DenseConcatCase[] = [{batch: 4, ins: [10, 6], units: [4, 2], activation: 'relu'}];
 
 /**
@@ -62,7 +102,16 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
   const record = async (work: string, contenders: Contender[]) => {
     options.log(`concat: ${work}`);
     for (const t of await alternate(contenders, timing)) {
-      rows.push({case: work, contender: t.name, backend: t.backend, variant: t.variant, median: t.us, unit: 'us', vsWasm: null, samples: t.samples});
+      rows.push({
+        case: work,
+        contender: t.name,
+        backend: t.backend,
+        variant: t.variant,
+        median: t.us,
+        unit: 'us',
+        vsWasm: null,
+        samples: t.samples,
+      });
     }
   };
 
@@ -92,7 +141,10 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
     const separately = (t: tf.Tensor[]) =>
       tf.tidy(() => {
         const [xs, ws, bs] = split(t) as [tf.Tensor2D[], tf.Tensor2D[], tf.Tensor[]];
-        return tf.concat(xs.map((x, i) => tf.fused.matMul({a: x, b: ws[i]!, bias: bs[i], activation})), -1);
+        return tf.concat(
+          xs.map((x, i) => tf.fused.matMul({a: x, b: ws[i]!, bias: bs[i], activation})),
+          -1,
+        );
       });
     await record(`denseConcat ${ins.map(k => `[${batch},${k}]`).join('+')} -> ${units.join('+')} ${activation}`, [
       ...options.variants.flatMap(v => [

@@ -6,7 +6,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {dropout, type KernelVariant, randomBinomial} from '../index.js';
 import {alternate, type Contender, timingFor} from './alternate.js';
-import {asContender, type BenchOptions, type BenchReport, type BenchRow, compareWithWasm, formatVsWasm} from './report.js';
+import {
+  asContender,
+  type BenchOptions,
+  type BenchReport,
+  type BenchRow,
+  compareWithWasm,
+  formatVsWasm,
+} from './report.js';
 
 interface DropoutCase {
   work: string;
@@ -41,7 +48,12 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
   for (const c of options.quick ? QUICK_CASES : CASES) {
     // Each contender its own input, made on its own backend: a tensor of another backend would be
     // moved between backends inside the timing.
-    const contender = (name: string, backend: Contender['backend'], work: (x: tf.Tensor) => tf.Tensor, variant?: KernelVariant): Contender => {
+    const contender = (
+      name: string,
+      backend: Contender['backend'],
+      work: (x: tf.Tensor) => tf.Tensor,
+      variant?: KernelVariant,
+    ): Contender => {
       let x: tf.Tensor | undefined;
       return {
         name,

@@ -101,9 +101,7 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
   const rows: BenchRow[] = [];
   for (const c of options.quick ? QUICK_CASES : CASES) {
     const contenders: Contender[] = [
-      ...options.variants
-        .filter(v => v !== 'scalar' || c.scalar)
-        .map(v => contender(c, asContender(v), 'as', v)),
+      ...options.variants.filter(v => v !== 'scalar' || c.scalar).map(v => contender(c, asContender(v), 'as', v)),
       contender(c, 'tfjs-backend-wasm', 'wasm'),
       ...(options.cpu && c.cpu ? [contender(c, 'tfjs-backend-cpu', 'cpu')] : []),
     ];
@@ -153,6 +151,10 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
         'the others); our scalar build is skipped on 2048^3.',
       "'vs tfjs-backend-wasm' = its time / this one's, in the same process: > 1 means faster.",
     ],
-    details: {cases: options.quick ? QUICK_CASES : CASES, ceiling: {mulAdd: ceilingMulAdd, relaxedMadd: ceilingFma}, wasmThreads},
+    details: {
+      cases: options.quick ? QUICK_CASES : CASES,
+      ceiling: {mulAdd: ceilingMulAdd, relaxedMadd: ceilingFma},
+      wasmThreads,
+    },
   };
 }

@@ -9,7 +9,15 @@ import * as tf from '@tensorflow/tfjs-core';
 import type {KernelVariant} from '../index.js';
 import {activate} from './alternate.js';
 import {loadMnist, toTensors} from './mnist.js';
-import {asContender, type BenchOptions, type BenchReport, type BenchRow, compareWithWasm, median, VARIANTS} from './report.js';
+import {
+  asContender,
+  type BenchOptions,
+  type BenchReport,
+  type BenchRow,
+  compareWithWasm,
+  median,
+  VARIANTS,
+} from './report.js';
 import {BATCH_SIZE, buildOurs, buildTfl, msPerStep} from './seed_mlp.js';
 
 type Fit = (x: tf.Tensor, y: tf.Tensor, config: object) => Promise<unknown>;
@@ -44,7 +52,9 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
       samples: [],
     })),
     {name: WASM_NAME, backend: 'wasm', steps: quick ? 2 : 12, samples: []},
-    ...(options.cpu ? [{name: 'tfjs-layers on tfjs-backend-cpu', backend: 'cpu' as const, steps: quick ? 1 : 2, samples: []}] : []),
+    ...(options.cpu
+      ? [{name: 'tfjs-layers on tfjs-backend-cpu', backend: 'cpu' as const, steps: quick ? 1 : 2, samples: []}]
+      : []),
   ];
   // Each contender's model and data live on its own backend (made after setBackend), so switching
   // backends between rounds moves no tensors.
@@ -130,7 +140,11 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
     rows,
     table: {
       header: ['contender', 'median ms/step', 'vs tfjs-layers on wasm'],
-      cells: rows.map(r => [r.contender, r.median.toFixed(2), r.contender === WASM_NAME ? '1' : `${r.vsWasm!.toFixed(1)}x`]),
+      cells: rows.map(r => [
+        r.contender,
+        r.median.toFixed(2),
+        r.contender === WASM_NAME ? '1' : `${r.vsWasm!.toFixed(1)}x`,
+      ]),
     },
     notes: [
       `Our model (${best}) after ${epochs} epochs on ${train.count} digits, ${accuracyRuns} run(s) from fresh random ` +

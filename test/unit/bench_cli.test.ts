@@ -18,7 +18,11 @@ process.on('exit', () => fs.rmSync(tmp, {recursive: true, force: true}));
 assert.ok(fs.existsSync(cli), 'dist/cli.js is missing: run `npm run build` first');
 
 function bench(...args: string[]) {
-  const r = spawnSync(process.execPath, [cli, ...args], {cwd: root, encoding: 'utf8', env: {...process.env, NO_COLOR: '1'}});
+  const r = spawnSync(process.execPath, [cli, ...args], {
+    cwd: root,
+    encoding: 'utf8',
+    env: {...process.env, NO_COLOR: '1'},
+  });
   return {status: r.status, stdout: r.stdout, stderr: r.stderr};
 }
 
@@ -52,7 +56,17 @@ test('--help lists every benchmark and option, exit 0', () => {
   for (const args of [['--help'], ['bench', '--help'], ['bench', '-h']]) {
     const r = bench(...args);
     assert.is(r.status, 0, r.stderr);
-    for (const word of ['matmul', 'dropout', 'concat', 'train', '--variant', '--json', '--quick', '--results', 'relaxed-simd']) {
+    for (const word of [
+      'matmul',
+      'dropout',
+      'concat',
+      'train',
+      '--variant',
+      '--json',
+      '--quick',
+      '--results',
+      'relaxed-simd',
+    ]) {
       assert.ok(r.stdout.includes(word), `--help does not mention ${word}`);
     }
     assert.match(r.stdout, /train .*needs @tensorflow\/tfjs-layers, mnist/);
@@ -90,7 +104,10 @@ test('--quick --json: every benchmark, every kernels build against tfjs-backend-
   assert.is(doc.cpu, true);
   assert.equal(doc.failed, []);
   assert.equal(doc.skippedBenchmarks, []);
-  assert.equal(doc.benchmarks.map(b => b.name), ['matmul', 'dropout', 'concat', 'train']);
+  assert.equal(
+    doc.benchmarks.map(b => b.name),
+    ['matmul', 'dropout', 'concat', 'train'],
+  );
   for (const b of doc.benchmarks) {
     const contenders = new Set(b.rows.map(row => row.variant ?? row.backend));
     assert.equal([...contenders].sort(), ['cpu', 'relaxed-simd', 'scalar', 'simd', 'wasm'], b.name);
@@ -103,13 +120,19 @@ test('--quick --json: every benchmark, every kernels build against tfjs-backend-
 });
 
 test('--variant picks the builds (repeated or comma-separated), no re-run without relaxed SIMD', () => {
-  for (const args of [['--variant', 'scalar,simd'], ['--variant', 'simd', '--variant', 'scalar']]) {
+  for (const args of [
+    ['--variant', 'scalar,simd'],
+    ['--variant', 'simd', '--variant', 'scalar'],
+  ]) {
     const r = bench('bench', 'dropout', '--quick', '--json', ...args);
     assert.is(r.status, 0, r.stderr);
     assert.not.match(r.stderr, /running again/);
     const doc = JSON.parse(r.stdout) as Document;
     assert.equal(doc.variants, ['scalar', 'simd']);
-    assert.equal(doc.benchmarks[0]!.rows.map(row => row.contender), ['as scalar', 'as simd', 'tfjs-backend-wasm', 'tfjs-backend-cpu']);
+    assert.equal(
+      doc.benchmarks[0]!.rows.map(row => row.contender),
+      ['as scalar', 'as simd', 'tfjs-backend-wasm', 'tfjs-backend-cpu'],
+    );
   }
 });
 
