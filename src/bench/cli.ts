@@ -85,16 +85,20 @@ function parseCommand(args: string[]): Command | null {
   const available = BENCHMARKS.map(b => b.name);
   for (const name of names) {
     const why = NOT_IN_THIS_VERSION[name];
-    if (why)
+    if (why) {
       throw new UsageError(
         `benchmark '${name}' is not available in this version: ${why}; available: ${list(available)}`,
       );
-    if (!available.includes(name)) throw new UsageError(`unknown benchmark '${name}'; choose from ${list(available)}`);
+    }
+    if (!available.includes(name)) {
+      throw new UsageError(`unknown benchmark '${name}'; choose from ${list(available)}`);
+    }
   }
   const variants = (values.variant ?? []).flatMap(v => v.split(',')).map(v => v.trim());
   for (const v of variants) {
-    if (!(VARIANTS as readonly string[]).includes(v))
+    if (!(VARIANTS as readonly string[]).includes(v)) {
       throw new UsageError(`unknown variant '${v}'; choose from ${list(VARIANTS)}`);
+    }
   }
   if (values.results === '') throw new UsageError('--results needs a directory');
   return {
@@ -125,14 +129,8 @@ function acceptsRelaxedSimdFlag(): boolean {
 
 /** Runs this same command in a Node started with the relaxed SIMD flag; returns its exit code. */
 function rerunWithRelaxedSimd(): number {
-  const script = process.argv[1]!;
-  const child = spawnSync(
-    process.execPath,
-    [RELAXED_SIMD_FLAG, ...process.execArgv, script, ...process.argv.slice(2)],
-    {
-      stdio: 'inherit',
-    },
-  );
+  const args = [RELAXED_SIMD_FLAG, ...process.execArgv, process.argv[1]!, ...process.argv.slice(2)];
+  const child = spawnSync(process.execPath, args, {stdio: 'inherit'});
   if (child.error) throw child.error;
   return child.status ?? 1;
 }
@@ -187,18 +185,17 @@ async function main(args: string[]): Promise<number> {
       return rerunWithRelaxedSimd();
     }
   }
-  // setKernelVariant's own check says why a build cannot run here.
+  // For a build that cannot run, setKernelVariant rejects (switching nothing) with the reason.
   const unavailable: {variant: Variant; reason: string}[] = [];
   for (const variant of command.variants) {
     const runs = variant === 'scalar' || (variant === 'simd' ? support.simd : support.relaxedSimd);
-    if (!runs)
-      unavailable.push({
-        variant,
-        reason: await as.setKernelVariant(variant).then(
-          () => 'unknown',
-          e => (e as Error).message,
-        ),
-      });
+    if (!runs) {
+      const reason = await as.setKernelVariant(variant).then(
+        () => 'unknown',
+        (e: Error) => e.message,
+      );
+      unavailable.push({variant, reason});
+    }
   }
   if (command.variantsExplicit && unavailable.length) {
     for (const {reason} of unavailable) log(`tfjs-backend-as bench: ${reason}`);
