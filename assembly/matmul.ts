@@ -91,11 +91,41 @@ export function gemmF32(
     return;
   }
 
+  gemmBlocked(a, b, c, m, n, k, transA, transB, ldc, scratch, 0, m);
+}
+
+/**
+ * Rows rowStart..rowEnd of gemmF32's C: what one thread computes when a product is split across
+ * threads (src/backend/threads.ts). `m` is the whole product's row count, so every decision
+ * (direct B, block sizes) is the one the single-threaded call makes, and rowStart is a multiple
+ * of MR (the caller's split): each row then takes the same path, with the same rounding, as in
+ * the one-thread product, and the results are bit-identical for any thread count. Only the
+ * blocked path splits; the caller keeps the GEMV shapes (m <= 2, n == 1) on one thread.
+ */
+export function gemmF32Rows(
+  a: usize, b: usize, c: usize, m: i32, n: i32, k: i32, transA: bool, transB: bool, ldc: i32,
+  bias: usize, biasRowStride: i32, biasColStride: i32,
+  act: i32, alpha: f32, prelu: usize, preluRowStride: i32, preluColStride: i32,
+  scratch: usize, rowStart: i32, rowEnd: i32,
+): void {
+  if (rowEnd <= rowStart || n <= 0 || k <= 0) return;
+  setEpilogue(bias, biasRowStride, biasColStride, act, alpha, prelu, preluRowStride, preluColStride);
+  gemmBlocked(a, b, c, m, n, k, transA, transB, ldc, scratch, rowStart, rowEnd);
+}
+
+/** Rows of the micro-kernel's tile: gemmF32Rows' rowStart must be a multiple of it. */
+export function gemmRowBlock(): i32 {
+  return MR;
+}
+
+/** The Goto/BLIS loops (see the top of this file) over C's rows rowStart..rowEnd. */
+function gemmBlocked(a: usize, b: usize, c: usize, m: i32, n: i32, k: i32, transA: bool, transB: bool, ldc: i32,
+  scratch: usize, rowStart: i32, rowEnd: i32): void {
   const base = (scratch + 15) & ~(<usize>15);
   const tile = base;
   const packedA = tile + (<usize>TILE_FLOATS << 2);
   const kcMax = min(KC, k);
-  const packedB = packedA + <usize>(min(MC, roundUp(m, MR)) * kcMax) * A_ELEM;
+  const packedB = packedA + <usize>(min(MC, roundUp(rowEnd - rowStart, MR)) * kcMax) * A_ELEM;
   for (let jc = 0; jc < n; jc += NC) {
     const nc = min(NC, n - jc);
     for (let pc = 0; pc < k; pc += KC) {
@@ -109,8 +139,8 @@ export function gemmF32(
       if (!direct) packB(b, transB, k, n, pc, kc, jc, nc, packedB);
       else if (fullCols < nc) packB(b, transB, k, n, pc, kc, jc + fullCols, nc - fullCols, packedB);
       const panelB = <usize>(NR * kc) << 2, panelA = <usize>(MR * kc) * A_ELEM;
-      for (let ic = 0; ic < m; ic += MC) {
-        const mc = min(MC, m - ic);
+      for (let ic = rowStart; ic < rowEnd; ic += MC) {
+        const mc = min(MC, rowEnd - ic);
         packA(a, transA, m, k, ic, mc, pc, kc, packedA);
         let pb = packedB;
         for (let jr = 0; jr < nc; jr += NR) {

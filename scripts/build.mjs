@@ -134,7 +134,9 @@ async function buildDist() {
   const jobs = [];
   for (const [name, entry] of Object.entries(entries)) {
     jobs.push(esbuild.build({...common, entryPoints: [entry], format: 'esm', outfile: `dist/${name}.js`}));
-    jobs.push(esbuild.build({...common, entryPoints: [entry], format: 'cjs', outfile: `dist/${name}.cjs`}));
+    // import.meta is empty in CommonJS: src/backend/node_threaded_wasm.ts uses __filename there.
+    jobs.push(esbuild.build({...common, entryPoints: [entry], format: 'cjs', outfile: `dist/${name}.cjs`,
+      logOverride: {'empty-import-meta': 'silent'}}));
   }
   jobs.push(buildCli());
   const results = await Promise.all(jobs);

@@ -13,7 +13,7 @@ export function registerBackendAs(): void {
 }
 registerBackendAs();
 
-export {BACKEND_NAME, BACKEND_PRIORITY, backendInfo, setKernelVariant} from './backend/register.js';
+export {BACKEND_NAME, BACKEND_PRIORITY, backendInfo, setKernelVariant, setThreads} from './backend/register.js';
 export type {BackendInfo} from './backend/register.js';
 export type {KernelVariant} from './backend/variants.js';
 export {dropout, randomBinomial, denseConcat} from './ops/index.js';

@@ -135,6 +135,15 @@ export function installCheckedAllocation(backend: BackendWasm): void {
     return probe !== 0;
   };
 
+  // Blocks a worker thread that stopped answering may still write (src/backend/threads.ts): they
+  // stay allocated for the life of the heap, so a late write can never reach reused memory.
+  const rawFree = module._free;
+  const quarantined = new Set<number>();
+  quarantines.set(backend, quarantined);
+  module._free = (ptr: number): void => {
+    if (!quarantined.has(ptr >>> 0)) rawFree.call(module, ptr);
+  };
+
   const move = backend.move;
   backend.move = function (this: BackendWasm, dataId, values, shape, dtype, refCount) {
     if (dtype !== 'string') {
@@ -201,6 +210,14 @@ const guardedKernelFuncs = new WeakSet<KernelFunc>();
 /** Whether `kernelFunc` runs inside guardKernel's guard. */
 export function isGuardedKernel(kernelFunc: KernelFunc): boolean {
   return guardedKernelFuncs.has(kernelFunc);
+}
+
+const quarantines = new WeakMap<BackendWasm, Set<number>>();
+
+/** Heap blocks (malloc'd pointers) that `_free` must leave allocated from now on. */
+export function quarantineBlocks(backend: BackendWasm, ptrs: readonly number[]): void {
+  const set = quarantines.get(backend);
+  for (const p of ptrs) if (p) set?.add(p >>> 0);
 }
 
 /** Sets what the next malloc of `backend` is for (scratch space), for the out-of-memory message. */

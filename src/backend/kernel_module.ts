@@ -10,6 +10,11 @@ export interface KernelExports {
     bias: number, biasRowStride: number, biasColStride: number,
     activation: number, alpha: number, prelu: number, preluRowStride: number, preluColStride: number,
     scratch: number): void;
+  gemmF32Rows(a: number, b: number, c: number, m: number, n: number, k: number, transA: number, transB: number, ldc: number,
+    bias: number, biasRowStride: number, biasColStride: number,
+    activation: number, alpha: number, prelu: number, preluRowStride: number, preluColStride: number,
+    scratch: number, rowStart: number, rowEnd: number): void;
+  gemmRowBlock(): number;
   gemmI32(a: number, b: number, c: number, m: number, n: number, k: number, transA: number, transB: number): void;
   // assembly/concat.ts, assembly/philox.ts, assembly/dropout.ts
   concatRows(out: number, table: number, parts: number, rows: number, outRowBytes: number): void;
@@ -26,7 +31,16 @@ export interface KernelExports {
   sgdF32(v: number, g: number, outV: number, n: number, negLr: number): void;
 }
 
-/** assembly/matmul.ts gemmF32 with its 18 positional arguments named (src/kernel_names.ts). */
+/** gemmF32's 18 positional arguments from the named ones (src/kernel_names.ts). */
+export function gemmF32Args(p: GemmF32Params): number[] {
+  return [p.a, p.b, p.c, p.m, p.n, p.k, +p.transposeA, +p.transposeB, p.ldc,
+    p.bias, p.biasRowStride, p.biasColStride, ACTIVATION_CODES[p.activation], p.leakyreluAlpha,
+    p.prelu, p.preluRowStride, p.preluColStride, p.scratch];
+}
+/** Bit i set: gemmF32's argument i is an f32 (leakyreluAlpha), for the worker protocol. */
+export const GEMM_F32_FLOAT_ARGS = 1 << 13;
+
+/** assembly/matmul.ts gemmF32 with its 18 positional arguments named. */
 export function callGemmF32(kernels: KernelExports, p: GemmF32Params): void {
   kernels.gemmF32(p.a, p.b, p.c, p.m, p.n, p.k, +p.transposeA, +p.transposeB, p.ldc,
     p.bias, p.biasRowStride, p.biasColStride, ACTIVATION_CODES[p.activation], p.leakyreluAlpha,

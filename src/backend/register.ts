@@ -6,10 +6,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
 import type {BackendWasm} from '@tensorflow/tfjs-backend-wasm';
 import {instantiateKernels, isSharedMemory} from './kernel_module.js';
-import {globalState} from './state.js';
-import {bestVariant, checkVariantName, checkVariantRuns, type KernelVariant, runtimeSupport} from './variants.js';
+import {globalState, type InstanceState} from './state.js';
+import {bestVariant, checkVariantName, checkVariantRuns, kernelModule, type KernelVariant, runtimeSupport} from './variants.js';
 import {memoryOf} from './heap.js';
 import {guardKernel, installCheckedAllocation} from './allocation.js';
+import {coreCount, createNodeThreadedBackend, isNode} from './node_threaded_wasm.js';
+import {controlBytes, ThreadPool} from './threads.js';
 
 export const BACKEND_NAME = 'as';
 /** Above tfjs-backend-wasm (2) and webgl (2): 'as' is picked by default when it is loaded. */
@@ -23,9 +25,18 @@ function chosenVariant(): KernelVariant {
 async function createBackend(): Promise<BackendWasm> {
   const wasmFactory = tf.findBackendFactory('wasm');
   if (wasmFactory == null) throw new Error(`tfjs-backend-as: backend 'wasm' is not registered`);
-  let backend: BackendWasm;
+  let backend: BackendWasm | undefined;
+  let threadsNote = '';
+  if (isNode()) {
+    // Our worker threads need a shared heap: in Node only tfjs-backend-wasm's threaded build has one.
+    try {
+      backend = await createNodeThreadedBackend();
+    } catch (e) {
+      threadsNote = `tfjs-backend-wasm's threaded build did not start (${(e as Error).message}), so the heap is not shared`;
+    }
+  }
   try {
-    backend = await wasmFactory() as BackendWasm;
+    backend ??= await wasmFactory() as BackendWasm;
   } catch (e) {
     // tfjs-backend-wasm rejects with a plain object; give the user an Error that says what to do.
     const message = (e as {message?: string})?.message ?? String(e);
@@ -38,10 +49,47 @@ async function createBackend(): Promise<BackendWasm> {
   installCheckedAllocation(backend);
   const memory = memoryOf(backend);
   const variant = chosenVariant();
-  globalState().instances.set(backend, {
+  const instance: InstanceState = {
     kernels: await instantiateKernels(variant, memory), variant, memory, sharedMemory: isSharedMemory(memory),
-  });
+    pool: null, threadsNote,
+  };
+  globalState().instances.set(backend, instance);
+  await startThreads(backend, instance);
+  // tf.removeBackend('as') disposes the backend: end its workers with it.
+  const dispose = backend.dispose.bind(backend);
+  backend.dispose = () => {
+    instance.pool?.dispose();
+    instance.pool = null;
+    dispose();
+  };
   return backend;
+}
+
+/**
+ * (Re)starts the instance's workers for the requested thread count and its current variant.
+ * Fewer threads than asked for run when the heap is not shared or there are no workers here;
+ * `threadsNote` says why.
+ */
+async function startThreads(backend: BackendWasm, instance: InstanceState): Promise<void> {
+  instance.pool?.dispose();
+  instance.pool = null;
+  const requested = globalState().requestedThreads;
+  const threads = requested === 'auto' ? await coreCount() : requested;
+  if (threads <= 1) return;
+  if (!instance.sharedMemory) {
+    instance.threadsNote ||= isNode() ? 'the heap is not a shared memory' :
+      'the heap is not a shared memory: the page is not cross-origin isolated (serve it with COOP/COEP headers)';
+    return;
+  }
+  const heap = backend.wasm as unknown as {_malloc(bytes: number): number};
+  // The control block lives as long as the heap (a worker may read it until it has exited).
+  const control = heap._malloc(controlBytes(threads - 1));
+  try {
+    instance.pool = await ThreadPool.start(instance.memory, await kernelModule(instance.variant, true), control, threads - 1);
+    instance.threadsNote = '';
+  } catch (e) {
+    instance.threadsNote = `the worker threads did not start (${(e as Error).message})`;
+  }
 }
 
 /**
@@ -101,6 +149,12 @@ export interface BackendInfo {
   kernels: string[];
   /** Kernels overridden in TypeScript that only move or share bytes on the heap (Slice, GatherV2, Identity). */
   heapKernels: string[];
+  /** Threads a large kernel call runs on (the calling one included); 1 until the backend initializes. */
+  threads: number;
+  /** What setThreads asked for. */
+  requestedThreads: number | 'auto';
+  /** Why fewer threads run than were asked for; absent when as many run. */
+  threadsNote?: string;
 }
 
 /**
@@ -119,7 +173,38 @@ export function backendInfo(): BackendInfo {
     sharedMemory: instance?.sharedMemory ?? false,
     kernels: [...state.assemblyScriptKernels],
     heapKernels: [...state.heapKernels],
+    threads: instance ? threadsOf(instance) : 1,
+    requestedThreads: state.requestedThreads,
+    ...(instance && threadsNoteOf(instance) ? {threadsNote: threadsNoteOf(instance)} : {}),
   };
+}
+
+function threadsOf(instance: InstanceState): number {
+  return instance.pool && !instance.pool.failed ? instance.pool.size + 1 : 1;
+}
+
+function threadsNoteOf(instance: InstanceState): string {
+  const failed = instance.pool?.failed;
+  return failed ? `worker thread ${failed.worker} stopped (${failed.reason})` : instance.threadsNote;
+}
+
+/**
+ * How many threads 'as' kernels use: a positive integer, or 'auto' for every core
+ * (os.availableParallelism() in Node, navigator.hardwareConcurrency in a page). The default is
+ * 'auto'. Applies at once to an initialized 'as' backend (its workers restart); results are
+ * bit-identical whatever the count.
+ */
+export function setThreads(threads: number | 'auto'): Promise<void> {
+  if (threads !== 'auto' && !(typeof threads === 'number' && Number.isInteger(threads) && threads >= 1)) {
+    throw new Error(`setThreads: expected a positive integer or 'auto', got ${typeof threads === 'number' ? threads : JSON.stringify(threads)}`);
+  }
+  return (async () => {
+    const state = globalState();
+    state.requestedThreads = threads;
+    const backend = initializedInstance();
+    const instance = backend && state.instances.get(backend);
+    if (instance) await startThreads(backend, instance);
+  })();
 }
 
 /**
@@ -139,6 +224,7 @@ export function setKernelVariant(variant: 'auto' | KernelVariant): Promise<void>
       const next = chosenVariant();
       instance.kernels = await instantiateKernels(next, instance.memory);
       instance.variant = next;
+      if (instance.pool) await startThreads(backend, instance);   // the workers run the same variant
     }
   })();
 }

@@ -4,17 +4,24 @@
 import type {BackendWasm} from '@tensorflow/tfjs-backend-wasm';
 import type {KernelExports} from './kernel_module.js';
 import type {KernelVariant} from './variants.js';
+import type {ThreadPool} from './threads.js';
 
 export interface InstanceState {
   kernels: KernelExports;
   variant: KernelVariant;
   memory: WebAssembly.Memory;
   sharedMemory: boolean;
+  /** Workers on the shared heap (null: one thread); see src/backend/threads.ts. */
+  pool: ThreadPool | null;
+  /** Why fewer threads run than were asked for ('' when as many run). */
+  threadsNote: string;
 }
 
 export interface GlobalState {
   registered: boolean;
   requestedVariant: 'auto' | KernelVariant;
+  /** setThreads(): 'auto' = every core. */
+  requestedThreads: number | 'auto';
   instances: WeakMap<BackendWasm, InstanceState>;
   /** Kernel names we run in AssemblyScript, for backendInfo(). */
   assemblyScriptKernels: string[];
@@ -28,10 +35,18 @@ const KEY = Symbol.for('tfjs-backend-as.state');
 
 export function globalState(): GlobalState {
   const g = globalThis as unknown as Record<symbol, GlobalState>;
-  g[KEY] ??= {registered: false, requestedVariant: 'auto', instances: new WeakMap(), assemblyScriptKernels: [], heapKernels: [],
+  g[KEY] ??= {registered: false, requestedVariant: 'auto', requestedThreads: 'auto', instances: new WeakMap(), assemblyScriptKernels: [], heapKernels: [],
     faults: {failMallocIn: 0}};
   const state = g[KEY];
   state.faults ??= {failMallocIn: 0};  // a state made by an older copy of this package
+  state.requestedThreads ??= 'auto';
+  return state;
+}
+
+/** Everything 'as' keeps about one backend instance. */
+export function instanceOf(backend: BackendWasm): InstanceState {
+  const state = globalState().instances.get(backend);
+  if (!state) throw new Error(`tfjs-backend-as: this backend instance was not created by the 'as' backend factory`);
   return state;
 }
 

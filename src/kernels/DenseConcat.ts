@@ -3,9 +3,8 @@
 // fused. The op, its checks and its gradient are in src/ops/dense_concat.ts.
 import {type KernelConfig, type KernelFunc, type TensorInfo, util} from '@tensorflow/tfjs-core';
 import type {BackendWasm} from '@tensorflow/tfjs-backend-wasm';
-import {kernelsOf} from '../backend/state.js';
 import {fillOutput, offsetOf, withScratch} from '../backend/heap.js';
-import {callGemmF32} from '../backend/kernel_module.js';
+import {type GemmPlan, planGemm, planScratchBytes, runGemm} from './utils/gemm.js';
 import {DENSE_CONCAT, DENSE_CONCAT_ACTIVATIONS, type DenseConcatAttrs} from '../kernel_names.js';
 
 function denseConcatKernel(args: {inputs: TensorInfo[], backend: BackendWasm, attrs: DenseConcatAttrs}): TensorInfo {
@@ -24,20 +23,20 @@ function denseConcatKernel(args: {inputs: TensorInfo[], backend: BackendWasm, at
   }
   const out = backend.makeOutput([...lead, units], 'float32');
   if (m * units === 0) return out;
-  const kernels = kernelsOf(backend);
-  const scratchBytes = Math.max(...ws.map(w => kernels.gemmScratchBytes(m, w.shape[1], w.shape[0])));
+  const plans: GemmPlan[] = ws.map(w => planGemm(backend, m, w.shape[1], w.shape[0]));
+  const scratchBytes = Math.max(...plans.map(planScratchBytes));
   return fillOutput(backend, out, () => withScratch(backend, scratchBytes, scratch => {
     const outPtr = offsetOf(backend, out);
     for (let i = 0, col = 0; i < n; col += widths[i], i++) {
       if (widths[i] === 0) continue;
       const bias = biases[i];
-      callGemmF32(kernels, {
+      runGemm(backend, {
         a: offsetOf(backend, xs[i]), b: offsetOf(backend, ws[i]), c: outPtr + 4 * col,
         m, n: widths[i], k: ws[i].shape[0], transposeA: false, transposeB: false, ldc: units,
         bias: bias ? offsetOf(backend, bias) : 0, biasRowStride: 0, biasColStride: bias ? 1 : 0,
         activation: attrs.activation, leakyreluAlpha: attrs.leakyreluAlpha,
         prelu: 0, preluRowStride: 0, preluColStride: 0, scratch,
-      });
+      }, plans[i]!, [outPtr, scratch]);
     }
   }));
 }

@@ -4,7 +4,7 @@ import {backend_util, type TensorInfo, util} from '@tensorflow/tfjs-core';
 import type {BackendWasm} from '@tensorflow/tfjs-backend-wasm';
 import {kernelsOf} from '../../backend/state.js';
 import {fillOutput, offsetOf, withScratch} from '../../backend/heap.js';
-import {callGemmF32} from '../../backend/kernel_module.js';
+import {planGemm, planScratchBytes, runGemm} from './gemm.js';
 import {ACTIVATION_CODES, isFusedActivation} from '../../kernel_names.js';
 
 export interface MatMulArgs {
@@ -172,20 +172,21 @@ export function runMatMul(backend: BackendWasm, args: MatMulArgs): TensorInfo {
     }
     return out;
   }
-  return fillOutput(backend, out, () => withScratch(backend, kernels.gemmScratchBytes(m, n, kA), scratch => {
+  const plan = planGemm(backend, m, n, kA);
+  return fillOutput(backend, out, () => withScratch(backend, planScratchBytes(plan), scratch => {
     // Offsets are read after the scratch allocation; they are stable anyway (no views held).
     const aPtr = offsetOf(backend, a), bPtr = offsetOf(backend, b), cPtr = offsetOf(backend, out);
     const biasPtr = args.bias ? offsetOf(backend, args.bias) : 0;
     const preluPtr = prelu ? offsetOf(backend, args.preluWeights!) : 0;
     for (let i = 0; i < aBatches.length; i++) {
-      callGemmF32(kernels, {
+      runGemm(backend, {
         a: aPtr + 4 * aBatches[i] * aMat, b: bPtr + 4 * bBatches[i] * bMat, c: cPtr + 4 * i * cMat,
         m, n, k: kA, transposeA, transposeB, ldc: n,
         bias: bias ? biasPtr + 4 * bias.batchOffsets[i] : 0, biasRowStride: bias?.rowStride ?? 0, biasColStride: bias?.colStride ?? 0,
         activation, leakyreluAlpha: args.leakyreluAlpha ?? 0.2,
         prelu: prelu ? preluPtr + 4 * prelu.batchOffsets[i] : 0, preluRowStride: prelu?.rowStride ?? 0, preluColStride: prelu?.colStride ?? 0,
         scratch,
-      });
+      }, plan, [cPtr, scratch]);
     }
   }));
 }

@@ -1,0 +1,61 @@
+// One float GEMM on every thread the backend has: the kernels that multiply (BatchMatMul,
+// _FusedMatMul, DenseConcat) size their scratch with gemmScratch and call runGemm. Below
+// PARALLEL_MIN_FLOPS, or for the matrix-vector shapes (which gemmF32 does not block), the
+// product runs on the calling thread alone. The split is by rows of C at multiples of the
+// micro-kernel's rows, so the result is bit-identical for any thread count.
+import type {BackendWasm} from '@tensorflow/tfjs-backend-wasm';
+import {quarantineBlocks} from '../../backend/allocation.js';
+import {callGemmF32, GEMM_F32_FLOAT_ARGS, gemmF32Args} from '../../backend/kernel_module.js';
+import {instanceOf} from '../../backend/state.js';
+import {splitRows} from '../../backend/threads.js';
+import type {GemmF32Params} from '../../kernel_names.js';
+
+/**
+ * Products smaller than this (2·m·n·k) stay on one thread: waking a worker and waiting for it
+ * costs tens of microseconds, the time of about a megaflop here (measured with
+ * `npm run bench -- matmul --threads`).
+ */
+export const PARALLEL_MIN_FLOPS = 2 ** 22;
+/** gemmF32 blocks (and so can split) products of at least this many rows; fewer go to its GEMV paths. */
+const MIN_BLOCKED_ROWS = 8;
+
+/** How a product of this shape runs: the thread count and the scratch bytes each thread needs. */
+export interface GemmPlan {
+  threads: number;
+  scratchPerThread: number;
+}
+
+/** Plans an m x n x k product (k > 0): one thread, or the pool's, with scratch for each. */
+export function planGemm(backend: BackendWasm, m: number, n: number, k: number): GemmPlan {
+  const instance = instanceOf(backend);
+  const scratchPerThread = instance.kernels.gemmScratchBytes(m, n, k);
+  const pool = instance.pool;
+  const big = 2 * m * n * k >= PARALLEL_MIN_FLOPS && m >= MIN_BLOCKED_ROWS && n > 1;
+  // usable() throws once, naming the worker, when one died since the last call.
+  const threads = big && pool?.usable() ? pool.size + 1 : 1;
+  return {threads, scratchPerThread};
+}
+
+/** Total scratch bytes a plan needs (one block, cut into per-thread parts by runGemm). */
+export const planScratchBytes = (plan: GemmPlan) => plan.threads * plan.scratchPerThread;
+
+/**
+ * Runs the product `p` as `plan` says. p.scratch is the start of planScratchBytes(plan) bytes;
+ * `heapBlocks` are the malloc'd blocks the product writes (the output, the scratch): kept
+ * allocated for good if a worker stops answering in the middle.
+ */
+export function runGemm(backend: BackendWasm, p: GemmF32Params, plan: GemmPlan, heapBlocks: number[]): void {
+  const instance = instanceOf(backend);
+  const kernels = instance.kernels;
+  const pool = instance.pool;
+  const parts = plan.threads > 1 && pool ? splitRows(p.m, plan.threads, kernels.gemmRowBlock()) : [];
+  if (parts.length <= 1) {
+    callGemmF32(kernels, p);
+    return;
+  }
+  const args = parts.map(([rowStart, rowEnd], t) =>
+    [...gemmF32Args({...p, scratch: p.scratch + t * plan.scratchPerThread}), rowStart, rowEnd]);
+  pool!.run('gemmF32Rows', args, GEMM_F32_FLOAT_ARGS,
+    a => (kernels.gemmF32Rows as (...x: number[]) => void)(...a),
+    () => quarantineBlocks(backend, heapBlocks));
+}
