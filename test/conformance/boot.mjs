@@ -4,7 +4,7 @@
 // IPC, so that results already sent survive a crash of this process.
 //
 // Environment (set by run.mjs):
-//   CONFORMANCE_BACKEND   'wasm' or 'as': the backend every describeWithFlags suite runs on
+//   CONFORMANCE_BACKEND   'cpu', 'wasm' or 'as': the backend every describeWithFlags suite runs on
 //   CONFORMANCE_SKIP      optional path of a JSON array of spec ids already run (restart after a crash)
 //   CONFORMANCE_TIMEOUT   jasmine's per-spec async timeout in ms
 import fs from 'node:fs';
@@ -13,7 +13,7 @@ import jasmineCore from 'jasmine-core/lib/jasmine-core/jasmine.js';
 import {setTestEnvs} from '@tensorflow/tfjs-core/dist/jasmine_util.js';
 
 const backend = process.env.CONFORMANCE_BACKEND;
-if (backend !== 'wasm' && backend !== 'as') throw new Error(`CONFORMANCE_BACKEND must be 'wasm' or 'as', got '${backend}'`);
+if (!['cpu', 'wasm', 'as'].includes(backend)) throw new Error(`CONFORMANCE_BACKEND must be 'cpu', 'wasm' or 'as', got '${backend}'`);
 
 jasmineCore.installGlobals();
 const env = jasmine.getEnv();
