@@ -218,9 +218,10 @@ for (const [name, reason] of exceptions) {
 /** What a failure is about, from its first error line: the groups of the report. */
 function causeOf(error = '') {
   const line = error.split('\n')[0];
-  let m;
-  if ((m = /Kernel '(\w+)' not registered/.exec(line))) return `kernel '${m[1]}' missing`;
-  if ((m = /Unknown dtype (\w+)/.exec(line))) return `no ${m[1]} tensors`;
+  const missing = /Kernel '(\w+)' not registered/.exec(line);
+  if (missing) return `kernel '${missing[1]}' missing`;
+  const dtype = /Unknown dtype (\w+)/.exec(line);
+  if (dtype) return `no ${dtype[1]} tensors`;
   if (/does not support dataFormat/.test(line)) return 'channelsFirst/NCHW convolution';
   if (/only supports rank-\d bias/.test(line)) return 'fused-convolution bias rank';
   if (/RuntimeError: Aborted/.test(line)) return 'aborts the wasm module';
