@@ -8,3 +8,4 @@ export * from './concat';
 export * from './philox';
 export * from './dropout';
 export * from './optimizers';
+export * from './segment';

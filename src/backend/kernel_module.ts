@@ -24,6 +24,9 @@ export interface KernelExports {
   adamF32(v: number, g: number, m: number, s: number, outV: number, outM: number, outS: number, n: number,
     beta1: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number, c1: number, c2: number, eps: number, negLr: number): void;
   sgdF32(v: number, g: number, outV: number, n: number, negLr: number): void;
+  // assembly/segment.ts
+  unsortedSegmentSumF32(x: number, ids: number, out: number, rows: number, inner: number, numSegments: number): void;
+  unsortedSegmentSumI32(x: number, ids: number, out: number, rows: number, inner: number, numSegments: number): void;
 }
 
 /** assembly/matmul.ts gemmF32 with its 18 positional arguments named (src/kernel_names.ts). */

@@ -12,6 +12,7 @@ import {rmspropUpdateConfig} from './RMSPropUpdate.js';
 import {adamUpdateConfig} from './AdamUpdate.js';
 import {sgdUpdateConfig} from './SGDUpdate.js';
 import {identityConfig} from './Identity.js';
+import {unsortedSegmentSumConfig} from './UnsortedSegmentSum.js';
 
 /** Kernels that compute in the AssemblyScript module. */
 export const AS_KERNELS: KernelConfig[] = [
@@ -24,6 +25,7 @@ export const AS_KERNELS: KernelConfig[] = [
   rmspropUpdateConfig,
   adamUpdateConfig,
   sgdUpdateConfig,
+  unsortedSegmentSumConfig,
 ];
 
 /**
