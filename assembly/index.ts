@@ -9,3 +9,5 @@ export * from './philox';
 export * from './dropout';
 export * from './optimizers';
 export * from './segment';
+export * from './fft';
+export * from './clip';
