@@ -28,6 +28,7 @@ import {zerosLikeConfig} from './ZerosLike.js';
 import {onesLikeConfig} from './OnesLike.js';
 import {equalConfig, greaterConfig, greaterEqualConfig, lessConfig, lessEqualConfig, notEqualConfig} from './Comparisons.js';
 import {fillConfig} from './Fill.js';
+import {einsumConfig} from './Einsum.js';
 import {clipByValueConfig} from './ClipByValue.js';
 import {tileConfig} from './Tile.js';
 import {sparseToDenseConfig} from './SparseToDense.js';
@@ -81,6 +82,11 @@ export const COMPLEX_KERNELS: KernelConfig[] = [
   transposeConfig,
   zerosLikeConfig,
   onesLikeConfig,
+];
+
+/** Kernels written in TypeScript that compose the kernels of 'as' (Einsum: transposes and the batch GEMM). */
+export const COMPOSITE_KERNELS: KernelConfig[] = [
+  einsumConfig,
 ];
 
 /**
