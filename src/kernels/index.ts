@@ -29,6 +29,7 @@ import {onesLikeConfig} from './OnesLike.js';
 import {equalConfig, greaterConfig, greaterEqualConfig, lessConfig, lessEqualConfig, notEqualConfig} from './Comparisons.js';
 import {fillConfig} from './Fill.js';
 import {einsumConfig} from './Einsum.js';
+import {bincountConfig} from './Bincount.js';
 import {clipByValueConfig} from './ClipByValue.js';
 import {tileConfig} from './Tile.js';
 import {sparseToDenseConfig} from './SparseToDense.js';
@@ -84,9 +85,13 @@ export const COMPLEX_KERNELS: KernelConfig[] = [
   onesLikeConfig,
 ];
 
-/** Kernels written in TypeScript that compose the kernels of 'as' (Einsum: transposes and the batch GEMM). */
+/**
+ * Kernels written in TypeScript that compose the kernels of 'as' (Einsum: transposes and the
+ * batch GEMM; Bincount: a flatten before tfjs-backend-wasm's kernel).
+ */
 export const COMPOSITE_KERNELS: KernelConfig[] = [
   einsumConfig,
+  bincountConfig,
 ];
 
 /**
