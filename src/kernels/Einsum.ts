@@ -22,7 +22,9 @@ function einsum(args: {inputs: TensorInfo[], backend: BackendWasm, attrs: Einsum
   backend_util.checkEinsumDimSizes(allDims.length, idDims, tensors as tf.Tensor[]);
   const outputLabels = allDims.map((_, i) => i).filter(i => !summedDims.includes(i));
   const sizeOf = new Map<number, number>();
-  tensors.forEach((t, i) => idDims[i]!.forEach((label, axis) => sizeOf.set(label, t.shape[axis]!)));
+  tensors.forEach((t, i) => {
+    idDims[i]!.forEach((label, axis) => { sizeOf.set(label, t.shape[axis]!); });
+  });
 
   const intermediates: TensorInfo[] = [];
   const keep = (t: TensorInfo) => { intermediates.push(t); return t; };
