@@ -99,7 +99,8 @@ export function makeComplexOutput(backend: BackendWasm, real: TensorInfo, imag: 
 
 /** The real and imaginary parts of complex tensor `t`, shaped like `t` (a reshape shares the entry). */
 export function complexParts(backend: BackendWasm, t: TensorInfo): ComplexParts {
-  const parts = entryOf(backend, t.dataId)?.complexTensorInfos;
+  // get(), not entryOf: a tensor still on another backend is moved here first (engine.moveData).
+  const parts = (backend.dataIdMap.get(t.dataId) as unknown as Entry | undefined)?.complexTensorInfos;
   if (t.dtype !== 'complex64' || !parts) throw new Error(`expected a complex64 tensor on backend 'as', got ${t.dtype} of shape [${t.shape}]`);
   return {
     real: {dataId: parts.real.dataId, shape: t.shape, dtype: 'float32'},

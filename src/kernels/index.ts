@@ -32,6 +32,7 @@ import {einsumConfig} from './Einsum.js';
 import {bincountConfig} from './Bincount.js';
 import {clipByValueConfig} from './ClipByValue.js';
 import {tileConfig} from './Tile.js';
+import {gatherNdConfig} from './GatherNd.js';
 import {sparseToDenseConfig} from './SparseToDense.js';
 import {staticRegexReplaceConfig} from './StaticRegexReplace.js';
 import {raggedGatherConfig} from './RaggedGather.js';
@@ -107,6 +108,7 @@ export const JS_KERNELS: KernelConfig[] = [
   greaterEqualConfig,
   fillConfig,
   tileConfig,
+  gatherNdConfig,
   sparseToDenseConfig,
   staticRegexReplaceConfig,
   raggedGatherConfig,
