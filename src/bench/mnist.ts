@@ -4,18 +4,29 @@
 // same seed gives the same train/test split on every run.
 import {createRequire} from 'node:module';
 import * as tf from '@tensorflow/tfjs-core';
-import {seededRandom, shuffleInPlace} from '../../src/keras/training/random.js';
+import {seededRandom, shuffleInPlace} from '../keras/training/random.js';
 
-interface MnistDigit { id: number; raw: number[]; length: number }
+interface MnistDigit {
+  id: number;
+  raw: number[];
+  length: number;
+}
 
 export const IMAGE_SIZE = 784;
 export const NUM_CLASSES = 10;
 export const TOTAL = 10_000;
 
 /** Plain arrays: images [n * 784] in [0, 1], labels [n] in 0..9. */
-export interface MnistArrays { images: Float32Array; labels: Int32Array; count: number }
+export interface MnistArrays {
+  images: Float32Array;
+  labels: Int32Array;
+  count: number;
+}
 
-export interface MnistSplit { train: MnistArrays; test: MnistArrays }
+export interface MnistSplit {
+  train: MnistArrays;
+  test: MnistArrays;
+}
 
 let cache: MnistArrays | null = null;
 
@@ -53,7 +64,9 @@ function take(all: MnistArrays, order: Int32Array, from: number, to: number): Mn
 export function loadMnist({trainSize = 8000, testSize = 2000, seed = 1} = {}): MnistSplit {
   const all = loadAll();
   if (trainSize + testSize > all.count) {
-    throw new Error(`loadMnist: trainSize + testSize = ${trainSize + testSize} exceeds the ${all.count} digits available`);
+    throw new Error(
+      `loadMnist: trainSize + testSize = ${trainSize + testSize} exceeds the ${all.count} digits available`,
+    );
   }
   const order = new Int32Array(all.count).map((_, i) => i);
   shuffleInPlace(order, seededRandom(seed));

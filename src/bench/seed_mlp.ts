@@ -1,12 +1,12 @@
 // The seed's MNIST MLP, twice: with our Keras API (tfjs-backend-as/keras) and the same model in
-// tfjs-layers, so npm start and bench/train.bench.ts compare like with like:
+// tfjs-layers, so npm start and `bench train` (train.ts) compare like with like:
 //
 //   input [28,28] -> Reshape([784]) -> Dense 500 relu -> MyDense 100 -> Dense 10 softmax
 //
 // MyDense is the seed's custom layer: w and b trainable, a non-trainable, y = x·w + b.
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import {input, K, Layer, layers, Model, type Shape, type SymbolicTensor} from '../../src/keras/index.js';
+import {input, K, Layer, layers, Model, type Shape, type SymbolicTensor} from '../keras/index.js';
 
 export const BATCH_SIZE = 64;
 
@@ -16,12 +16,17 @@ export class MyDense extends Layer {
   w!: tf.Variable;
   b!: tf.Variable;
   a!: tf.Variable;
-  constructor(readonly units = 32, config: {name?: string} = {}) { super(config); }
+  constructor(
+    readonly units = 32,
+    config: {name?: string} = {},
+  ) {
+    super(config);
+  }
   override build(inputShape: Shape | Shape[]) {
     const s = inputShape as Shape;
-    this.w = K.variable(K.randomNormal([s[s.length - 1]!, this.units], 0, 0.05));       // trainable
-    this.b = tf.variable(K.randomNormal([this.units], 0, 0.05), true);                   // trainable
-    this.a = tf.variable(K.randomNormal([this.units], 0, 0.05), false);                  // non-trainable
+    this.w = K.variable(K.randomNormal([s[s.length - 1]!, this.units], 0, 0.05)); // trainable
+    this.b = tf.variable(K.randomNormal([this.units], 0, 0.05), true); // trainable
+    this.a = tf.variable(K.randomNormal([this.units], 0, 0.05), false); // non-trainable
   }
   override call(inputs: tf.Tensor | tf.Tensor[]) {
     return K.add(K.dot(inputs as tf.Tensor, this.w), this.b) as tf.Tensor;
@@ -43,7 +48,9 @@ class TflMyDense extends tfl.layers.Layer {
   static className = 'MyDense';
   private w!: tfl.LayerVariable;
   private b!: tfl.LayerVariable;
-  constructor(private readonly units: number) { super({}); }
+  constructor(private readonly units: number) {
+    super({});
+  }
   override build(inputShape: tfl.Shape | tfl.Shape[]) {
     const s = inputShape as tfl.Shape;
     const init = tfl.initializers.randomNormal({mean: 0, stddev: 0.05});
@@ -76,8 +83,12 @@ export function buildTfl(): tfl.LayersModel {
  * Milliseconds per training step of `fit` over `steps` batches of 64 (shuffle off, silent), the
  * whole fit call timed: what a user waits for, loop overhead included.
  */
-export async function msPerStep(fit: (x: tf.Tensor, y: tf.Tensor, config: object) => Promise<unknown>,
-                                x: tf.Tensor, y: tf.Tensor, steps: number): Promise<number> {
+export async function msPerStep(
+  fit: (x: tf.Tensor, y: tf.Tensor, config: object) => Promise<unknown>,
+  x: tf.Tensor,
+  y: tf.Tensor,
+  steps: number,
+): Promise<number> {
   const t0 = performance.now();
   await fit(x, y, {batchSize: BATCH_SIZE, epochs: 1, shuffle: false, verbose: 0});
   return (performance.now() - t0) / steps;

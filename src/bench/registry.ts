@@ -1,0 +1,52 @@
+// The benchmarks `tfjs-backend-as bench <name>` runs: the CLI's list of subcommands, its help and
+// its checks of optional packages all come from here, so a new benchmark is one entry (and one
+// module exporting `run(options): Promise<BenchReport>`, like matmul.ts).
+import type {BenchOptions, BenchReport} from './report.js';
+
+/** tfjs-backend-cpu: a peer contender of the kernel benchmarks where it is installed. */
+export const CPU_PACKAGE = '@tensorflow/tfjs-backend-cpu';
+
+export interface Benchmark {
+  name: string;
+  /** One line for --help. */
+  summary: string;
+  /** Optional peer dependencies it cannot run without (the CLI names them when missing). */
+  requires: readonly string[];
+  /** Loaded only when the benchmark runs, so a missing optional peer breaks nothing else. */
+  load: () => Promise<{run: (options: BenchOptions) => Promise<BenchReport>}>;
+}
+
+export const BENCHMARKS: readonly Benchmark[] = [
+  {
+    name: 'matmul',
+    summary: 'dense products, fused and transposed, in GFLOP/s and % of the f32x4 ceiling',
+    requires: [],
+    load: () => import('./matmul.js'),
+  },
+  {
+    name: 'dropout',
+    summary: 'dropout and randomBinomial (Philox mask in one pass) against tf.dropout',
+    requires: [],
+    load: () => import('./dropout.js'),
+  },
+  {
+    name: 'concat',
+    summary: 'concat on several axes, and denseConcat against fused matMuls + concat',
+    requires: [],
+    load: () => import('./concat.js'),
+  },
+  {
+    name: 'train',
+    summary: "the seed's MNIST MLP: ms per step against tfjs-layers; accuracy",
+    requires: ['@tensorflow/tfjs-layers', 'mnist'],
+    load: () => import('./train.js'),
+  },
+];
+
+/**
+ * Benchmarks the package will have but this version does not: `bench <name>` says so rather than
+ * calling the name unknown. A name moves from here into BENCHMARKS when its module lands.
+ */
+export const NOT_IN_THIS_VERSION: Readonly<Record<string, string>> = {
+  conv: 'the convolution kernels it measures are not in this version of tfjs-backend-as yet',
+};

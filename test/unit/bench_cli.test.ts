@@ -1,0 +1,156 @@
+// The benchmark CLI as built (dist/cli.js, the package's bin): --help, the usage errors (exit 2,
+// naming what is wrong and the valid choices), and quick runs (--quick: tiny shapes, a few short
+// rounds) of every benchmark with --json and --results. Missing optional peers are checked on the
+// installed tarball (tarball.test.ts). Needs `npm run build` first.
+import {test} from 'uvu';
+import * as assert from 'uvu/assert';
+import {spawnSync} from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {fileURLToPath} from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const cli = path.join(root, 'dist/cli.js');
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tfjs-as-bench-'));
+process.on('exit', () => fs.rmSync(tmp, {recursive: true, force: true}));
+
+assert.ok(fs.existsSync(cli), 'dist/cli.js is missing: run `npm run build` first');
+
+function bench(...args: string[]) {
+  const r = spawnSync(process.execPath, [cli, ...args], {
+    cwd: root,
+    encoding: 'utf8',
+    env: {...process.env, NO_COLOR: '1'},
+  });
+  return {status: r.status, stdout: r.stdout, stderr: r.stderr};
+}
+
+interface Row {
+  case: string;
+  contender: string;
+  backend: string;
+  variant: string | null;
+  median: number;
+  vsWasm: number | null;
+}
+interface Document {
+  machine: {cpu: string; cores: number; node: string; date: string};
+  variants: string[];
+  cpu: boolean;
+  benchmarks: {name: string; rows: Row[]; table: {header: string[]; cells: string[][]}}[];
+  skippedBenchmarks: unknown[];
+  failed: unknown[];
+}
+
+/** A usage error: exit 2, the message, no stack trace or TypeError. */
+function usageError(args: string[], ...expected: RegExp[]) {
+  const r = bench(...args);
+  assert.is(r.status, 2, `${args.join(' ')}: exit ${r.status}\n${r.stderr}`);
+  for (const e of expected) assert.match(r.stderr, e);
+  assert.not.match(r.stderr, /TypeError|ERR_|\n\s+at /);
+  assert.match(r.stderr, /tfjs-backend-as bench --help/);
+}
+
+test('--help lists every benchmark and option, exit 0', () => {
+  for (const args of [['--help'], ['bench', '--help'], ['bench', '-h']]) {
+    const r = bench(...args);
+    assert.is(r.status, 0, r.stderr);
+    for (const word of [
+      'matmul',
+      'dropout',
+      'concat',
+      'train',
+      '--variant',
+      '--json',
+      '--quick',
+      '--results',
+      'relaxed-simd',
+    ]) {
+      assert.ok(r.stdout.includes(word), `--help does not mention ${word}`);
+    }
+    assert.match(r.stdout, /train .*needs @tensorflow\/tfjs-layers, mnist/);
+  }
+});
+
+test('an unknown benchmark names itself and the valid ones, exit 2', () => {
+  usageError(['bench', 'matmull'], /unknown benchmark 'matmull'/, /matmul, dropout, concat, train/);
+});
+
+test("'bench conv' says it is not in this version, exit 2", () => {
+  usageError(['bench', 'conv'], /'conv' is not available in this version/, /available: matmul, dropout, concat, train/);
+});
+
+test('an unknown variant names itself and the valid ones, exit 2', () => {
+  usageError(['bench', 'matmul', '--variant', 'avx2'], /unknown variant 'avx2'/, /scalar, simd, relaxed-simd/);
+  usageError(['bench', '--variant', 'simd,sse'], /unknown variant 'sse'/);
+});
+
+test('an unknown command or option, or a missing value, exit 2', () => {
+  usageError([], /missing the command: 'bench'/);
+  usageError(['benchmark'], /unknown command 'benchmark'; the command is 'bench'/);
+  usageError(['bench', '--fast'], /Unknown option '--fast'/);
+  usageError(['bench', '--variant'], /--variant/);
+});
+
+test('--quick --json: every benchmark, every kernels build against tfjs-backend-wasm and cpu', () => {
+  // Relaxed SIMD is in the default set: on Node 20 the CLI runs itself again with the flag.
+  const r = bench('bench', '--quick', '--json');
+  assert.is(r.status, 0, r.stderr);
+  const doc = JSON.parse(r.stdout) as Document;
+  assert.is(doc.machine.node, process.version);
+  assert.ok(doc.machine.cores > 0 && doc.machine.cpu.length > 0);
+  assert.equal(doc.variants, ['scalar', 'simd', 'relaxed-simd']);
+  assert.is(doc.cpu, true);
+  assert.equal(doc.failed, []);
+  assert.equal(doc.skippedBenchmarks, []);
+  assert.equal(
+    doc.benchmarks.map(b => b.name),
+    ['matmul', 'dropout', 'concat', 'train'],
+  );
+  for (const b of doc.benchmarks) {
+    const contenders = new Set(b.rows.map(row => row.variant ?? row.backend));
+    assert.equal([...contenders].sort(), ['cpu', 'relaxed-simd', 'scalar', 'simd', 'wasm'], b.name);
+    for (const row of b.rows) {
+      assert.ok(row.median > 0 && Number.isFinite(row.median), `${b.name} ${row.contender}: median ${row.median}`);
+      assert.ok(row.vsWasm! > 0, `${b.name} ${row.contender}: vsWasm ${row.vsWasm}`);
+    }
+    assert.is(b.table.cells.length, b.rows.length);
+  }
+});
+
+test('--variant picks the builds (repeated or comma-separated), no re-run without relaxed SIMD', () => {
+  for (const args of [
+    ['--variant', 'scalar,simd'],
+    ['--variant', 'simd', '--variant', 'scalar'],
+  ]) {
+    const r = bench('bench', 'dropout', '--quick', '--json', ...args);
+    assert.is(r.status, 0, r.stderr);
+    assert.not.match(r.stderr, /running again/);
+    const doc = JSON.parse(r.stdout) as Document;
+    assert.equal(doc.variants, ['scalar', 'simd']);
+    assert.equal(
+      doc.benchmarks[0]!.rows.map(row => row.contender),
+      ['as scalar', 'as simd', 'tfjs-backend-wasm', 'tfjs-backend-cpu'],
+    );
+  }
+});
+
+test('the table: the machine line, then a Markdown table per benchmark; --results writes .json and .md', () => {
+  const dir = path.join(tmp, 'results');
+  const r = bench('bench', 'concat', '--quick', '--variant', 'simd', '--results', dir);
+  assert.is(r.status, 0, r.stderr);
+  const [heading] = r.stdout.split('\n');
+  assert.match(heading!, /^tfjs-backend-as \d+\.\d+\.\d+ bench: \d{4}-\d\d-\d\d, .+ \(\d+ cores\), .*Node v\d+/);
+  assert.match(r.stdout, /## Concat and denseConcat \(concat\)/);
+  assert.match(r.stdout, /\| work \| contender \| median µs\/call \| vs tfjs-backend-wasm \|/);
+  assert.match(r.stdout, /\| concat \[8,10\]\+\[8,6\] axis -1 \| as simd \| [\d.]+ \| [\d.]+x \|/);
+  const saved = JSON.parse(fs.readFileSync(path.join(dir, 'concat.json'), 'utf8'));
+  assert.is(saved.name, 'concat');
+  assert.equal(saved.variants, ['simd']);
+  const md = fs.readFileSync(path.join(dir, 'concat.md'), 'utf8');
+  assert.match(md, /^### Concat and denseConcat — \d{4}-\d\d-\d\d, /);
+  assert.match(md, /\| denseConcat \[4,10\]\+\[4,6\] -> 4\+2 relu \| denseConcat: as simd \|/);
+});
+
+test.run();
