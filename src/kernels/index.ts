@@ -33,6 +33,7 @@ import {bincountConfig} from './Bincount.js';
 import {clipByValueConfig} from './ClipByValue.js';
 import {tileConfig} from './Tile.js';
 import {gatherNdConfig} from './GatherNd.js';
+import {drawConfig} from './Draw.js';
 import {sparseToDenseConfig} from './SparseToDense.js';
 import {staticRegexReplaceConfig} from './StaticRegexReplace.js';
 import {raggedGatherConfig} from './RaggedGather.js';
@@ -114,6 +115,7 @@ export const JS_KERNELS: KernelConfig[] = [
   raggedGatherConfig,
   raggedRangeConfig,
   raggedTensorToTensorConfig,
+  drawConfig,
 ];
 
 /** The kernels of 'as' that accept complex64 inputs; every other kernel refuses them. */
