@@ -9,7 +9,8 @@ import {registerBackend} from './backend/register.js';
  * 'as' back after tf.removeBackend('as'). A no-op while 'as' is registered.
  */
 export function registerBackendAs(): void {
-  registerBackend(AS_KERNELS, [...HEAP_KERNELS, ...COMPLEX_KERNELS, ...COMPOSITE_KERNELS, ...JS_KERNELS], {complex64: COMPLEX_FORMS, string: STRING_FORMS});
+  registerBackend(AS_KERNELS, HEAP_KERNELS, {complex64: COMPLEX_FORMS, string: STRING_FORMS},
+    [...COMPLEX_KERNELS, ...COMPOSITE_KERNELS, ...JS_KERNELS]);
 }
 registerBackendAs();
 

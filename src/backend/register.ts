@@ -97,11 +97,13 @@ function checkDtypes(kernel: tf.KernelConfig, forms: DtypeForms): tf.KernelConfi
  * again after tf.removeBackend('as') (a no-op while 'as' is registered). `assemblyScriptKernels`
  * compute in the AssemblyScript module; `heapKernels` are overrides written in TypeScript that
  * only move or share bytes on the heap (no arithmetic to speed up); `dtypeForms` says which
- * kernels accept complex64 and string inputs. Every kernel, ours and the inherited ones, runs
+ * kernels accept complex64 and string inputs; `typescriptKernels` are the other overrides written
+ * in TypeScript (complex forms on the parts, compositions, string and ragged kernels in JavaScript). Every kernel, ours and the inherited ones, runs
  * inside guardKernel (src/backend/allocation.ts).
  */
 export function registerBackend(assemblyScriptKernels: tf.KernelConfig[], heapKernels: tf.KernelConfig[] = [],
-                                dtypeForms: DtypeForms = {complex64: new Set(), string: new Set()}): void {
+                                dtypeForms: DtypeForms = {complex64: new Set(), string: new Set()},
+                                typescriptKernels: tf.KernelConfig[] = []): void {
   const state = globalState();
   if (tf.findBackendFactory(BACKEND_NAME) != null) return;
   tf.registerBackend(BACKEND_NAME, createBackend, BACKEND_PRIORITY);
@@ -111,7 +113,8 @@ export function registerBackend(assemblyScriptKernels: tf.KernelConfig[], heapKe
   state.registered = true;
   state.assemblyScriptKernels = assemblyScriptKernels.map(k => k.kernelName).sort();
   state.heapKernels = heapKernels.map(k => k.kernelName).sort();
-  const ourKernels = [...assemblyScriptKernels, ...heapKernels];
+  state.typescriptKernels = typescriptKernels.map(k => k.kernelName).sort();
+  const ourKernels = [...assemblyScriptKernels, ...heapKernels, ...typescriptKernels];
   const overridden = new Set(ourKernels.map(k => k.kernelName));
   const register = (kernel: tf.KernelConfig) => tf.registerKernel(guardKernel(checkDtypes(kernel, dtypeForms), BACKEND_NAME));
   for (const kernel of tf.getKernelsForBackend('wasm')) {
@@ -135,6 +138,11 @@ export interface BackendInfo {
   kernels: string[];
   /** Kernels overridden in TypeScript that only move or share bytes on the heap (Slice, GatherV2, Identity). */
   heapKernels: string[];
+  /**
+   * Other kernels overridden in TypeScript: complex64 forms (on the real and imaginary parts),
+   * compositions of other kernels (Einsum), string and ragged kernels (JavaScript on the values).
+   */
+  typescriptKernels: string[];
 }
 
 /**
@@ -153,6 +161,7 @@ export function backendInfo(): BackendInfo {
     sharedMemory: instance?.sharedMemory ?? false,
     kernels: [...state.assemblyScriptKernels],
     heapKernels: [...state.heapKernels],
+    typescriptKernels: [...(state.typescriptKernels ?? [])],
   };
 }
 

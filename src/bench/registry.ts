@@ -37,8 +37,8 @@ export const BENCHMARKS: readonly Benchmark[] = [
   },
   {
     name: 'segment',
-    summary: 'unsortedSegmentSum (an Embedding gradient) against tfjs-backend-cpu',
-    requires: [CPU_PACKAGE],
+    summary: 'unsortedSegmentSum (an Embedding gradient) against tfjs-backend-cpu (wasm has none)',
+    requires: [],
     load: () => import('./segment.js'),
   },
   {

@@ -71,7 +71,7 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
       cells: rows.map(r => [r.case, r.contender, r.median.toFixed(1), r.vsCpu == null ? '' : `${(r.vsCpu as number).toFixed(1)}x`]),
     },
     notes: [
-      'tfjs-backend-wasm has no UnsortedSegmentSum; tfjs-backend-cpu is the only peer.',
+      'tfjs-backend-wasm has no UnsortedSegmentSum; tfjs-backend-cpu is the only peer (its rows need it installed).',
       "'vs tfjs-backend-cpu' = its time / this one's, in the same process: > 1 means faster.",
     ],
   };

@@ -7,6 +7,8 @@ import {complexParts, makeComplexOutput} from '../backend/complex.js';
 import {free, runKernel, withComplexForm} from './utils/complex.js';
 
 const wasmCast = tf.getKernel(tf.Cast, 'wasm')!.kernelFunc as unknown as (args: object) => TensorInfo;
+// Called directly, not through the registry: an allocation failure inside is Cast's, and says so.
+const wasmNotEqual = tf.getKernel(tf.NotEqual, 'wasm')!.kernelFunc as unknown as (args: object) => TensorInfo;
 
 function toComplex(backend: BackendWasm, x: TensorInfo): TensorInfo {
   if (x.dtype === 'complex64') return runKernel(tf.Identity, backend, {x});
@@ -26,7 +28,7 @@ function toComplex(backend: BackendWasm, x: TensorInfo): TensorInfo {
 function toBool(backend: BackendWasm, x: TensorInfo): TensorInfo {
   const zero = backend.makeOutput([], x.dtype, undefined, x.dtype === 'float32' ? new Float32Array(1) : new Int32Array(1));
   try {
-    return runKernel(tf.NotEqual, backend, {a: x, b: zero});
+    return wasmNotEqual({inputs: {a: x, b: zero}, backend, attrs: {}});
   } finally {
     free(backend, zero);
   }
