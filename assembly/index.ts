@@ -8,3 +8,6 @@ export * from './concat';
 export * from './philox';
 export * from './dropout';
 export * from './optimizers';
+export * from './segment';
+export * from './fft';
+export * from './clip';

@@ -220,6 +220,14 @@ export function quarantineBlocks(backend: BackendWasm, ptrs: readonly number[]):
   for (const p of ptrs) if (p) set?.add(p >>> 0);
 }
 
+/**
+ * Records `dataId`, an output a kernel made without move/makeOutput (a complex64 tensor's entry,
+ * src/backend/complex.ts), as the running kernel's: freed with the rest if the kernel throws.
+ */
+export function recordAllocation(backend: BackendWasm, dataId: object): void {
+  guards.get(backend)?.allocated?.push(dataId);
+}
+
 /** Sets what the next malloc of `backend` is for (scratch space), for the out-of-memory message. */
 export function describeNextAllocation(backend: BackendWasm, what: string | null): void {
   const guard = guards.get(backend);

@@ -29,6 +29,16 @@ export interface KernelExports {
   adamF32(v: number, g: number, m: number, s: number, outV: number, outM: number, outS: number, n: number,
     beta1: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number, c1: number, c2: number, eps: number, negLr: number): void;
   sgdF32(v: number, g: number, outV: number, n: number, negLr: number): void;
+  // assembly/segment.ts
+  unsortedSegmentSumF32(x: number, ids: number, out: number, rows: number, inner: number, numSegments: number): void;
+  // assembly/clip.ts
+  clipByValueF32(x: number, out: number, n: number, lo: number, hi: number): void;
+  // assembly/fft.ts
+  bluesteinSpectrum(chirp: number, n: number, m: number, twiddles: number, spectrum: number): void;
+  fftRows(re: number, im: number, outRe: number, outIm: number, batch: number, n: number, m: number, inverse: number,
+    twiddles: number, chirp: number, spectrum: number, work: number): void;
+  complexAbsF32(re: number, im: number, out: number, n: number): void;
+  unsortedSegmentSumI32(x: number, ids: number, out: number, rows: number, inner: number, numSegments: number): void;
 }
 
 /** gemmF32's 18 positional arguments from the named ones (src/kernel_names.ts). */

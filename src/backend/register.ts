@@ -12,6 +12,7 @@ import {memoryOf} from './heap.js';
 import {guardKernel, installCheckedAllocation} from './allocation.js';
 import {coreCount, createNodeThreadedBackend, isNode} from './node_threaded_wasm.js';
 import {controlBytes, ThreadPool} from './threads.js';
+import {installComplexStorage} from './complex.js';
 
 export const BACKEND_NAME = 'as';
 /** Above tfjs-backend-wasm (2) and webgl (2): 'as' is picked by default when it is loaded. */
@@ -47,6 +48,7 @@ async function createBackend(): Promise<BackendWasm> {
       `'@tensorflow/tfjs-backend-wasm' before tf.setBackend('as'). Cause: ${message}`);
   }
   installCheckedAllocation(backend);
+  installComplexStorage(backend);
   const memory = memoryOf(backend);
   const variant = chosenVariant();
   const instance: InstanceState = {
@@ -110,13 +112,46 @@ async function wantedWasmBinary(): Promise<string> {
 }
 
 /**
+ * The kernels that have a complex64 form on 'as' and those that have a string form. Any other
+ * kernel given a complex64 or string input throws before it runs, naming itself and the dtype:
+ * tfjs-backend-wasm's kernels would read such a tensor's memoryOffset (null: heap address 0)
+ * as numbers.
+ */
+export interface DtypeForms {
+  complex64: ReadonlySet<string>;
+  string: ReadonlySet<string>;
+}
+
+/** `kernel` with its inputs' dtypes checked against `forms` first. */
+function checkDtypes(kernel: tf.KernelConfig, forms: DtypeForms): tf.KernelConfig {
+  const {kernelName, kernelFunc} = kernel;
+  const complexOk = forms.complex64.has(kernelName), stringOk = forms.string.has(kernelName);
+  if (complexOk && stringOk) return kernel;
+  const checked: tf.KernelFunc = args => {
+    for (const [name, t] of Object.entries(args.inputs)) {
+      const dtype = (t as tf.TensorInfo | undefined)?.dtype;
+      if ((dtype === 'complex64' && !complexOk) || (dtype === 'string' && !stringOk)) {
+        throw new Error(`${kernelName}: input '${name}' is a ${dtype} tensor of shape [${(t as tf.TensorInfo).shape}], and ` +
+          `kernel '${kernelName}' has no ${dtype} form on backend 'as'`);
+      }
+    }
+    return kernelFunc(args);
+  };
+  return {...kernel, kernelFunc: checked};
+}
+
+/**
  * Registers the backend and its kernels, whatever copy of us runs this: once per process, and
  * again after tf.removeBackend('as') (a no-op while 'as' is registered). `assemblyScriptKernels`
  * compute in the AssemblyScript module; `heapKernels` are overrides written in TypeScript that
- * only move or share bytes on the heap (no arithmetic to speed up). Every kernel, ours and the
- * inherited ones, runs inside guardKernel (src/backend/allocation.ts).
+ * only move or share bytes on the heap (no arithmetic to speed up); `dtypeForms` says which
+ * kernels accept complex64 and string inputs; `typescriptKernels` are the other overrides written
+ * in TypeScript (complex forms on the parts, compositions, string and ragged kernels in JavaScript). Every kernel, ours and the inherited ones, runs
+ * inside guardKernel (src/backend/allocation.ts).
  */
-export function registerBackend(assemblyScriptKernels: tf.KernelConfig[], heapKernels: tf.KernelConfig[] = []): void {
+export function registerBackend(assemblyScriptKernels: tf.KernelConfig[], heapKernels: tf.KernelConfig[] = [],
+                                dtypeForms: DtypeForms = {complex64: new Set(), string: new Set()},
+                                typescriptKernels: tf.KernelConfig[] = []): void {
   const state = globalState();
   if (tf.findBackendFactory(BACKEND_NAME) != null) return;
   tf.registerBackend(BACKEND_NAME, createBackend, BACKEND_PRIORITY);
@@ -126,12 +161,14 @@ export function registerBackend(assemblyScriptKernels: tf.KernelConfig[], heapKe
   state.registered = true;
   state.assemblyScriptKernels = assemblyScriptKernels.map(k => k.kernelName).sort();
   state.heapKernels = heapKernels.map(k => k.kernelName).sort();
-  const ourKernels = [...assemblyScriptKernels, ...heapKernels];
+  state.typescriptKernels = typescriptKernels.map(k => k.kernelName).sort();
+  const ourKernels = [...assemblyScriptKernels, ...heapKernels, ...typescriptKernels];
   const overridden = new Set(ourKernels.map(k => k.kernelName));
+  const register = (kernel: tf.KernelConfig) => tf.registerKernel(guardKernel(checkDtypes(kernel, dtypeForms), BACKEND_NAME));
   for (const kernel of tf.getKernelsForBackend('wasm')) {
-    if (!overridden.has(kernel.kernelName)) tf.registerKernel(guardKernel(kernel, BACKEND_NAME));
+    if (!overridden.has(kernel.kernelName)) register(kernel);
   }
-  for (const kernel of ourKernels) tf.registerKernel(guardKernel(kernel, BACKEND_NAME));
+  for (const kernel of ourKernels) register(kernel);
 }
 
 /** The 'as' backend instance if it has been initialized, without initializing it. */
@@ -155,6 +192,11 @@ export interface BackendInfo {
   requestedThreads: number | 'auto';
   /** Why fewer threads run than were asked for; absent when as many run. */
   threadsNote?: string;
+  /**
+   * Other kernels overridden in TypeScript: complex64 forms (on the real and imaginary parts),
+   * compositions of other kernels (Einsum), string and ragged kernels (JavaScript on the values).
+   */
+  typescriptKernels: string[];
 }
 
 /**
@@ -176,6 +218,7 @@ export function backendInfo(): BackendInfo {
     threads: instance ? threadsOf(instance) : 1,
     requestedThreads: state.requestedThreads,
     ...(instance && threadsNoteOf(instance) ? {threadsNote: threadsNoteOf(instance)} : {}),
+    typescriptKernels: [...(state.typescriptKernels ?? [])],
   };
 }
 

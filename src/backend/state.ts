@@ -27,6 +27,8 @@ export interface GlobalState {
   assemblyScriptKernels: string[];
   /** Kernel names we override in TypeScript on the heap (memmoves, shared data), for backendInfo(). */
   heapKernels: string[];
+  /** Other kernels overridden in TypeScript (complex forms, compositions, string and ragged kernels). */
+  typescriptKernels?: string[];
   /** Test hooks (src/backend/allocation.ts failMallocAfter): never set outside tests. */
   faults: {failMallocIn: number};
 }

@@ -36,6 +36,12 @@ export const BENCHMARKS: readonly Benchmark[] = [
     load: () => import('./concat.js'),
   },
   {
+    name: 'segment',
+    summary: 'unsortedSegmentSum (an Embedding gradient) against tfjs-backend-cpu (wasm has none)',
+    requires: [],
+    load: () => import('./segment.js'),
+  },
+  {
     name: 'train',
     summary: "the seed's MNIST MLP: ms per step against tfjs-layers; accuracy",
     requires: ['@tensorflow/tfjs-layers', 'mnist'],

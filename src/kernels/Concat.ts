@@ -10,6 +10,7 @@ import type {BackendWasm} from '@tensorflow/tfjs-backend-wasm';
 import {formatShape} from '../format_shape.js';
 import {kernelsOf} from '../backend/state.js';
 import {fillOutput, memoryOf, offsetOf, withScratch} from '../backend/heap.js';
+import {partwise} from './utils/complex.js';
 
 // Taken when this module loads (tfjs-backend-wasm registered its kernels on import), before
 // the 'as' registration could shadow anything.
@@ -38,6 +39,10 @@ function checkInputs(inputs: TensorInfo[], axis: number): void {
 function concat(args: {inputs: TensorInfo[], backend: BackendWasm, attrs: ConcatAttrs}): TensorInfo {
   const {inputs, backend} = args;
   if (inputs.length === 0) throw new Error('Concat: tensors is empty; pass at least one tensor');
+  // complex64: the real parts and the imaginary parts concatenated (each by this kernel).
+  if (inputs.length > 0 && inputs.every(t => t.dtype === 'complex64')) {
+    return partwise(backend, inputs, parts => concat({...args, inputs: parts}));
+  }
   if (inputs.some(t => t.dtype === 'string' || t.dtype === 'complex64')) {
     if (!wasmConcat) throw new Error(`Concat: no tfjs-backend-wasm kernel to concat ${inputs.map(t => t.dtype).join(', ')} tensors`);
     return wasmConcat(args as unknown as Parameters<KernelFunc>[0]) as TensorInfo;

@@ -3,15 +3,13 @@
 // saves for the backward pass are Identity: ~28 per training step of the seed's MLP, the weights
 // among them (1.5 MB for a [784,500] kernel). Sharing is safe: tensors are immutable, every kernel
 // writes only into outputs it allocated, and tfjs-backend-wasm's Reshape already shares the same way.
+// complex64 entries (src/backend/complex.ts) and string tensors (values in JavaScript) share too.
 import * as tf from '@tensorflow/tfjs-core';
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import type {BackendWasm} from '@tensorflow/tfjs-backend-wasm';
 
-const wasmIdentity = tf.getKernel(tf.Identity, 'wasm');
-
 function identity(args: {inputs: {x: TensorInfo}, backend: BackendWasm}): TensorInfo {
   const {inputs: {x}, backend} = args;
-  if (x.dtype === 'string') return wasmIdentity!.kernelFunc(args as unknown as Parameters<KernelFunc>[0]) as TensorInfo;
   backend.incRef(x.dataId);
   return {dataId: x.dataId, shape: x.shape, dtype: x.dtype};
 }

@@ -8,6 +8,7 @@ import {type KernelConfig, type KernelFunc, type SliceAttrs, type TensorInfo, sl
 import '@tensorflow/tfjs-backend-wasm';
 import type {BackendWasm} from '@tensorflow/tfjs-backend-wasm';
 import {memoryOf, offsetOf} from '../backend/heap.js';
+import {partwise} from './utils/complex.js';
 
 // The fallback: tfjs-backend-wasm's kernel, whose setup (binding its C++ function to the active
 // backend's module) must run for 'as' too, so our config carries it.
@@ -18,7 +19,9 @@ function slice(args: {inputs: {x: TensorInfo}, backend: BackendWasm, attrs: Slic
   const {inputs: {x}, backend, attrs} = args;
   const [begin, size] = slice_util.parseSliceParams(x as tf.Tensor, attrs.begin, attrs.size);
   slice_util.assertParamsValid(x as tf.Tensor, begin, size);
-  if (x.dtype === 'string' || x.dtype === 'complex64' || !slice_util.isSliceContinous(x.shape, begin, size)) {
+  // complex64: both parts sliced (each by this kernel).
+  if (x.dtype === 'complex64') return partwise(backend, [x], ([part]) => slice({...args, inputs: {x: part!}}));
+  if (x.dtype === 'string' || !slice_util.isSliceContinous(x.shape, begin, size)) {
     if (!wasmSlice) throw new Error(`Slice: no tfjs-backend-wasm kernel for this ${x.dtype} slice`);
     return wasmSlice(args as unknown as Parameters<KernelFunc>[0]) as TensorInfo;
   }

@@ -19,6 +19,10 @@ test('backendInfo reports variant, support and our kernels', async () => {
   // The TypeScript heap overrides are listed apart: `kernels` is what runs in AssemblyScript.
   assert.equal(info.heapKernels, ['GatherV2', 'Identity', 'Slice']);
   assert.not.ok(info.kernels.some(k => info.heapKernels.includes(k)));
+  // The other TypeScript overrides (complex forms, Einsum, string and ragged kernels) apart too.
+  for (const k of ['Complex', 'Einsum', 'RaggedGather', 'StaticRegexReplace']) assert.ok(info.typescriptKernels.includes(k), k);
+  for (const k of ['UnsortedSegmentSum', 'FFT', 'IFFT', 'ComplexAbs', 'ClipByValue']) assert.ok(info.kernels.includes(k), k);
+  assert.not.ok(info.typescriptKernels.some(k => info.kernels.includes(k) || info.heapKernels.includes(k)));
   // In Node 'as' runs on tfjs-backend-wasm's threaded build, whose heap is shared (threads.test.ts).
   assert.is(info.sharedMemory, true);
 });

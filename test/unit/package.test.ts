@@ -63,7 +63,8 @@ test("the gradients registered are tfjs-core's full list (and ours), against the
     console.log(JSON.stringify({before, registered: [...registry.keys()].sort(),
       expected: ${JSON.stringify(constants)}.map(c => tf[c]).sort()}));`, 'commonjs'));
   assert.is(out.before, false);
-  const ours = ['DenseConcat', 'Dropout'];
+  // Einsum: tfjs-core 4.22 has no gradient for it (src/ops/einsum_grad.ts).
+  const ours = ['DenseConcat', 'Dropout', 'Einsum'];
   assert.equal(out.registered, [...new Set([...out.expected, ...ours])].sort());
 });
 

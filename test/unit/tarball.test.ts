@@ -235,7 +235,7 @@ test("the installed bin: 'bench train' names the packages it needs; the others r
   const doc = JSON.parse(all.stdout);
   assert.equal(
     doc.benchmarks.map((b: {name: string}) => b.name),
-    ['matmul', 'dropout', 'concat'],
+    ['matmul', 'dropout', 'concat', 'segment'],
   );
   assert.equal(doc.skippedBenchmarks, [{benchmark: 'train', missing: ['@tensorflow/tfjs-layers', 'mnist']}]);
   assert.is(doc.cpu, false);

@@ -230,6 +230,25 @@ if (mode === 'missing') {
     }
     assertClose(got, expected, 1e-4, 'denseConcat');
   });
+  test('tf.browser.draw (the Draw kernel: tfjs-backend-wasm has none) puts the image on a canvas, as cpu would', async () => {
+    const canvas = document.createElement('canvas');
+    // A 2x3 RGB float image and a 2x2 grayscale int32 one.
+    const rgb = tf.tensor3d([0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 1, 1, 1, 0.5, 0.5, 0.5], [2, 3, 3]);
+    await tf.browser.draw(rgb, canvas);
+    assert(canvas.width === 3 && canvas.height === 2, `canvas is ${canvas.width}x${canvas.height}`);
+    const pixels = Array.from(canvas.getContext('2d').getImageData(0, 0, 3, 2).data);
+    const want = [0, 0, 0, 255, 255, 0, 0, 255, 0, 255, 0, 255, 0, 0, 255, 255, 255, 255, 255, 255, 128, 128, 128, 255];
+    assert(pixels.every((v, i) => Math.abs(v - want[i]) <= 1), `pixels ${pixels}`);
+    const gray = tf.tensor2d([0, 64, 128, 255], [2, 2], 'int32');
+    await tf.browser.draw(gray, canvas, {imageOptions: {alpha: 0.5}});
+    const g = Array.from(canvas.getContext('2d').getImageData(0, 0, 2, 2).data);
+    assert(g[4] === 64 && g[5] === 64 && g[8] === 128 && g[15] === 128, `gray pixels ${g}`);
+    let message = '';
+    const bad = tf.tensor2d([2, 0], [1, 2]);
+    try { await tf.browser.draw(bad, canvas); } catch (e) { message = e.message; }
+    assert(/range \[0 - 1\]/.test(message), `out-of-range float image: '${message}'`);
+    tf.dispose([rgb, gray, bad]);
+  });
   test('no tensor leaked by the checks above', () => {
     assert(tf.memory().numTensors === tensorsBefore, `${tf.memory().numTensors} tensors, ${tensorsBefore} before`);
   });
