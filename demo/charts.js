@@ -20,9 +20,11 @@ const niceMax = v => {
  * after each epoch as dots. `points`: [{step, loss, accuracy}], `epochs`: [{step, testAccuracy}].
  */
 export function drawTrainingPlot(svg, points, epochs, totalSteps) {
-  const W = +svg.getAttribute('width'), H = +svg.getAttribute('height');
+  const W = +svg.getAttribute('width'),
+    H = +svg.getAttribute('height');
   const m = {left: 50, right: 50, top: 24, bottom: 36};
-  const w = W - m.left - m.right, h = H - m.top - m.bottom;
+  const w = W - m.left - m.right,
+    h = H - m.top - m.bottom;
   svg.replaceChildren();
   const maxLoss = niceMax(Math.max(...points.map(p => p.loss), 0.1));
   const steps = Math.max(totalSteps, 1);
@@ -33,21 +35,51 @@ export function drawTrainingPlot(svg, points, epochs, totalSteps) {
   for (let i = 0; i <= 4; i++) {
     const y = m.top + h - (i / 4) * h;
     svg.append(el('line', {x1: m.left, x2: m.left + w, y1: y, y2: y, stroke: '#eee'}));
-    svg.append(el('text', {x: m.left - 6, y: y + 4, 'text-anchor': 'end', 'font-size': 11, fill: '#c0392b'}, +(maxLoss * i / 4).toFixed(3)));
+    svg.append(
+      el(
+        'text',
+        {x: m.left - 6, y: y + 4, 'text-anchor': 'end', 'font-size': 11, fill: '#c0392b'},
+        +((maxLoss * i) / 4).toFixed(3),
+      ),
+    );
     svg.append(el('text', {x: m.left + w + 6, y: y + 4, 'font-size': 11, fill: '#2471a3'}, (i / 4).toFixed(2)));
   }
-  svg.append(el('text', {x: m.left + w / 2, y: H - 8, 'text-anchor': 'middle', 'font-size': 12}, `training step (batch) — ${points.length} of ${totalSteps}`));
+  svg.append(
+    el(
+      'text',
+      {x: m.left + w / 2, y: H - 8, 'text-anchor': 'middle', 'font-size': 12},
+      `training step (batch) — ${points.length} of ${totalSteps}`,
+    ),
+  );
   svg.append(el('text', {x: m.left, y: 15, 'font-size': 12, fill: '#c0392b'}, 'loss'));
-  svg.append(el('text', {x: m.left + w, y: 15, 'text-anchor': 'end', 'font-size': 12, fill: '#2471a3'}, 'accuracy (line: batch, dots: test set)'));
-  const line = (cls, color, y, key) => svg.append(el('polyline', {
-    class: cls, fill: 'none', stroke: color, 'stroke-width': 1.5,
-    points: points.map(p => `${x(p.step).toFixed(1)},${y(p[key]).toFixed(1)}`).join(' '),
-  }));
+  svg.append(
+    el(
+      'text',
+      {x: m.left + w, y: 15, 'text-anchor': 'end', 'font-size': 12, fill: '#2471a3'},
+      'accuracy (line: batch, dots: test set)',
+    ),
+  );
+  const line = (cls, color, y, key) =>
+    svg.append(
+      el('polyline', {
+        class: cls,
+        fill: 'none',
+        stroke: color,
+        'stroke-width': 1.5,
+        points: points.map(p => `${x(p.step).toFixed(1)},${y(p[key]).toFixed(1)}`).join(' '),
+      }),
+    );
   line('loss', '#c0392b', yLoss, 'loss');
   line('accuracy', '#2471a3', yAcc, 'accuracy');
   for (const e of epochs) {
     svg.append(el('circle', {class: 'test-accuracy', cx: x(e.step), cy: yAcc(e.testAccuracy), r: 4, fill: '#2471a3'}));
-    svg.append(el('text', {x: x(e.step) - 6, y: yAcc(e.testAccuracy) + 16, 'text-anchor': 'end', 'font-size': 11, fill: '#2471a3'}, `test ${e.testAccuracy.toFixed(3)}`));
+    svg.append(
+      el(
+        'text',
+        {x: x(e.step) - 6, y: yAcc(e.testAccuracy) + 16, 'text-anchor': 'end', 'font-size': 11, fill: '#2471a3'},
+        `test ${e.testAccuracy.toFixed(3)}`,
+      ),
+    );
   }
 }
 
@@ -56,9 +88,11 @@ export function drawTrainingPlot(svg, points, epochs, totalSteps) {
  * `rows`: [{group, label, value, note}].
  */
 export function drawBarChart(svg, rows, colors) {
-  const W = +svg.getAttribute('width'), H = +svg.getAttribute('height');
+  const W = +svg.getAttribute('width'),
+    H = +svg.getAttribute('height');
   const m = {left: 50, right: 10, top: 20, bottom: 70};
-  const w = W - m.left - m.right, h = H - m.top - m.bottom;
+  const w = W - m.left - m.right,
+    h = H - m.top - m.bottom;
   svg.replaceChildren();
   const groups = [...new Set(rows.map(r => r.group))];
   const labels = [...new Set(rows.map(r => r.label))];
@@ -68,9 +102,17 @@ export function drawBarChart(svg, rows, colors) {
   for (let i = 0; i <= 4; i++) {
     const y = m.top + h - (i / 4) * h;
     svg.append(el('line', {x1: m.left, x2: m.left + w, y1: y, y2: y, stroke: '#eee'}));
-    svg.append(el('text', {x: m.left - 6, y: y + 4, 'text-anchor': 'end', 'font-size': 11}, +(max * i / 4).toFixed(1)));
+    svg.append(
+      el('text', {x: m.left - 6, y: y + 4, 'text-anchor': 'end', 'font-size': 11}, +((max * i) / 4).toFixed(1)),
+    );
   }
-  svg.append(el('text', {x: 12, y: m.top + h / 2, transform: `rotate(-90 12 ${m.top + h / 2})`, 'text-anchor': 'middle', 'font-size': 12}, 'GFLOP/s (higher is better)'));
+  svg.append(
+    el(
+      'text',
+      {x: 12, y: m.top + h / 2, transform: `rotate(-90 12 ${m.top + h / 2})`, 'text-anchor': 'middle', 'font-size': 12},
+      'GFLOP/s (higher is better)',
+    ),
+  );
   groups.forEach((group, g) => {
     const x0 = m.left + g * groupWidth + (groupWidth - barWidth * labels.length) / 2;
     labels.forEach((label, l) => {
@@ -78,11 +120,33 @@ export function drawBarChart(svg, rows, colors) {
       if (!row) return;
       const bh = (row.value / max) * h;
       const x = x0 + l * barWidth;
-      svg.append(el('rect', {class: 'bar', x: x + 2, y: m.top + h - bh, width: barWidth - 4, height: bh, fill: colors[l % colors.length],
-        'data-label': label, 'data-value': row.value.toFixed(2)}));
-      svg.append(el('text', {x: x + barWidth / 2, y: m.top + h - bh - 4, 'text-anchor': 'middle', 'font-size': 10}, row.value.toFixed(1)));
+      svg.append(
+        el('rect', {
+          class: 'bar',
+          x: x + 2,
+          y: m.top + h - bh,
+          width: barWidth - 4,
+          height: bh,
+          fill: colors[l % colors.length],
+          'data-label': label,
+          'data-value': row.value.toFixed(2),
+        }),
+      );
+      svg.append(
+        el(
+          'text',
+          {x: x + barWidth / 2, y: m.top + h - bh - 4, 'text-anchor': 'middle', 'font-size': 10},
+          row.value.toFixed(1),
+        ),
+      );
     });
-    svg.append(el('text', {x: m.left + g * groupWidth + groupWidth / 2, y: m.top + h + 16, 'text-anchor': 'middle', 'font-size': 12}, group));
+    svg.append(
+      el(
+        'text',
+        {x: m.left + g * groupWidth + groupWidth / 2, y: m.top + h + 16, 'text-anchor': 'middle', 'font-size': 12},
+        group,
+      ),
+    );
   });
   labels.forEach((label, l) => {
     const x = m.left + l * 170;

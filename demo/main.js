@@ -88,11 +88,17 @@ async function train() {
   const batchSize = 64;
   const stepsPerEpoch = Math.ceil(trainCount / batchSize);
   const totalSteps = epochs * stepsPerEpoch;
-  const points = [], epochMarks = [];
+  const points = [],
+    epochMarks = [];
   let step = 0;
-  const [xs, ys] = [tf.tensor3d(data.train.images.subarray(0, trainCount * 784), [trainCount, 28, 28]),
-    tf.tensor2d(data.train.oneHot.subarray(0, trainCount * 10), [trainCount, 10])];
-  const [testX, testY] = [tf.tensor3d(data.test.images, [data.test.count, 28, 28]), tf.tensor2d(data.test.oneHot, [data.test.count, 10])];
+  const [xs, ys] = [
+    tf.tensor3d(data.train.images.subarray(0, trainCount * 784), [trainCount, 28, 28]),
+    tf.tensor2d(data.train.oneHot.subarray(0, trainCount * 10), [trainCount, 10]),
+  ];
+  const [testX, testY] = [
+    tf.tensor3d(data.test.images, [data.test.count, 28, 28]),
+    tf.tensor2d(data.test.oneHot, [data.test.count, 10]),
+  ];
   const started = performance.now();
   let lastDraw = 0;
   const draw = () => drawTrainingPlot($('plot'), points, epochMarks, totalSteps);
@@ -106,36 +112,45 @@ async function train() {
     model.compile({optimizer: 'rmsprop', loss: 'categoricalCrossentropy', metrics: ['accuracy']});
     await showModel(model);
     await model.fit(xs, ys, {
-      epochs, batchSize, shuffle: true, verbose: 0, seed: 1,
-      callbacks: [{
-        onBatchEnd: async (_batch, logs) => {
-          step++;
-          points.push({step, loss: logs.loss, accuracy: logs.accuracy ?? logs.acc ?? 0});
-          const now = performance.now();
-          const msPerStep = (now - started) / step;
-          $('train-status').textContent = `step ${step}/${totalSteps} · loss ${logs.loss.toFixed(4)} · ${msPerStep.toFixed(1)} ms/step`;
-          if (now - lastDraw > 100) {   // redraw at most 10 times a second, and let the page paint
-            lastDraw = now;
+      epochs,
+      batchSize,
+      shuffle: true,
+      verbose: 0,
+      seed: 1,
+      callbacks: [
+        {
+          onBatchEnd: async (_batch, logs) => {
+            step++;
+            points.push({step, loss: logs.loss, accuracy: logs.accuracy ?? logs.acc ?? 0});
+            const now = performance.now();
+            const msPerStep = (now - started) / step;
+            $('train-status').textContent =
+              `step ${step}/${totalSteps} · loss ${logs.loss.toFixed(4)} · ${msPerStep.toFixed(1)} ms/step`;
+            if (now - lastDraw > 100) {
+              // redraw at most 10 times a second, and let the page paint
+              lastDraw = now;
+              draw();
+              await tf.nextFrame();
+            }
+          },
+          onEpochEnd: async _epoch => {
+            const testAccuracy = tf.tidy(() => {
+              const predicted = tf.argMax(model.predict(testX, {batchSize: 256}), 1);
+              return tf.mean(tf.cast(tf.equal(predicted, tf.argMax(testY, 1)), 'float32')).dataSync()[0];
+            });
+            epochMarks.push({step, testAccuracy});
             draw();
             await tf.nextFrame();
-          }
+          },
         },
-        onEpochEnd: async (_epoch) => {
-          const testAccuracy = tf.tidy(() => {
-            const predicted = tf.argMax(model.predict(testX, {batchSize: 256}), 1);
-            return tf.mean(tf.cast(tf.equal(predicted, tf.argMax(testY, 1)), 'float32')).dataSync()[0];
-          });
-          epochMarks.push({step, testAccuracy});
-          draw();
-          await tf.nextFrame();
-        },
-      }],
+      ],
     });
     draw();
     const seconds = (performance.now() - started) / 1000;
     const last = epochMarks[epochMarks.length - 1];
-    $('train-status').textContent = `done: ${epochs} epoch(s), ${totalSteps} steps of ${batchSize} in ${seconds.toFixed(1)} s ` +
-      `(${(seconds * 1000 / totalSteps).toFixed(1)} ms/step) · test accuracy ${last.testAccuracy.toFixed(3)} on ${data.test.count} digits`;
+    $('train-status').textContent =
+      `done: ${epochs} epoch(s), ${totalSteps} steps of ${batchSize} in ${seconds.toFixed(1)} s ` +
+      `(${((seconds * 1000) / totalSteps).toFixed(1)} ms/step) · test accuracy ${last.testAccuracy.toFixed(3)} on ${data.test.count} digits`;
   } finally {
     tf.dispose([xs, ys, testX, testY]);
   }
@@ -158,12 +173,18 @@ const CONFIGS = [
 ];
 // The two products that dominate training the seed's first layer (batch 64).
 const OPS = [
-  {group: 'dense forward [64,784]·[784,500]+bias, relu', flops: 2 * 64 * 784 * 500,
+  {
+    group: 'dense forward [64,784]·[784,500]+bias, relu',
+    flops: 2 * 64 * 784 * 500,
     make: () => ({a: tf.randomNormal([64, 784]), b: tf.randomNormal([784, 500]), bias: tf.randomNormal([500])}),
-    run: t => tf.fused.matMul({a: t.a, b: t.b, bias: t.bias, activation: 'relu'})},
-  {group: 'weight gradient [64,784]ᵀ·[64,500]', flops: 2 * 64 * 784 * 500,
+    run: t => tf.fused.matMul({a: t.a, b: t.b, bias: t.bias, activation: 'relu'}),
+  },
+  {
+    group: 'weight gradient [64,784]ᵀ·[64,500]',
+    flops: 2 * 64 * 784 * 500,
     make: () => ({a: tf.randomNormal([64, 784]), g: tf.randomNormal([64, 500])}),
-    run: t => tf.matMul(t.a, t.g, true, false)},
+    run: t => tf.matMul(t.a, t.g, true, false),
+  },
 ];
 
 /** Milliseconds per call: `reps` calls timed together (each result read back), after a warm-up. */
@@ -185,10 +206,15 @@ function timeOp(op, reps) {
 
 async function benchmark() {
   const quick = params.has('quick');
-  const rounds = quick ? 3 : 7, reps = quick ? 3 : 10;
-  const available = CONFIGS.filter(c => c.backend !== 'as' || c.variant === 'scalar' ||
-    (c.variant === 'simd' ? backendInfo().simd : backendInfo().relaxedSimd));
-  const samples = new Map();      // `${group}|${label}` -> ms[]
+  const rounds = quick ? 3 : 7,
+    reps = quick ? 3 : 10;
+  const available = CONFIGS.filter(
+    c =>
+      c.backend !== 'as' ||
+      c.variant === 'scalar' ||
+      (c.variant === 'simd' ? backendInfo().simd : backendInfo().relaxedSimd),
+  );
+  const samples = new Map(); // `${group}|${label}` -> ms[]
   try {
     // Rounds alternate the configurations so that whatever else the machine does hits them alike.
     for (let round = 0; round < rounds; round++) {
@@ -218,9 +244,16 @@ async function benchmark() {
   drawBarChart($('chart'), rows, ['#95a5a6', '#5dade2', '#1f618d', '#e67e22']);
   const wasmThreads = typeof wasm.getThreadsCount === 'function' ? wasm.getThreadsCount() : 1;
   const reference = op => rows.find(r => r.group === op && r.label === 'tfjs-backend-wasm').ms;
-  $('bench-table').innerHTML = `<table><tr><th>operation</th><th>configuration</th><th>median ms</th><th>GFLOP/s</th><th>vs tfjs-backend-wasm</th></tr>` +
-    rows.map(r => `<tr><td>${r.group}</td><td>${r.label}</td><td>${r.ms.toFixed(3)}</td><td>${r.value.toFixed(1)}</td>` +
-      `<td>${(reference(r.group) / r.ms).toFixed(2)}×</td></tr>`).join('') + `</table>` +
+  $('bench-table').innerHTML =
+    `<table><tr><th>operation</th><th>configuration</th><th>median ms</th><th>GFLOP/s</th><th>vs tfjs-backend-wasm</th></tr>` +
+    rows
+      .map(
+        r =>
+          `<tr><td>${r.group}</td><td>${r.label}</td><td>${r.ms.toFixed(3)}</td><td>${r.value.toFixed(1)}</td>` +
+          `<td>${(reference(r.group) / r.ms).toFixed(2)}×</td></tr>`,
+      )
+      .join('') +
+    `</table>` +
     `<p>Median of ${rounds} alternating rounds of ${reps} calls each, in this page. tfjs-backend-wasm (XNNPACK) ` +
     `reports ${wasmThreads} thread(s)${self.crossOriginIsolated ? ' (its threaded build: this page is cross-origin isolated)' : ''}; ` +
     `'as' runs on one thread. Other tabs and programs share the CPU.</p>`;
@@ -244,10 +277,11 @@ async function guarded(flag, button, fn) {
 
 async function main() {
   if (params.has('epochs')) $('epochs').value = params.get('epochs');
-  if (!await tf.setBackend('as')) throw new Error("tf.setBackend('as') failed: see the console");
+  if (!(await tf.setBackend('as'))) throw new Error("tf.setBackend('as') failed: see the console");
   const info = backendInfo();
   data = await loadDigits();
-  $('info').textContent = `backend '${tf.getBackend()}' · kernels variant ${info.variant} (SIMD ${info.simd}, relaxed SIMD ${info.relaxedSimd}) · ` +
+  $('info').textContent =
+    `backend '${tf.getBackend()}' · kernels variant ${info.variant} (SIMD ${info.simd}, relaxed SIMD ${info.relaxedSimd}) · ` +
     `${info.sharedMemory ? 'shared' : 'ordinary'} WebAssembly.Memory · crossOriginIsolated ${self.crossOriginIsolated} · ` +
     `AssemblyScript kernels: ${info.kernels.join(', ')}\n${data.count} MNIST digits: ${data.train.count} to train on, ${data.test.count} to test`;
   $('train').onclick = () => guarded('train', 'training', train);
@@ -261,4 +295,7 @@ async function main() {
   body.dataset.ready = 'true';
 }
 
-main().catch(e => { body.dataset.ready = 'error'; fail('loading', e); });
+main().catch(e => {
+  body.dataset.ready = 'error';
+  fail('loading', e);
+});

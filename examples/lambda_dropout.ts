@@ -13,7 +13,7 @@ await tf.setBackend('as');
 console.log(`backend ${tf.getBackend()} (${backendInfo().variant})`);
 
 function myDropout(x: tf.Tensor): tf.Tensor {
-  const mask = K.randomBinomial(K.shape(x), 0.5);   // our randomBinomial kernel on 'as'
+  const mask = K.randomBinomial(K.shape(x), 0.5); // our randomBinomial kernel on 'as'
   return K.mul(K.mul(x, mask), 2);
 }
 

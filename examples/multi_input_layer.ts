@@ -14,8 +14,13 @@ import {quickTrain} from './data/quick_train.js';
 await tf.setBackend('as');
 
 class MyLayer extends Layer {
-  W1!: tf.Variable; b1!: tf.Variable; W2!: tf.Variable; b2!: tf.Variable;
-  constructor(readonly outputDims: [number, number]) { super(); }
+  W1!: tf.Variable;
+  b1!: tf.Variable;
+  W2!: tf.Variable;
+  b2!: tf.Variable;
+  constructor(readonly outputDims: [number, number]) {
+    super();
+  }
 
   override build([shape1, shape2]: Shape[]) {
     this.W1 = this.addWeight('W1', [shape1[1]!, this.outputDims[0]], {initializer: 'glorotUniform'});
@@ -33,7 +38,8 @@ class MyLayer extends Layer {
   }
 }
 
-const x1 = input({shape: [784]}), x2 = input({shape: [784]});
+const x1 = input({shape: [784]}),
+  x2 = input({shape: [784]});
 const h1 = layers.dense({units: 500, activation: 'relu'}).apply(x1);
 const h2 = layers.dense({units: 500, activation: 'relu'}).apply(x2);
 const myLayer = new MyLayer([100, 80]);
@@ -47,7 +53,9 @@ const [a, b] = [tf.randomNormal([64, 500]), tf.randomNormal([64, 500])];
 const unfused = myLayer.apply([a, b]) as tf.Tensor;
 const fused = K.denseConcat([a, b], [myLayer.W1, myLayer.W2], [myLayer.b1, myLayer.b2]);
 const diff = tf.tidy(() => tf.max(tf.abs(tf.sub(unfused, fused))).dataSync()[0]);
-console.log(`K.denseConcat equals the layer's K.concatenate of K.dot products: max difference ${diff.toExponential(2)}`);
+console.log(
+  `K.denseConcat equals the layer's K.concatenate of K.dot products: max difference ${diff.toExponential(2)}`,
+);
 tf.dispose([a, b, unfused, fused]);
 
 // The two inputs: each digit, and the same digit with its pixels inverted.

@@ -19,7 +19,9 @@ class MyDense extends Layer {
   w!: tf.Variable;
   b!: tf.Variable;
   a!: tf.Variable;
-  constructor(readonly units = 32) { super(); }
+  constructor(readonly units = 32) {
+    super();
+  }
 
   override build(inputShape: Shape) {
     this.w = K.variable(K.mul(K.randomNormal([inputShape[inputShape.length - 1]!, this.units]), 0.05));
@@ -40,9 +42,12 @@ x = myDense.apply(x);
 x = layers.dense({units: 10, activation: 'softmax'}).apply(x);
 const model = new Model({inputs: xIn, outputs: x});
 model.summary();
-console.log(`my_dense: ${myDense.trainableWeights.length} trainable weights, ${myDense.nonTrainableWeights.length} non-trainable`);
+console.log(
+  `my_dense: ${myDense.trainableWeights.length} trainable weights, ${myDense.nonTrainableWeights.length} non-trainable`,
+);
 
-const a0 = myDense.a.dataSync().slice(), w0 = myDense.w.dataSync().slice();
+const a0 = myDense.a.dataSync().slice(),
+  w0 = myDense.w.dataSync().slice();
 await quickTrain(model, {inputs: xs => tf.reshape(xs, [-1, 28, 28])});
 const changed = (before: ArrayLike<number>, v: tf.Variable) => v.dataSync().some((e, i) => e !== before[i]);
 console.log(`after training: w changed ${changed(w0, myDense.w)}, a changed ${changed(a0, myDense.a)}`);

@@ -135,8 +135,15 @@ async function buildDist() {
   for (const [name, entry] of Object.entries(entries)) {
     jobs.push(esbuild.build({...common, entryPoints: [entry], format: 'esm', outfile: `dist/${name}.js`}));
     // import.meta is empty in CommonJS: src/backend/node_threaded_wasm.ts uses __filename there.
-    jobs.push(esbuild.build({...common, entryPoints: [entry], format: 'cjs', outfile: `dist/${name}.cjs`,
-      logOverride: {'empty-import-meta': 'silent'}}));
+    jobs.push(
+      esbuild.build({
+        ...common,
+        entryPoints: [entry],
+        format: 'cjs',
+        outfile: `dist/${name}.cjs`,
+        logOverride: {'empty-import-meta': 'silent'},
+      }),
+    );
   }
   jobs.push(buildCli());
   const results = await Promise.all(jobs);

@@ -40,11 +40,13 @@ const PUBLIC_HOME = {
  */
 const REPLACEMENTS = {
   'engine.js': names => {
-    if (names.join() !== 'ENGINE') throw new Error(`tfjs-core-gradients: engine.js imported for ${names}; only ENGINE is mapped (to tf.engine())`);
+    if (names.join() !== 'ENGINE')
+      throw new Error(`tfjs-core-gradients: engine.js imported for ${names}; only ENGINE is mapped (to tf.engine())`);
     return `import { engine as __engine } from '${CORE}';\nconst ENGINE = __engine();`;
   },
   'tensor_util_env.js': names => {
-    if (names.join() !== 'convertToTensor') throw new Error(`tfjs-core-gradients: tensor_util_env.js imported for ${names}; only convertToTensor is mapped`);
+    if (names.join() !== 'convertToTensor')
+      throw new Error(`tfjs-core-gradients: tensor_util_env.js imported for ${names}; only convertToTensor is mapped`);
     return `import { Tensor as __Tensor, tensor as __tensor } from '${CORE}';
 function convertToTensor(x, argName, functionName, parseAsDtype = 'numeric') {
   const t = x instanceof __Tensor ? x : __tensor(x, undefined, parseAsDtype === 'numeric' || parseAsDtype === 'string_or_numeric' ? undefined : parseAsDtype);
@@ -71,13 +73,23 @@ export function tfjsCoreGradients(coreDist, bundled = new Set()) {
 
   /** Rewrites one `import ... from 'spec'` of `file` (a tfjs-core file being bundled). */
   function rewrite(file, clause, spec, body) {
-    const target = `${path.relative(coreDist, path.resolve(path.dirname(file), spec)).split(path.sep).join('/')}.js`;
+    const target = `${path
+      .relative(coreDist, path.resolve(path.dirname(file), spec))
+      .split(path.sep)
+      .join('/')}.js`;
     const where = `${path.relative(coreDist, file)}: import ${clause} from '${spec}'`;
     const namespace = /^\*\s+as\s+(\w+)$/.exec(clause)?.[1];
-    const named = namespace ? [] : /^\{([^}]*)\}$/.exec(clause)?.[1].split(',').map(s => s.trim()).filter(Boolean);
+    const named = namespace
+      ? []
+      : /^\{([^}]*)\}$/
+          .exec(clause)?.[1]
+          .split(',')
+          .map(s => s.trim())
+          .filter(Boolean);
     if (!namespace && !named) throw new Error(`tfjs-core-gradients: unexpected import form in ${where}`);
-    if (named?.some(n => /\s/.test(n))) throw new Error(`tfjs-core-gradients: renamed imports are not handled: ${where}`);
-    if (target.startsWith('gradients/')) return null;   // another config or its helper: bundled
+    if (named?.some(n => /\s/.test(n)))
+      throw new Error(`tfjs-core-gradients: renamed imports are not handled: ${where}`);
+    if (target.startsWith('gradients/')) return null; // another config or its helper: bundled
     if (target in REPLACEMENTS) {
       if (namespace) throw new Error(`tfjs-core-gradients: namespace import of a replaced module: ${where}`);
       return REPLACEMENTS[target](named);
@@ -87,13 +99,21 @@ export function tfjsCoreGradients(coreDist, bundled = new Set()) {
     if (home === undefined) {
       // An op tfjs-core does not export (the backprops): bundle its source, rewritten the same way.
       if (target.startsWith('ops/') && fs.existsSync(path.join(coreDist, target))) return null;
-      throw new Error(`tfjs-core-gradients: no public home for tfjs-core's '${target}' (${where}); map it in scripts/tfjs-core-gradients.mjs`);
+      throw new Error(
+        `tfjs-core-gradients: no public home for tfjs-core's '${target}' (${where}); map it in scripts/tfjs-core-gradients.mjs`,
+      );
     }
     const ns = publicNames(home);
-    const used = namespace ? [...new Set([...body.matchAll(new RegExp(`\\b${namespace}\\.(\\w+)`, 'g'))].map(m => m[1]))] : named;
+    const used = namespace
+      ? [...new Set([...body.matchAll(new RegExp(`\\b${namespace}\\.(\\w+)`, 'g'))].map(m => m[1]))]
+      : named;
     const missing = used.filter(n => !(n in ns));
-    if (missing.length) throw new Error(`tfjs-core-gradients: ${missing.join(', ')} not in the public tf${home ? `.${home}` : ''} (${where})`);
-    if (home === '') return namespace ? `import * as ${namespace} from '${CORE}';` : `import { ${named.join(', ')} } from '${CORE}';`;
+    if (missing.length)
+      throw new Error(
+        `tfjs-core-gradients: ${missing.join(', ')} not in the public tf${home ? `.${home}` : ''} (${where})`,
+      );
+    if (home === '')
+      return namespace ? `import * as ${namespace} from '${CORE}';` : `import { ${named.join(', ')} } from '${CORE}';`;
     if (namespace) return `import { ${home} as ${namespace} } from '${CORE}';`;
     const local = `__${home}${counter++}`;
     return `import { ${home} as ${local} } from '${CORE}';\nconst { ${named.join(', ')} } = ${local};`;
@@ -111,7 +131,9 @@ export function tfjsCoreGradients(coreDist, bundled = new Set()) {
           if (!spec.startsWith('.')) throw new Error(`tfjs-core-gradients: ${args.path} imports '${spec}'`);
           return rewrite(args.path, clause.trim(), spec, body) ?? statement;
         });
-        const left = /^import\s[^;]*;/m.exec(contents.replace(/^import\s+[^;]+?\s+from\s+'(\.[^']+|@tensorflow\/tfjs-core)';/gm, ''));
+        const left = /^import\s[^;]*;/m.exec(
+          contents.replace(/^import\s+[^;]+?\s+from\s+'(\.[^']+|@tensorflow\/tfjs-core)';/gm, ''),
+        );
         if (left) throw new Error(`tfjs-core-gradients: unhandled import in ${args.path}: ${left[0]}`);
         return {contents, loader: 'js', resolveDir: path.dirname(args.path)};
       });

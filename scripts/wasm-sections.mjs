@@ -1,11 +1,26 @@
 // Reads a WebAssembly binary's sections: used by the build (to refuse a kernels module that
 // would overwrite tfjs-backend-wasm's heap) and by the tests that prove the same property.
 
-const SECTION_NAMES = ['custom', 'type', 'import', 'function', 'table', 'memory', 'global',
-  'export', 'start', 'element', 'code', 'data', 'datacount'];
+const SECTION_NAMES = [
+  'custom',
+  'type',
+  'import',
+  'function',
+  'table',
+  'memory',
+  'global',
+  'export',
+  'start',
+  'element',
+  'code',
+  'data',
+  'datacount',
+];
 
 function readU32(bytes, pos) {
-  let result = 0, shift = 0, byte;
+  let result = 0,
+    shift = 0,
+    byte;
   do {
     byte = bytes[pos++];
     result |= (byte & 0x7f) << shift;
@@ -40,7 +55,8 @@ export function inspectWasm(bytes) {
     const end = pos + size;
     sections.push({id, name: SECTION_NAMES[id] ?? `unknown(${id})`, size});
     if (id === 2) {
-      let count, p = pos;
+      let count,
+        p = pos;
       [count, p] = readU32(bytes, p);
       for (let i = 0; i < count; i++) {
         let module, name;
@@ -48,14 +64,23 @@ export function inspectWasm(bytes) {
         [name, p] = readName(bytes, p);
         const kind = bytes[p++];
         const entry = {module, name, kind};
-        if (kind === 0) { [, p] = readU32(bytes, p); }                    // func: type index
-        else if (kind === 1) { p++; const f = bytes[p++]; [, p] = readU32(bytes, p); if (f & 1) [, p] = readU32(bytes, p); }
-        else if (kind === 2) {                                             // memory: limits
+        if (kind === 0) {
+          [, p] = readU32(bytes, p);
+        } // func: type index
+        else if (kind === 1) {
+          p++;
+          const f = bytes[p++];
+          [, p] = readU32(bytes, p);
+          if (f & 1) [, p] = readU32(bytes, p);
+        } else if (kind === 2) {
+          // memory: limits
           const flags = bytes[p++];
           entry.shared = (flags & 2) !== 0;
           [entry.initial, p] = readU32(bytes, p);
           if (flags & 1) [entry.maximum, p] = readU32(bytes, p);
-        } else if (kind === 3) { p += 2; }                                 // global: type, mut
+        } else if (kind === 3) {
+          p += 2;
+        } // global: type, mut
         imports.push(entry);
       }
     } else if (id === 11) {

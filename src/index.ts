@@ -1,7 +1,15 @@
 // tfjs-backend-as: importing this module registers backend 'as' (once per process) and makes
 // tfjs-core's gradients available to users of tfjs-core alone.
 import '../build/register_all_gradients.js';
-import {AS_KERNELS, COMPLEX_FORMS, COMPLEX_KERNELS, COMPOSITE_KERNELS, HEAP_KERNELS, JS_KERNELS, STRING_FORMS} from './kernels/index.js';
+import {
+  AS_KERNELS,
+  COMPLEX_FORMS,
+  COMPLEX_KERNELS,
+  COMPOSITE_KERNELS,
+  HEAP_KERNELS,
+  JS_KERNELS,
+  STRING_FORMS,
+} from './kernels/index.js';
 import {registerBackend} from './backend/register.js';
 
 /**
@@ -9,8 +17,11 @@ import {registerBackend} from './backend/register.js';
  * 'as' back after tf.removeBackend('as'). A no-op while 'as' is registered.
  */
 export function registerBackendAs(): void {
-  registerBackend(AS_KERNELS, HEAP_KERNELS, {complex64: COMPLEX_FORMS, string: STRING_FORMS},
-    [...COMPLEX_KERNELS, ...COMPOSITE_KERNELS, ...JS_KERNELS]);
+  registerBackend(AS_KERNELS, HEAP_KERNELS, {complex64: COMPLEX_FORMS, string: STRING_FORMS}, [
+    ...COMPLEX_KERNELS,
+    ...COMPOSITE_KERNELS,
+    ...JS_KERNELS,
+  ]);
 }
 registerBackendAs();
 

@@ -38,7 +38,7 @@ export const DENSE_CONCAT = 'DenseConcat';
  * output alone (the gradient keeps y, not the pre-activation). Not prelu: it needs weights.
  */
 export const DENSE_CONCAT_ACTIVATIONS = ['linear', 'relu', 'relu6', 'sigmoid', 'elu', 'leakyrelu'] as const;
-export type DenseConcatActivation = typeof DENSE_CONCAT_ACTIVATIONS[number];
+export type DenseConcatActivation = (typeof DENSE_CONCAT_ACTIVATIONS)[number];
 /** Attributes of the 'DenseConcat' kernel. Inputs: [...xs, ...kernels, ...the present biases]. */
 export interface DenseConcatAttrs {
   count: number;
@@ -75,23 +75,36 @@ export interface RMSPropUpdateAttrs {
 
 /** The epilogue activations of gemmF32 (assembly/gemm_epilogue.ts ACT_*), by tfjs' fused activation name. */
 export const ACTIVATION_CODES = {
-  linear: 0, relu: 1, relu6: 2, prelu: 3, leakyrelu: 4, sigmoid: 5, elu: 6,
+  linear: 0,
+  relu: 1,
+  relu6: 2,
+  prelu: 3,
+  leakyrelu: 4,
+  sigmoid: 5,
+  elu: 6,
 } as const;
 export type FusedActivation = keyof typeof ACTIVATION_CODES;
 /** The AssemblyScript export that holds each activation's code. */
 export const ACTIVATION_EXPORTS: Record<FusedActivation, string> = {
-  linear: 'ACT_LINEAR', relu: 'ACT_RELU', relu6: 'ACT_RELU6', prelu: 'ACT_PRELU',
-  leakyrelu: 'ACT_LEAKYRELU', sigmoid: 'ACT_SIGMOID', elu: 'ACT_ELU',
+  linear: 'ACT_LINEAR',
+  relu: 'ACT_RELU',
+  relu6: 'ACT_RELU6',
+  prelu: 'ACT_PRELU',
+  leakyrelu: 'ACT_LEAKYRELU',
+  sigmoid: 'ACT_SIGMOID',
+  elu: 'ACT_ELU',
 };
 
 export function isFusedActivation(name: string): name is FusedActivation {
-  return  Object.hasOwn(ACTIVATION_CODES, name);
+  return Object.hasOwn(ACTIVATION_CODES, name);
 }
 
 /** The output element type of randomBinomial (assembly/dropout.ts BINOMIAL_*). */
 export const BINOMIAL_KIND_CODES = {float32: 0, int32: 1, bool: 2} as const;
 export const BINOMIAL_KIND_EXPORTS: Record<RandomBinomialDtype, string> = {
-  float32: 'BINOMIAL_F32', int32: 'BINOMIAL_I32', bool: 'BINOMIAL_U8',
+  float32: 'BINOMIAL_F32',
+  int32: 'BINOMIAL_I32',
+  bool: 'BINOMIAL_U8',
 };
 
 // ---------------------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
-// The lint stage of npm test: Biome's linter (and formatter check once the tree is formatted) over
-// the whole tree, configured in biome.jsonc. One stage, counted as one test, so that test/run.mjs's
+// The lint stage of npm test: Biome's formatter check and linter (`biome check`) over the whole
+// tree, configured in biome.jsonc. One stage, counted as one test, so that test/run.mjs's
 // `N passed, N failed` line includes it.
 import {spawnSync} from 'node:child_process';
 import path from 'node:path';
@@ -8,7 +8,7 @@ import {fileURLToPath} from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const biome = createRequire(import.meta.url).resolve('@biomejs/biome/bin/biome');
-const result = spawnSync(process.execPath, [biome, 'lint', '--diagnostic-level=info', '--error-on-warnings', '.'], {
+const result = spawnSync(process.execPath, [biome, 'check', '--diagnostic-level=info', '--error-on-warnings', '.'], {
   cwd: root,
   stdio: 'inherit',
 });

@@ -18,7 +18,10 @@ const [stageFilter, nameFilter] = process.argv.slice(2);
 // Each stage: a command whose output ends with uvu's totals or a `N passed, N failed` line.
 const stages = [];
 const unitDir = path.join(root, 'test/unit');
-for (const file of fs.readdirSync(unitDir).filter(f => f.endsWith('.test.ts')).sort()) {
+for (const file of fs
+  .readdirSync(unitDir)
+  .filter(f => f.endsWith('.test.ts'))
+  .sort()) {
   if (nameFilter && !file.includes(nameFilter)) continue;
   stages.push({group: 'unit', name: file, args: ['--import', 'tsx', path.join(unitDir, file)]});
 }
@@ -26,12 +29,19 @@ for (const file of fs.readdirSync(unitDir).filter(f => f.endsWith('.test.ts')).s
 // (npm run test:stress): each file alone in its process, one at a time (memory, not cores, is the limit).
 if (stageFilter === 'stress') {
   const stressDir = path.join(root, 'test/stress');
-  for (const file of fs.readdirSync(stressDir).filter(f => f.endsWith('.test.ts')).sort()) {
+  for (const file of fs
+    .readdirSync(stressDir)
+    .filter(f => f.endsWith('.test.ts'))
+    .sort()) {
     if (nameFilter && !file.includes(nameFilter)) continue;
     stages.push({group: 'stress', name: file, args: ['--import', 'tsx', path.join(stressDir, file)]});
   }
 }
-for (const [group, script] of [['lint', 'test/lint.mjs'], ['conformance', 'test/conformance/run.mjs'], ['browser', 'test/browser/run.mjs']]) {
+for (const [group, script] of [
+  ['lint', 'test/lint.mjs'],
+  ['conformance', 'test/conformance/run.mjs'],
+  ['browser', 'test/browser/run.mjs'],
+]) {
   if (fs.existsSync(path.join(root, script))) stages.push({group, name: group, args: [path.join(root, script)]});
 }
 const selected = stages.filter(s => !stageFilter || s.group === stageFilter);
@@ -40,8 +50,8 @@ function runStage(stage) {
   return new Promise(resolve => {
     const child = spawn(process.execPath, stage.args, {cwd: root, env: {...process.env, FORCE_COLOR: '0'}});
     let output = '';
-    child.stdout.on('data', d => output += d);
-    child.stderr.on('data', d => output += d);
+    child.stdout.on('data', d => (output += d));
+    child.stderr.on('data', d => (output += d));
     child.on('exit', code => resolve({stage, code, output}));
   });
 }
@@ -56,7 +66,9 @@ function count(output) {
   return null;
 }
 
-let passed = 0, failed = 0, broken = 0;
+let passed = 0,
+  failed = 0,
+  broken = 0;
 const queue = [...selected];
 // Two at a time (two cores); the conformance and browser stages run alone at the end.
 const parallel = queue.filter(s => s.group === 'unit');
@@ -65,17 +77,28 @@ function report({stage, code, output}) {
   const c = count(output);
   const ok = code === 0 && c && c.failed === 0;
   if (!ok) process.stdout.write(output);
-  else for (const line of output.match(/^SKIPPED.*$/gm) ?? []) console.log(line);   // e.g. no chromium outside CI
-  if (c) { passed += c.passed; failed += c.failed; }
+  else for (const line of output.match(/^SKIPPED.*$/gm) ?? []) console.log(line); // e.g. no chromium outside CI
+  if (c) {
+    passed += c.passed;
+    failed += c.failed;
+  }
   // A stage that crashed, or exited 0 without printing totals (e.g. a test file that never calls
   // test.run()), must not pass silently: it counts as one failure.
-  if (!ok && (!c || c.failed === 0)) { broken++; failed++; }
-  console.log(`${ok ? 'ok  ' : 'FAIL'} ${stage.group}/${stage.name}${c ? `: ${c.passed} passed, ${c.failed} failed` : ': no totals printed'}`);
+  if (!ok && (!c || c.failed === 0)) {
+    broken++;
+    failed++;
+  }
+  console.log(
+    `${ok ? 'ok  ' : 'FAIL'} ${stage.group}/${stage.name}${c ? `: ${c.passed} passed, ${c.failed} failed` : ': no totals printed'}`,
+  );
 }
-await Promise.all([0, 1].map(async () => {
-  while (parallel.length) report(await runStage(parallel.shift()));
-}));
+await Promise.all(
+  [0, 1].map(async () => {
+    while (parallel.length) report(await runStage(parallel.shift()));
+  }),
+);
 for (const stage of serial) report(await runStage(stage));
-if (broken) console.log(`(${broken} stage(s) exited non-zero or printed no totals, without a failing test: counted as failures)`);
+if (broken)
+  console.log(`(${broken} stage(s) exited non-zero or printed no totals, without a failing test: counted as failures)`);
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed === 0 && selected.length > 0 ? 0 : 1);

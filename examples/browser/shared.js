@@ -11,10 +11,12 @@
  */
 export async function runExample(tf, as, keras) {
   const out = document.getElementById('out');
-  const show = text => { out.textContent = text; };
+  const show = text => {
+    out.textContent = text;
+  };
   try {
     await tf.setBackend('as');
-    const [m, k, n] = [37, 53, 29];        // odd sizes: the kernels' edge paths run too
+    const [m, k, n] = [37, 53, 29]; // odd sizes: the kernels' edge paths run too
     const a = Float32Array.from({length: m * k}, (_, i) => Math.sin(i));
     const b = Float32Array.from({length: k * n}, (_, i) => Math.cos(i));
     const c = tf.tidy(() => tf.matMul(tf.tensor2d(a, [m, k]), tf.tensor2d(b, [k, n])));
@@ -30,7 +32,9 @@ export async function runExample(tf, as, keras) {
     }
     const {input, layers, Model, utils} = keras;
     const x = input({shape: [4]});
-    const y = layers.dense({units: 3, activation: 'softmax'}).apply(layers.dense({units: 8, activation: 'relu'}).apply(x));
+    const y = layers
+      .dense({units: 3, activation: 'softmax'})
+      .apply(layers.dense({units: 8, activation: 'relu'}).apply(x));
     const model = new Model({inputs: x, outputs: y});
     const prediction = model.predict(tf.ones([2, 4]));
     const predictedShape = JSON.stringify(prediction.shape);
@@ -38,15 +42,17 @@ export async function runExample(tf, as, keras) {
     const drawing = await utils.plotModel(model, {showShapes: true});
     document.getElementById('model').innerHTML = drawing;
     const info = as.backendInfo();
-    show([
-      `backend: ${tf.getBackend()}`,
-      `kernels variant: ${info.variant} (SIMD ${info.simd}, relaxed SIMD ${info.relaxedSimd})`,
-      `shared memory: ${info.sharedMemory} (crossOriginIsolated ${self.crossOriginIsolated})`,
-      `AssemblyScript kernels: ${info.kernels.join(', ')}`,
-      `matMul [${m},${k}]x[${k},${n}] max |error| vs JS: ${maxError.toExponential(2)}`,
-      `matmul matches: ${maxError < 1e-3}`,
-      `keras model predicts: ${predictedShape}; plotModel drew ${drawing.startsWith('<svg') || drawing.includes('<svg') ? 'an SVG' : 'nothing'}`,
-    ].join('\n'));
+    show(
+      [
+        `backend: ${tf.getBackend()}`,
+        `kernels variant: ${info.variant} (SIMD ${info.simd}, relaxed SIMD ${info.relaxedSimd})`,
+        `shared memory: ${info.sharedMemory} (crossOriginIsolated ${self.crossOriginIsolated})`,
+        `AssemblyScript kernels: ${info.kernels.join(', ')}`,
+        `matMul [${m},${k}]x[${k},${n}] max |error| vs JS: ${maxError.toExponential(2)}`,
+        `matmul matches: ${maxError < 1e-3}`,
+        `keras model predicts: ${predictedShape}; plotModel drew ${drawing.startsWith('<svg') || drawing.includes('<svg') ? 'an SVG' : 'nothing'}`,
+      ].join('\n'),
+    );
     document.body.dataset.status = maxError < 1e-3 ? 'ok' : 'error';
   } catch (e) {
     show(`error: ${e?.message || e}`);

@@ -58,16 +58,20 @@ const describe = (shape: readonly number[], dtype: string) => `${formatShape(sha
  */
 export function checkAllocationSize(op: string, shape: readonly number[], dtype: DataType): number {
   if (!Array.isArray(shape) || shape.some(d => !Number.isSafeInteger(d) || d < 0)) {
-    throw new RangeError(`${op}: cannot allocate a ${dtype} tensor of shape [${shape}]: every dimension must be a ` +
-      `non-negative integer`);
+    throw new RangeError(
+      `${op}: cannot allocate a ${dtype} tensor of shape [${shape}]: every dimension must be a ` +
+        `non-negative integer`,
+    );
   }
   if (dtype === 'string') return 0;
   const elements = shape.reduce((a, b) => a * b, 1);
   const bytes = elements * tf.util.bytesPerElement(dtype);
   if (!(bytes <= HEAP_LIMIT_BYTES)) {
-    throw new RangeError(`${op}: cannot allocate ${describe(shape, dtype)}: ${elements} elements need ${bytes} bytes ` +
-      `(${GiB(bytes)}), more than the WebAssembly heap can address (${HEAP_LIMIT_BYTES} bytes, ${GiB(HEAP_LIMIT_BYTES)} ` +
-      `for wasm32). Use smaller tensors (a smaller batch size, or split the work).`);
+    throw new RangeError(
+      `${op}: cannot allocate ${describe(shape, dtype)}: ${elements} elements need ${bytes} bytes ` +
+        `(${GiB(bytes)}), more than the WebAssembly heap can address (${HEAP_LIMIT_BYTES} bytes, ${GiB(HEAP_LIMIT_BYTES)} ` +
+        `for wasm32). Use smaller tensors (a smaller batch size, or split the work).`,
+    );
   }
   return bytes;
 }
@@ -75,11 +79,13 @@ export function checkAllocationSize(op: string, shape: readonly number[], dtype:
 function outOfMemory(backend: BackendWasm, guard: Guard, bytes: number): RangeError {
   const heap = (backend.wasm as unknown as EmscriptenModule).HEAPU8.buffer.byteLength;
   const what = guard.request ?? `${bytes} bytes`;
-  return new RangeError(`${guard.kernel ?? 'tf.tensor'}: out of memory: cannot allocate ${what} ` +
-    `(${bytes} bytes, ${GiB(bytes)}). The WebAssembly heap has grown to ${heap} bytes (${GiB(heap)}) of its limit of ` +
-    `${HEAP_LIMIT_BYTES} bytes (${GiB(HEAP_LIMIT_BYTES)}); tensors hold ${tf.memory().numBytes} bytes in all. Nothing ` +
-    `was written and every tensor keeps its values: dispose tensors you no longer need (tf.dispose, tf.tidy) or use ` +
-    `smaller batches.`);
+  return new RangeError(
+    `${guard.kernel ?? 'tf.tensor'}: out of memory: cannot allocate ${what} ` +
+      `(${bytes} bytes, ${GiB(bytes)}). The WebAssembly heap has grown to ${heap} bytes (${GiB(heap)}) of its limit of ` +
+      `${HEAP_LIMIT_BYTES} bytes (${GiB(HEAP_LIMIT_BYTES)}); tensors hold ${tf.memory().numBytes} bytes in all. Nothing ` +
+      `was written and every tensor keeps its values: dispose tensors you no longer need (tf.dispose, tf.tidy) or use ` +
+      `smaller batches.`,
+  );
 }
 
 /**
@@ -107,8 +113,10 @@ export function installCheckedAllocation(backend: BackendWasm): void {
 
   module._malloc = (bytes: number): number => {
     if (!(bytes >= 0 && bytes <= HEAP_LIMIT_BYTES)) {
-      throw new RangeError(`${guard.kernel ?? 'tf.tensor'}: cannot allocate ${guard.request ?? `${bytes} bytes`}: ` +
-        `${bytes} bytes is more than the WebAssembly heap can address (${HEAP_LIMIT_BYTES} bytes)`);
+      throw new RangeError(
+        `${guard.kernel ?? 'tf.tensor'}: cannot allocate ${guard.request ?? `${bytes} bytes`}: ` +
+          `${bytes} bytes is more than the WebAssembly heap can address (${HEAP_LIMIT_BYTES} bytes)`,
+      );
     }
     const injected = faults.failMallocIn > 0 && --faults.failMallocIn === 0;
     const ptr = injected ? 0 : rawMalloc.call(module, bytes) >>> 0;
@@ -159,7 +167,13 @@ export function installCheckedAllocation(backend: BackendWasm): void {
   };
 
   const makeOutput = backend.makeOutput;
-  backend.makeOutput = function (this: BackendWasm, shape: number[], dtype: DataType, memoryOffset?: number, values?: tf.backend_util.BackendValues) {
+  backend.makeOutput = function (
+    this: BackendWasm,
+    shape: number[],
+    dtype: DataType,
+    memoryOffset?: number,
+    values?: tf.backend_util.BackendValues,
+  ) {
     // The kernel's C++ code allocated the output, and its malloc failed.
     const bytes = memoryOffset === 0 ? checkAllocationSize(guard.kernel ?? 'makeOutput', shape, dtype) : 0;
     if (bytes > 0) throw outOfMemory(backend, {...guard, request: `the output ${describe(shape, dtype)}`}, bytes);
@@ -181,7 +195,8 @@ export function guardKernel(kernel: KernelConfig, backendName: string): KernelCo
   const guarded: KernelFunc = args => {
     const guard = guards.get(args.backend);
     if (!guard) return kernelFunc(args);
-    const outerKernel = guard.kernel, outerAllocated = guard.allocated;
+    const outerKernel = guard.kernel,
+      outerAllocated = guard.allocated;
     const allocated: object[] = [];
     guard.kernel = kernelName;
     guard.allocated = allocated;

@@ -27,10 +27,10 @@ interface ComplexEntry {
   complexTensorInfos: ComplexParts;
 }
 
-type Entry = {dtype: DataType, refCount: number, complexTensorInfos?: ComplexParts};
+type Entry = {dtype: DataType; refCount: number; complexTensorInfos?: ComplexParts};
 // has() first: DataStorage.get of an unknown id asks the engine to move the data from another backend.
 const entryOf = (backend: BackendWasm, dataId: DataId) =>
-  backend.dataIdMap.has(dataId) ? backend.dataIdMap.get(dataId) as unknown as Entry : undefined;
+  backend.dataIdMap.has(dataId) ? (backend.dataIdMap.get(dataId) as unknown as Entry) : undefined;
 const installed = new WeakSet<BackendWasm>();
 
 /** Adds complex64 storage to `backend` (once per instance). */
@@ -42,12 +42,16 @@ export function installComplexStorage(backend: BackendWasm): void {
   backend.move = function (this: BackendWasm, dataId, values, shape, dtype, refCount) {
     if (dtype !== 'complex64') return move.call(this, dataId, values, shape, dtype, refCount);
     const n = util.sizeFromShape(shape);
-    let re: Float32Array | null = null, im: Float32Array | null = null;
+    let re: Float32Array | null = null,
+      im: Float32Array | null = null;
     if (values != null) {
       const split = backend_util.splitRealAndImagArrays(values as Float32Array);
       re = split.real;
       im = split.imag;
-      if (re.length !== n) throw new Error(`complex64 tensor of shape [${shape}]: got ${values.length} interleaved values, expected ${2 * n}`);
+      if (re.length !== n)
+        throw new Error(
+          `complex64 tensor of shape [${shape}]: got ${values.length} interleaved values, expected ${2 * n}`,
+        );
     }
     const real = this.makeOutput(shape, 'float32', undefined, re ?? undefined);
     const imag = this.makeOutput(shape, 'float32', undefined, im ?? undefined);
@@ -59,7 +63,9 @@ export function installComplexStorage(backend: BackendWasm): void {
     if (!entry?.complexTensorInfos) return readSync.call(this, dataId, start, end);
     const {real, imag} = entry.complexTensorInfos;
     return backend_util.mergeRealAndImagArrays(
-      readSync.call(this, real.dataId, start, end) as Float32Array, readSync.call(this, imag.dataId, start, end) as Float32Array);
+      readSync.call(this, real.dataId, start, end) as Float32Array,
+      readSync.call(this, imag.dataId, start, end) as Float32Array,
+    );
   } as BackendWasm['readSync'];
 
   backend.disposeData = function (this: BackendWasm, dataId, force = false) {
@@ -75,9 +81,22 @@ export function installComplexStorage(backend: BackendWasm): void {
   };
 }
 
-function setComplexEntry(backend: BackendWasm, dataId: DataId, parts: ComplexParts, shape: number[], refCount: number): void {
+function setComplexEntry(
+  backend: BackendWasm,
+  dataId: DataId,
+  parts: ComplexParts,
+  shape: number[],
+  refCount: number,
+): void {
   const b = backend as unknown as {dataIdNextNumber: number};
-  const entry: ComplexEntry = {id: b.dataIdNextNumber++, memoryOffset: null, shape, dtype: 'complex64', refCount, complexTensorInfos: parts};
+  const entry: ComplexEntry = {
+    id: b.dataIdNextNumber++,
+    memoryOffset: null,
+    shape,
+    dtype: 'complex64',
+    refCount,
+    complexTensorInfos: parts,
+  };
   backend.dataIdMap.set(dataId, entry as never);
 }
 
@@ -87,8 +106,10 @@ function setComplexEntry(backend: BackendWasm, dataId: DataId, parts: ComplexPar
  */
 export function makeComplexOutput(backend: BackendWasm, real: TensorInfo, imag: TensorInfo): TensorInfo {
   if (real.dtype !== 'float32' || imag.dtype !== 'float32' || !util.arraysEqual(real.shape, imag.shape)) {
-    throw new Error(`complex64: the parts must be float32 tensors of one shape, got ${real.dtype} [${real.shape}] and ` +
-      `${imag.dtype} [${imag.shape}]`);
+    throw new Error(
+      `complex64: the parts must be float32 tensors of one shape, got ${real.dtype} [${real.shape}] and ` +
+        `${imag.dtype} [${imag.shape}]`,
+    );
   }
   const dataId = {id: -1};
   setComplexEntry(backend, dataId, {real, imag}, real.shape.slice(), 1);
@@ -101,7 +122,8 @@ export function makeComplexOutput(backend: BackendWasm, real: TensorInfo, imag: 
 export function complexParts(backend: BackendWasm, t: TensorInfo): ComplexParts {
   // get(), not entryOf: a tensor still on another backend is moved here first (engine.moveData).
   const parts = (backend.dataIdMap.get(t.dataId) as unknown as Entry | undefined)?.complexTensorInfos;
-  if (t.dtype !== 'complex64' || !parts) throw new Error(`expected a complex64 tensor on backend 'as', got ${t.dtype} of shape [${t.shape}]`);
+  if (t.dtype !== 'complex64' || !parts)
+    throw new Error(`expected a complex64 tensor on backend 'as', got ${t.dtype} of shape [${t.shape}]`);
   return {
     real: {dataId: parts.real.dataId, shape: t.shape, dtype: 'float32'},
     imag: {dataId: parts.imag.dataId, shape: t.shape, dtype: 'float32'},

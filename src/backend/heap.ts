@@ -13,7 +13,10 @@ export function offsetOf(backend: BackendWasm, t: TensorInfo): number {
  * also when `fn` throws. The pointer stays valid if memory grows; typed-array views do not,
  * so callers make views only after their last allocation.
  */
-interface EmscriptenHeap { _malloc(bytes: number): number; _free(ptr: number): void; }
+interface EmscriptenHeap {
+  _malloc(bytes: number): number;
+  _free(ptr: number): void;
+}
 const heapOf = (backend: BackendWasm) => backend.wasm as unknown as EmscriptenHeap;
 
 export function withScratch<T>(backend: BackendWasm, bytes: number, fn: (ptr: number) => T): T {
@@ -57,7 +60,7 @@ export function fillOutput(backend: BackendWasm, out: TensorInfo, write: () => v
  * import's.
  */
 export function memoryOf(backend: BackendWasm): WebAssembly.Memory {
-  const wasm = backend.wasm as unknown as {asm?: {memory?: WebAssembly.Memory}, wasmMemory?: WebAssembly.Memory};
+  const wasm = backend.wasm as unknown as {asm?: {memory?: WebAssembly.Memory}; wasmMemory?: WebAssembly.Memory};
   const memory = wasm.asm?.memory ?? wasm.wasmMemory;
   if (!(memory instanceof WebAssembly.Memory)) {
     throw new Error('tfjs-backend-as: cannot find the WebAssembly.Memory of the tfjs-backend-wasm module');

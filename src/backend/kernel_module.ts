@@ -6,14 +6,48 @@ import {kernelModule, type KernelVariant} from './variants.js';
 /** The raw exports; kernels call gemmF32 through callGemmF32 below (named parameters). */
 export interface KernelExports {
   gemmScratchBytes(m: number, n: number, k: number): number;
-  gemmF32(a: number, b: number, c: number, m: number, n: number, k: number, transA: number, transB: number, ldc: number,
-    bias: number, biasRowStride: number, biasColStride: number,
-    activation: number, alpha: number, prelu: number, preluRowStride: number, preluColStride: number,
-    scratch: number): void;
-  gemmF32Rows(a: number, b: number, c: number, m: number, n: number, k: number, transA: number, transB: number, ldc: number,
-    bias: number, biasRowStride: number, biasColStride: number,
-    activation: number, alpha: number, prelu: number, preluRowStride: number, preluColStride: number,
-    scratch: number, rowStart: number, rowEnd: number): void;
+  gemmF32(
+    a: number,
+    b: number,
+    c: number,
+    m: number,
+    n: number,
+    k: number,
+    transA: number,
+    transB: number,
+    ldc: number,
+    bias: number,
+    biasRowStride: number,
+    biasColStride: number,
+    activation: number,
+    alpha: number,
+    prelu: number,
+    preluRowStride: number,
+    preluColStride: number,
+    scratch: number,
+  ): void;
+  gemmF32Rows(
+    a: number,
+    b: number,
+    c: number,
+    m: number,
+    n: number,
+    k: number,
+    transA: number,
+    transB: number,
+    ldc: number,
+    bias: number,
+    biasRowStride: number,
+    biasColStride: number,
+    activation: number,
+    alpha: number,
+    prelu: number,
+    preluRowStride: number,
+    preluColStride: number,
+    scratch: number,
+    rowStart: number,
+    rowEnd: number,
+  ): void;
   gemmRowBlock(): number;
   gemmI32(a: number, b: number, c: number, m: number, n: number, k: number, transA: number, transB: number): void;
   // assembly/concat.ts, assembly/philox.ts, assembly/dropout.ts
@@ -21,13 +55,62 @@ export interface KernelExports {
   philox4x32(dst: number, c0: number, c1: number, c2: number, c3: number, k0: number, k1: number): void;
   philoxDraws(g: number, count: number, k0: number, k1: number, bits: number, dst: number, raw: number): void;
   dropoutScratchBytes(rank: number): number;
-  dropoutF32(x: number, out: number, dims: number, rank: number, k0: number, k1: number, bits: number, t: number, scale: number, scratch: number): void;
-  randomBinomial(out: number, n: number, kind: number, k0: number, k1: number, bits: number, t: number, scratch: number): void;
+  dropoutF32(
+    x: number,
+    out: number,
+    dims: number,
+    rank: number,
+    k0: number,
+    k1: number,
+    bits: number,
+    t: number,
+    scale: number,
+    scratch: number,
+  ): void;
+  randomBinomial(
+    out: number,
+    n: number,
+    kind: number,
+    k0: number,
+    k1: number,
+    bits: number,
+    t: number,
+    scratch: number,
+  ): void;
   // assembly/optimizers.ts
-  rmspropF32(v: number, g: number, ms: number, mom: number, outV: number, outMs: number, outMom: number, n: number,
-    lr: number, decay: number, oneMinusDecay: number, momentum: number, eps: number): void;
-  adamF32(v: number, g: number, m: number, s: number, outV: number, outM: number, outS: number, n: number,
-    beta1: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number, c1: number, c2: number, eps: number, negLr: number): void;
+  rmspropF32(
+    v: number,
+    g: number,
+    ms: number,
+    mom: number,
+    outV: number,
+    outMs: number,
+    outMom: number,
+    n: number,
+    lr: number,
+    decay: number,
+    oneMinusDecay: number,
+    momentum: number,
+    eps: number,
+  ): void;
+  adamF32(
+    v: number,
+    g: number,
+    m: number,
+    s: number,
+    outV: number,
+    outM: number,
+    outS: number,
+    n: number,
+    beta1: number,
+    oneMinusBeta1: number,
+    beta2: number,
+    oneMinusBeta2: number,
+    c1: number,
+    c2: number,
+    eps: number,
+    negLr: number,
+  ): void;
   sgdF32(v: number, g: number, outV: number, n: number, negLr: number): void;
   // assembly/segment.ts
   unsortedSegmentSumF32(x: number, ids: number, out: number, rows: number, inner: number, numSegments: number): void;
@@ -35,26 +118,72 @@ export interface KernelExports {
   clipByValueF32(x: number, out: number, n: number, lo: number, hi: number): void;
   // assembly/fft.ts
   bluesteinSpectrum(chirp: number, n: number, m: number, twiddles: number, spectrum: number): void;
-  fftRows(re: number, im: number, outRe: number, outIm: number, batch: number, n: number, m: number, inverse: number,
-    twiddles: number, chirp: number, spectrum: number, work: number): void;
+  fftRows(
+    re: number,
+    im: number,
+    outRe: number,
+    outIm: number,
+    batch: number,
+    n: number,
+    m: number,
+    inverse: number,
+    twiddles: number,
+    chirp: number,
+    spectrum: number,
+    work: number,
+  ): void;
   complexAbsF32(re: number, im: number, out: number, n: number): void;
   unsortedSegmentSumI32(x: number, ids: number, out: number, rows: number, inner: number, numSegments: number): void;
 }
 
 /** gemmF32's 18 positional arguments from the named ones (src/kernel_names.ts). */
 export function gemmF32Args(p: GemmF32Params): number[] {
-  return [p.a, p.b, p.c, p.m, p.n, p.k, +p.transposeA, +p.transposeB, p.ldc,
-    p.bias, p.biasRowStride, p.biasColStride, ACTIVATION_CODES[p.activation], p.leakyreluAlpha,
-    p.prelu, p.preluRowStride, p.preluColStride, p.scratch];
+  return [
+    p.a,
+    p.b,
+    p.c,
+    p.m,
+    p.n,
+    p.k,
+    +p.transposeA,
+    +p.transposeB,
+    p.ldc,
+    p.bias,
+    p.biasRowStride,
+    p.biasColStride,
+    ACTIVATION_CODES[p.activation],
+    p.leakyreluAlpha,
+    p.prelu,
+    p.preluRowStride,
+    p.preluColStride,
+    p.scratch,
+  ];
 }
 /** Bit i set: gemmF32's argument i is an f32 (leakyreluAlpha), for the worker protocol. */
 export const GEMM_F32_FLOAT_ARGS = 1 << 13;
 
 /** assembly/matmul.ts gemmF32 with its 18 positional arguments named. */
 export function callGemmF32(kernels: KernelExports, p: GemmF32Params): void {
-  kernels.gemmF32(p.a, p.b, p.c, p.m, p.n, p.k, +p.transposeA, +p.transposeB, p.ldc,
-    p.bias, p.biasRowStride, p.biasColStride, ACTIVATION_CODES[p.activation], p.leakyreluAlpha,
-    p.prelu, p.preluRowStride, p.preluColStride, p.scratch);
+  kernels.gemmF32(
+    p.a,
+    p.b,
+    p.c,
+    p.m,
+    p.n,
+    p.k,
+    +p.transposeA,
+    +p.transposeB,
+    p.ldc,
+    p.bias,
+    p.biasRowStride,
+    p.biasColStride,
+    ACTIVATION_CODES[p.activation],
+    p.leakyreluAlpha,
+    p.prelu,
+    p.preluRowStride,
+    p.preluColStride,
+    p.scratch,
+  );
 }
 
 export function isSharedMemory(memory: WebAssembly.Memory): boolean {

@@ -36,7 +36,10 @@ export function workerExecArgv(): string[] {
   const argv = process.execArgv;
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]!;
-    if (['-e', '--eval', '-p', '--print', '--input-type'].includes(flag)) { i++; continue; }
+    if (['-e', '--eval', '-p', '--print', '--input-type'].includes(flag)) {
+      i++;
+      continue;
+    }
     if (/^(--eval|--print|--input-type)=/.test(flag)) continue;
     out.push(flag);
   }
@@ -45,9 +48,9 @@ export function workerExecArgv(): string[] {
 
 /** A require() that resolves from this package's own location (its tfjs-backend-wasm dependency). */
 async function packageRequire(): Promise<(id: string) => unknown> {
-  const {createRequire} = await import(NODE_MODULE) as typeof import('node:module');
+  const {createRequire} = (await import(NODE_MODULE)) as typeof import('node:module');
   if (typeof __filename === 'string') return createRequire(__filename);
-  const {pathToFileURL} = await import(NODE_URL) as typeof import('node:url');
+  const {pathToFileURL} = (await import(NODE_URL)) as typeof import('node:url');
   // import.meta is empty in the CommonJS build; __filename exists there instead.
   return createRequire(import.meta.url ?? pathToFileURL(`${process.cwd()}/`).href);
 }
@@ -57,18 +60,22 @@ async function packageRequire(): Promise<(id: string) => unknown> {
  * WebAssembly.Memory. Throws (with the cause) when that build cannot start here.
  */
 export async function createNodeThreadedBackend(): Promise<BackendWasm> {
-  const fs = await import(NODE_FS) as typeof import('node:fs');
-  const os = await import(NODE_OS) as typeof import('node:os');
-  const path = await import(NODE_PATH) as typeof import('node:path');
+  const fs = (await import(NODE_FS)) as typeof import('node:fs');
+  const os = (await import(NODE_OS)) as typeof import('node:os');
+  const path = (await import(NODE_PATH)) as typeof import('node:path');
   const require = await packageRequire();
-  const wasmOut = path.dirname((require as unknown as {resolve(id: string): string}).resolve(
-    '@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.js'));
+  const wasmOut = path.dirname(
+    (require as unknown as {resolve(id: string): string}).resolve(
+      '@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.js',
+    ),
+  );
   const mainScript = path.join(wasmOut, 'tfjs-backend-wasm-threaded-simd.js');
   const wasmFile = path.join(wasmOut, 'tfjs-backend-wasm-threaded-simd.wasm');
   const imported = require(mainScript) as Factory | {default: Factory};
   const factory = typeof imported === 'function' ? imported : imported.default;
-  const {wasmWorkerContents} = require(path.join(wasmOut, 'tfjs-backend-wasm-threaded-simd.worker.js')) as
-    {wasmWorkerContents: string};
+  const {wasmWorkerContents} = require(path.join(wasmOut, 'tfjs-backend-wasm-threaded-simd.worker.js')) as {
+    wasmWorkerContents: string;
+  };
   // One file per process (emscripten reads it for every pthread it starts); tfjs escapes '\n'
   // in the shipped string the same way before turning it into a Blob.
   const workerFile = path.join(os.tmpdir(), `tfjs-backend-as-pthread-${process.pid}.js`);
@@ -92,7 +99,9 @@ export async function createNodeThreadedBackend(): Promise<BackendWasm> {
       locateFile: (file: string, prefix: string) =>
         file.endsWith('.worker.js') ? workerFile : file.endsWith('.wasm') ? wasmFile : prefix + file,
       mainScriptUrlOrBlob: mainScript,
-      onAbort: (what: unknown) => { aborted = String(what); },
+      onAbort: (what: unknown) => {
+        aborted = String(what);
+      },
       print: () => {},
     });
   } finally {
@@ -100,7 +109,11 @@ export async function createNodeThreadedBackend(): Promise<BackendWasm> {
   }
   const module = await starting;
   if (aborted || !(module.wasmMemory?.buffer instanceof SharedArrayBuffer)) {
-    throw new Error(aborted ? `tfjs-backend-wasm's threaded build aborted: ${aborted}` : `tfjs-backend-wasm's threaded build started without a shared memory`);
+    throw new Error(
+      aborted
+        ? `tfjs-backend-wasm's threaded build aborted: ${aborted}`
+        : `tfjs-backend-wasm's threaded build started without a shared memory`,
+    );
   }
   // What tfjs-backend-wasm's init() adds before it constructs the backend.
   module.tfjs = {
@@ -117,7 +130,7 @@ export async function createNodeThreadedBackend(): Promise<BackendWasm> {
 /** Logical cores: `os.availableParallelism()` in Node, `navigator.hardwareConcurrency` in a page. */
 export async function coreCount(): Promise<number> {
   if (isNode()) {
-    const os = await import(NODE_OS) as typeof import('node:os');
+    const os = (await import(NODE_OS)) as typeof import('node:os');
     return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
   }
   const n = (globalThis as {navigator?: {hardwareConcurrency?: number}}).navigator?.hardwareConcurrency;

@@ -7,7 +7,14 @@ import '@tensorflow/tfjs-backend-wasm';
 import type {BackendWasm} from '@tensorflow/tfjs-backend-wasm';
 import {instantiateKernels, isSharedMemory} from './kernel_module.js';
 import {globalState, type InstanceState} from './state.js';
-import {bestVariant, checkVariantName, checkVariantRuns, kernelModule, type KernelVariant, runtimeSupport} from './variants.js';
+import {
+  bestVariant,
+  checkVariantName,
+  checkVariantRuns,
+  kernelModule,
+  type KernelVariant,
+  runtimeSupport,
+} from './variants.js';
 import {memoryOf} from './heap.js';
 import {guardKernel, installCheckedAllocation} from './allocation.js';
 import {coreCount, createNodeThreadedBackend, isNode} from './node_threaded_wasm.js';
@@ -37,23 +44,29 @@ async function createBackend(): Promise<BackendWasm> {
     }
   }
   try {
-    backend ??= await wasmFactory() as BackendWasm;
+    backend ??= (await wasmFactory()) as BackendWasm;
   } catch (e) {
     // tfjs-backend-wasm rejects with a plain object; give the user an Error that says what to do.
     const message = (e as {message?: string})?.message ?? String(e);
-    throw new Error(`tfjs-backend-as: tfjs-backend-wasm could not load its binary ${await wantedWasmBinary()}. ` +
-      `Our own kernels are inlined in the package, but tfjs-backend-wasm's .wasm files must be served: copy ` +
-      `tfjs-backend-wasm.wasm, tfjs-backend-wasm-simd.wasm and tfjs-backend-wasm-threaded-simd.wasm from ` +
-      `@tensorflow/tfjs-backend-wasm/dist/ to your site and call setWasmPaths('<their directory URL>/') from ` +
-      `'@tensorflow/tfjs-backend-wasm' before tf.setBackend('as'). Cause: ${message}`);
+    throw new Error(
+      `tfjs-backend-as: tfjs-backend-wasm could not load its binary ${await wantedWasmBinary()}. ` +
+        `Our own kernels are inlined in the package, but tfjs-backend-wasm's .wasm files must be served: copy ` +
+        `tfjs-backend-wasm.wasm, tfjs-backend-wasm-simd.wasm and tfjs-backend-wasm-threaded-simd.wasm from ` +
+        `@tensorflow/tfjs-backend-wasm/dist/ to your site and call setWasmPaths('<their directory URL>/') from ` +
+        `'@tensorflow/tfjs-backend-wasm' before tf.setBackend('as'). Cause: ${message}`,
+    );
   }
   installCheckedAllocation(backend);
   installComplexStorage(backend);
   const memory = memoryOf(backend);
   const variant = chosenVariant();
   const instance: InstanceState = {
-    kernels: await instantiateKernels(variant, memory), variant, memory, sharedMemory: isSharedMemory(memory),
-    pool: null, threadsNote,
+    kernels: await instantiateKernels(variant, memory),
+    variant,
+    memory,
+    sharedMemory: isSharedMemory(memory),
+    pool: null,
+    threadsNote,
   };
   globalState().instances.set(backend, instance);
   await startThreads(backend, instance);
@@ -79,15 +92,21 @@ async function startThreads(backend: BackendWasm, instance: InstanceState): Prom
   const threads = requested === 'auto' ? await coreCount() : requested;
   if (threads <= 1) return;
   if (!instance.sharedMemory) {
-    instance.threadsNote ||= isNode() ? 'the heap is not a shared memory' :
-      'the heap is not a shared memory: the page is not cross-origin isolated (serve it with COOP/COEP headers)';
+    instance.threadsNote ||= isNode()
+      ? 'the heap is not a shared memory'
+      : 'the heap is not a shared memory: the page is not cross-origin isolated (serve it with COOP/COEP headers)';
     return;
   }
   const heap = backend.wasm as unknown as {_malloc(bytes: number): number};
   // The control block lives as long as the heap (a worker may read it until it has exited).
   const control = heap._malloc(controlBytes(threads - 1));
   try {
-    instance.pool = await ThreadPool.start(instance.memory, await kernelModule(instance.variant, true), control, threads - 1);
+    instance.pool = await ThreadPool.start(
+      instance.memory,
+      await kernelModule(instance.variant, true),
+      control,
+      threads - 1,
+    );
     instance.threadsNote = '';
   } catch (e) {
     instance.threadsNote = `the worker threads did not start (${(e as Error).message})`;
@@ -102,9 +121,13 @@ async function startThreads(backend: BackendWasm, instance: InstanceState): Prom
 async function wantedWasmBinary(): Promise<string> {
   try {
     const [simd, threads] = await Promise.all([
-      tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'), tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT')]);
-    if (simd && threads) return `'tfjs-backend-wasm-threaded-simd.wasm' (this page has SIMD and threads: it is cross-origin isolated)`;
-    if (simd) return `'tfjs-backend-wasm-simd.wasm' (this runtime has SIMD, and no threads: the page is not cross-origin isolated)`;
+      tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'),
+      tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT'),
+    ]);
+    if (simd && threads)
+      return `'tfjs-backend-wasm-threaded-simd.wasm' (this page has SIMD and threads: it is cross-origin isolated)`;
+    if (simd)
+      return `'tfjs-backend-wasm-simd.wasm' (this runtime has SIMD, and no threads: the page is not cross-origin isolated)`;
     return `'tfjs-backend-wasm.wasm' (this runtime has no WebAssembly SIMD)`;
   } catch {
     return `(tfjs-backend-wasm.wasm, tfjs-backend-wasm-simd.wasm or tfjs-backend-wasm-threaded-simd.wasm)`;
@@ -125,14 +148,17 @@ export interface DtypeForms {
 /** `kernel` with its inputs' dtypes checked against `forms` first. */
 function checkDtypes(kernel: tf.KernelConfig, forms: DtypeForms): tf.KernelConfig {
   const {kernelName, kernelFunc} = kernel;
-  const complexOk = forms.complex64.has(kernelName), stringOk = forms.string.has(kernelName);
+  const complexOk = forms.complex64.has(kernelName),
+    stringOk = forms.string.has(kernelName);
   if (complexOk && stringOk) return kernel;
   const checked: tf.KernelFunc = args => {
     for (const [name, t] of Object.entries(args.inputs)) {
       const dtype = (t as tf.TensorInfo | undefined)?.dtype;
       if ((dtype === 'complex64' && !complexOk) || (dtype === 'string' && !stringOk)) {
-        throw new Error(`${kernelName}: input '${name}' is a ${dtype} tensor of shape [${(t as tf.TensorInfo).shape}], and ` +
-          `kernel '${kernelName}' has no ${dtype} form on backend 'as'`);
+        throw new Error(
+          `${kernelName}: input '${name}' is a ${dtype} tensor of shape [${(t as tf.TensorInfo).shape}], and ` +
+            `kernel '${kernelName}' has no ${dtype} form on backend 'as'`,
+        );
       }
     }
     return kernelFunc(args);
@@ -149,9 +175,12 @@ function checkDtypes(kernel: tf.KernelConfig, forms: DtypeForms): tf.KernelConfi
  * in TypeScript (complex forms on the parts, compositions, string and ragged kernels in JavaScript). Every kernel, ours and the inherited ones, runs
  * inside guardKernel (src/backend/allocation.ts).
  */
-export function registerBackend(assemblyScriptKernels: tf.KernelConfig[], heapKernels: tf.KernelConfig[] = [],
-                                dtypeForms: DtypeForms = {complex64: new Set(), string: new Set()},
-                                typescriptKernels: tf.KernelConfig[] = []): void {
+export function registerBackend(
+  assemblyScriptKernels: tf.KernelConfig[],
+  heapKernels: tf.KernelConfig[] = [],
+  dtypeForms: DtypeForms = {complex64: new Set(), string: new Set()},
+  typescriptKernels: tf.KernelConfig[] = [],
+): void {
   const state = globalState();
   if (tf.findBackendFactory(BACKEND_NAME) != null) return;
   tf.registerBackend(BACKEND_NAME, createBackend, BACKEND_PRIORITY);
@@ -164,7 +193,8 @@ export function registerBackend(assemblyScriptKernels: tf.KernelConfig[], heapKe
   state.typescriptKernels = typescriptKernels.map(k => k.kernelName).sort();
   const ourKernels = [...assemblyScriptKernels, ...heapKernels, ...typescriptKernels];
   const overridden = new Set(ourKernels.map(k => k.kernelName));
-  const register = (kernel: tf.KernelConfig) => tf.registerKernel(guardKernel(checkDtypes(kernel, dtypeForms), BACKEND_NAME));
+  const register = (kernel: tf.KernelConfig) =>
+    tf.registerKernel(guardKernel(checkDtypes(kernel, dtypeForms), BACKEND_NAME));
   for (const kernel of tf.getKernelsForBackend('wasm')) {
     if (!overridden.has(kernel.kernelName)) register(kernel);
   }
@@ -211,7 +241,8 @@ export function backendInfo(): BackendInfo {
   const {simd, relaxedSimd} = runtimeSupport();
   return {
     variant: instance?.variant ?? chosenVariant(),
-    simd, relaxedSimd,
+    simd,
+    relaxedSimd,
     sharedMemory: instance?.sharedMemory ?? false,
     kernels: [...state.assemblyScriptKernels],
     heapKernels: [...state.heapKernels],
@@ -239,7 +270,9 @@ function threadsNoteOf(instance: InstanceState): string {
  */
 export function setThreads(threads: number | 'auto'): Promise<void> {
   if (threads !== 'auto' && !(typeof threads === 'number' && Number.isInteger(threads) && threads >= 1)) {
-    throw new Error(`setThreads: expected a positive integer or 'auto', got ${typeof threads === 'number' ? threads : JSON.stringify(threads)}`);
+    throw new Error(
+      `setThreads: expected a positive integer or 'auto', got ${typeof threads === 'number' ? threads : JSON.stringify(threads)}`,
+    );
   }
   return (async () => {
     const state = globalState();
@@ -267,7 +300,7 @@ export function setKernelVariant(variant: 'auto' | KernelVariant): Promise<void>
       const next = chosenVariant();
       instance.kernels = await instantiateKernels(next, instance.memory);
       instance.variant = next;
-      if (instance.pool) await startThreads(backend, instance);   // the workers run the same variant
+      if (instance.pool) await startThreads(backend, instance); // the workers run the same variant
     }
   })();
 }

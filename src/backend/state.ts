@@ -37,10 +37,17 @@ const KEY = Symbol.for('tfjs-backend-as.state');
 
 export function globalState(): GlobalState {
   const g = globalThis as unknown as Record<symbol, GlobalState>;
-  g[KEY] ??= {registered: false, requestedVariant: 'auto', requestedThreads: 'auto', instances: new WeakMap(), assemblyScriptKernels: [], heapKernels: [],
-    faults: {failMallocIn: 0}};
+  g[KEY] ??= {
+    registered: false,
+    requestedVariant: 'auto',
+    requestedThreads: 'auto',
+    instances: new WeakMap(),
+    assemblyScriptKernels: [],
+    heapKernels: [],
+    faults: {failMallocIn: 0},
+  };
   const state = g[KEY];
-  state.faults ??= {failMallocIn: 0};  // a state made by an older copy of this package
+  state.faults ??= {failMallocIn: 0}; // a state made by an older copy of this package
   state.requestedThreads ??= 'auto';
   return state;
 }

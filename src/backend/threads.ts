@@ -17,7 +17,13 @@
 import {isNode, workerExecArgv} from './node_threaded_wasm.js';
 
 const SLOT_INTS = 32;
-const SEQ = 0, DONE = 1, STATUS = 2, OP = 3, ARGC = 4, FLOATS = 5, ARGS = 8;
+const SEQ = 0,
+  DONE = 1,
+  STATUS = 2,
+  OP = 3,
+  ARGC = 4,
+  FLOATS = 5,
+  ARGS = 8;
 const MAX_ARGS = SLOT_INTS - ARGS;
 /** Exports a worker can be asked to run (an index into this list goes in [OP]); 'exit' ends it. */
 export const WORKER_EXPORTS = ['exit', 'gemmF32Rows'] as const;
@@ -131,7 +137,12 @@ export class ThreadPool {
     return false;
   }
 
-  static async start(memory: WebAssembly.Memory, module: WebAssembly.Module, control: number, workers: number): Promise<ThreadPool> {
+  static async start(
+    memory: WebAssembly.Memory,
+    module: WebAssembly.Module,
+    control: number,
+    workers: number,
+  ): Promise<ThreadPool> {
     const handles: WorkerHandle[] = [];
     const ready: Promise<void>[] = [];
     // The pool exists before its workers report, so that their error and exit events land on it.
@@ -139,17 +150,19 @@ export class ThreadPool {
     new Int32Array(memory.buffer, control, workers * SLOT_INTS).fill(0);
     for (let index = 0; index < workers; index++) {
       const data = {module, memory, control, index};
-      ready.push(new Promise<void>((resolve, reject) => {
-        const onMessage = (message: {ready?: boolean; error?: string}) => {
-          if (message.ready) resolve();
-          if (message.error) pool.lastError = `worker ${index + 1}: ${message.error}`;
-        };
-        const onDeath = (reason: string) => {
-          reject(new Error(`tfjs-backend-as: worker ${index + 1} failed to start: ${reason}`));
-          pool.fail(index + 1, reason);
-        };
-        handles.push(spawnWorker(data, onMessage, onDeath));
-      }));
+      ready.push(
+        new Promise<void>((resolve, reject) => {
+          const onMessage = (message: {ready?: boolean; error?: string}) => {
+            if (message.ready) resolve();
+            if (message.error) pool.lastError = `worker ${index + 1}: ${message.error}`;
+          };
+          const onDeath = (reason: string) => {
+            reject(new Error(`tfjs-backend-as: worker ${index + 1} failed to start: ${reason}`));
+            pool.fail(index + 1, reason);
+          };
+          handles.push(spawnWorker(data, onMessage, onDeath));
+        }),
+      );
     }
     try {
       if (isNode()) await loadNodeWorkers();
@@ -168,17 +181,24 @@ export class ThreadPool {
    * When a worker stops answering, `quarantine` is called: the caller keeps every heap block that
    * worker could still write allocated for good, so that a late write cannot touch reused memory.
    */
-  run(name: WorkerExport, parts: number[][], floats: number, local: (args: number[]) => void,
-      quarantine: () => void): void {
+  run(
+    name: WorkerExport,
+    parts: number[][],
+    floats: number,
+    local: (args: number[]) => void,
+    quarantine: () => void,
+  ): void {
     if (this.failure) throw this.failureError();
-    if (parts.length - 1 > this.workers.length) throw new Error(`tfjs-backend-as: ${parts.length} parts for ${this.workers.length + 1} threads`);
+    if (parts.length - 1 > this.workers.length)
+      throw new Error(`tfjs-backend-as: ${parts.length} parts for ${this.workers.length + 1} threads`);
     const op = WORKER_EXPORTS.indexOf(name);
     const ctl = new Int32Array(this.memory.buffer, this.control, this.workers.length * SLOT_INTS);
     const f32 = new Float32Array(this.memory.buffer, this.control, this.workers.length * SLOT_INTS);
     const seq = ++this.seq | 0;
     for (let w = 1; w < parts.length; w++) {
       const args = parts[w]!;
-      if (args.length > MAX_ARGS) throw new Error(`tfjs-backend-as: ${name} takes ${args.length} arguments, a worker slot holds ${MAX_ARGS}`);
+      if (args.length > MAX_ARGS)
+        throw new Error(`tfjs-backend-as: ${name} takes ${args.length} arguments, a worker slot holds ${MAX_ARGS}`);
       const base = (w - 1) * SLOT_INTS;
       ctl[base + OP] = op;
       ctl[base + ARGC] = args.length;
@@ -195,7 +215,7 @@ export class ThreadPool {
     try {
       local(parts[0]!);
     } catch (e) {
-      localError = e;   // still wait for the workers: they write into the same output
+      localError = e; // still wait for the workers: they write into the same output
     }
     const localMs = performance.now() - start;
     // A worker gets a generous multiple of what the same share took here before it counts as
@@ -237,8 +257,10 @@ export class ThreadPool {
     const {worker, reason} = this.failure!;
     const first = !this.reported;
     this.reported = true;
-    return new Error(`tfjs-backend-as: worker thread ${worker} of ${this.workers.length} stopped (${reason}); ` +
-      `${first ? 'this call failed, and ' : ''}every later call runs on one thread`);
+    return new Error(
+      `tfjs-backend-as: worker thread ${worker} of ${this.workers.length} stopped (${reason}); ` +
+        `${first ? 'this call failed, and ' : ''}every later call runs on one thread`,
+    );
   }
 
   /** Ends worker `index` (1-based) as if it were killed from outside: for the tests. */
@@ -253,7 +275,7 @@ export class ThreadPool {
     const ctl = new Int32Array(this.memory.buffer, this.control, this.workers.length * SLOT_INTS);
     for (let w = 0; w < this.workers.length; w++) {
       const base = w * SLOT_INTS;
-      ctl[base + OP] = 0;  // 'exit'
+      ctl[base + OP] = 0; // 'exit'
       Atomics.store(ctl, base + SEQ, (Atomics.load(ctl, base + SEQ) + 1) | 0);
       Atomics.notify(ctl, base + SEQ);
     }
@@ -266,17 +288,20 @@ function canBlockHere(): boolean {
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 1, 0);
     return true;
   } catch {
-    return false;   // a page's main thread: spin instead
+    return false; // a page's main thread: spin instead
   }
 }
 
 let nodeWorkerThreads: typeof import('node:worker_threads') | null = null;
 async function loadNodeWorkers(): Promise<void> {
-  nodeWorkerThreads ??= await import(NODE_WORKER_THREADS) as typeof import('node:worker_threads');
+  nodeWorkerThreads ??= (await import(NODE_WORKER_THREADS)) as typeof import('node:worker_threads');
 }
 
-function spawnWorker(data: object, onMessage: (m: {ready?: boolean; error?: string}) => void,
-                     onDeath: (reason: string) => void): WorkerHandle {
+function spawnWorker(
+  data: object,
+  onMessage: (m: {ready?: boolean; error?: string}) => void,
+  onDeath: (reason: string) => void,
+): WorkerHandle {
   if (isNode()) {
     let handle: import('node:worker_threads').Worker | null = null;
     let ended = false;
@@ -291,10 +316,20 @@ function spawnWorker(data: object, onMessage: (m: {ready?: boolean; error?: stri
         onMessage(message);
       });
       worker.on('error', e => onDeath(String(e?.message ?? e)));
-      worker.on('exit', code => { if (!ended) onDeath(`it exited with code ${code}`); });
+      worker.on('exit', code => {
+        if (!ended) onDeath(`it exited with code ${code}`);
+      });
     })();
     pending.catch(e => onDeath(String(e)));
-    return {terminate: () => { ended = true; void handle?.terminate(); }, kill: () => { void handle?.terminate(); }};
+    return {
+      terminate: () => {
+        ended = true;
+        void handle?.terminate();
+      },
+      kill: () => {
+        void handle?.terminate();
+      },
+    };
   }
   const WorkerClass = (globalThis as {Worker?: typeof Worker}).Worker;
   if (!WorkerClass) throw new Error('tfjs-backend-as: this runtime has no Worker');
@@ -303,11 +338,19 @@ function spawnWorker(data: object, onMessage: (m: {ready?: boolean; error?: stri
   URL.revokeObjectURL(url);
   let ended = false;
   worker.onmessage = e => onMessage(e.data);
-  worker.onerror = e => { if (!ended) onDeath(e.message || 'it failed'); };
+  worker.onerror = e => {
+    if (!ended) onDeath(e.message || 'it failed');
+  };
   worker.postMessage(data);
   return {
-    terminate: () => { ended = true; worker.terminate(); },
-    kill: () => { worker.terminate(); onDeath('it was terminated'); },
+    terminate: () => {
+      ended = true;
+      worker.terminate();
+    },
+    kill: () => {
+      worker.terminate();
+      onDeath('it was terminated');
+    },
   };
 }
 

@@ -6,21 +6,45 @@ export type KernelVariant = 'scalar' | 'simd' | 'relaxed-simd';
 export const KERNEL_VARIANTS: readonly KernelVariant[] = ['scalar', 'simd', 'relaxed-simd'];
 
 // (func (param v128 v128 v128) (result v128) local.get 0 local.get 1 <op>) — hand-assembled.
-const probe = (body: number[]) => new Uint8Array([
-  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-  0x01, 0x08, 0x01, 0x60, 0x03, 0x7b, 0x7b, 0x7b, 0x01, 0x7b,   // type: (v128 v128 v128) -> v128
-  0x03, 0x02, 0x01, 0x00,                                       // one function of type 0
-  0x0a, body.length + 2, 0x01, body.length, ...body,            // code
-]);
+const probe = (body: number[]) =>
+  new Uint8Array([
+    0x00,
+    0x61,
+    0x73,
+    0x6d,
+    0x01,
+    0x00,
+    0x00,
+    0x00,
+    0x01,
+    0x08,
+    0x01,
+    0x60,
+    0x03,
+    0x7b,
+    0x7b,
+    0x7b,
+    0x01,
+    0x7b, // type: (v128 v128 v128) -> v128
+    0x03,
+    0x02,
+    0x01,
+    0x00, // one function of type 0
+    0x0a,
+    body.length + 2,
+    0x01,
+    body.length,
+    ...body, // code
+  ]);
 // local.get 0, local.get 1, f32x4.add (0xfd 228)
 const SIMD_PROBE = probe([0x00, 0x20, 0x00, 0x20, 0x01, 0xfd, 0xe4, 0x01, 0x0b]);
 // local.get 0..2, f32x4.relaxed_madd (0xfd 261)
 const RELAXED_SIMD_PROBE = probe([0x00, 0x20, 0x00, 0x20, 0x01, 0x20, 0x02, 0xfd, 0x85, 0x02, 0x0b]);
 
-let support: {simd: boolean, relaxedSimd: boolean} | undefined;
+let support: {simd: boolean; relaxedSimd: boolean} | undefined;
 
 /** What the runtime can execute (cached: it cannot change in a process). */
-export function runtimeSupport(): {simd: boolean, relaxedSimd: boolean} {
+export function runtimeSupport(): {simd: boolean; relaxedSimd: boolean} {
   if (!support) {
     const simd = WebAssembly.validate(SIMD_PROBE);
     support = {simd, relaxedSimd: simd && WebAssembly.validate(RELAXED_SIMD_PROBE)};
@@ -36,8 +60,10 @@ export function bestVariant(): KernelVariant {
 /** Throws, listing the valid names, unless `variant` is 'auto' or the name of a variant. */
 export function checkVariantName(variant: string): asserts variant is 'auto' | KernelVariant {
   if (variant !== 'auto' && !(KERNEL_VARIANTS as readonly string[]).includes(variant)) {
-    throw new Error(`setKernelVariant: unknown variant '${variant}'; valid names are ` +
-      `'auto', ${KERNEL_VARIANTS.map(v => `'${v}'`).join(', ')}`);
+    throw new Error(
+      `setKernelVariant: unknown variant '${variant}'; valid names are ` +
+        `'auto', ${KERNEL_VARIANTS.map(v => `'${v}'`).join(', ')}`,
+    );
   }
 }
 
@@ -45,11 +71,15 @@ export function checkVariantName(variant: string): asserts variant is 'auto' | K
 export function checkVariantRuns(variant: KernelVariant): void {
   const {simd, relaxedSimd} = runtimeSupport();
   if (variant === 'simd' && !simd) {
-    throw new Error(`setKernelVariant: this runtime cannot run the 'simd' variant: WebAssembly SIMD does not validate here`);
+    throw new Error(
+      `setKernelVariant: this runtime cannot run the 'simd' variant: WebAssembly SIMD does not validate here`,
+    );
   }
   if (variant === 'relaxed-simd' && !relaxedSimd) {
-    throw new Error(`setKernelVariant: this runtime cannot run the 'relaxed-simd' variant: WebAssembly relaxed SIMD ` +
-      `does not validate here (Node 20 needs --experimental-wasm-relaxed-simd; Chrome 114+ ships it)`);
+    throw new Error(
+      `setKernelVariant: this runtime cannot run the 'relaxed-simd' variant: WebAssembly relaxed SIMD ` +
+        `does not validate here (Node 20 needs --experimental-wasm-relaxed-simd; Chrome 114+ ships it)`,
+    );
   }
 }
 

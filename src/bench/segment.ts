@@ -68,7 +68,12 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
     rows,
     table: {
       header: ['work', 'contender', 'median µs/call', 'vs tfjs-backend-cpu'],
-      cells: rows.map(r => [r.case, r.contender, r.median.toFixed(1), r.vsCpu == null ? '' : `${(r.vsCpu as number).toFixed(1)}x`]),
+      cells: rows.map(r => [
+        r.case,
+        r.contender,
+        r.median.toFixed(1),
+        r.vsCpu == null ? '' : `${(r.vsCpu as number).toFixed(1)}x`,
+      ]),
     },
     notes: [
       'tfjs-backend-wasm has no UnsortedSegmentSum; tfjs-backend-cpu is the only peer (its rows need it installed).',

@@ -47,7 +47,9 @@ export function getActivation(identifier: ActivationIdentifier, where = 'activat
   if (typeof identifier === 'function') return {name: identifier.name || 'custom', apply: identifier};
   const found = BY_KEY.get(normalizeName(identifier));
   if (!found) {
-    throw new Error(`${where}: unknown activation '${identifier}'; expected one of ${ACTIVATIONS.map(a => `'${a.name}'`).join(', ')} or a function`);
+    throw new Error(
+      `${where}: unknown activation '${identifier}'; expected one of ${ACTIVATIONS.map(a => `'${a.name}'`).join(', ')} or a function`,
+    );
   }
   return found;
 }

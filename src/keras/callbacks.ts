@@ -45,8 +45,12 @@ export interface CallbackHooks {
 export class Callback implements CallbackHooks {
   model?: CallbackModel;
   params?: TrainingParams;
-  setModel(model: CallbackModel): void { this.model = model; }
-  setParams(params: TrainingParams): void { this.params = params; }
+  setModel(model: CallbackModel): void {
+    this.model = model;
+  }
+  setParams(params: TrainingParams): void {
+    this.params = params;
+  }
 }
 
 /**
@@ -153,8 +157,10 @@ export class EarlyStopping extends Callback {
   onEpochEnd(epoch: number, logs: Logs = {}): void {
     const current = logs[this.monitor];
     if (current == null) {
-      console.warn(`EarlyStopping: the monitored value '${this.monitor}' is not in the logs ` +
-        `(available: ${Object.keys(logs).join(', ')}); not stopping.`);
+      console.warn(
+        `EarlyStopping: the monitored value '${this.monitor}' is not in the logs ` +
+          `(available: ${Object.keys(logs).join(', ')}); not stopping.`,
+      );
       return;
     }
     if (this.better(current - this.minDelta, this.best)) {
@@ -233,11 +239,14 @@ export class CallbackList {
     const list = callbacks == null ? [] : Array.isArray(callbacks) ? callbacks : [callbacks];
     list.forEach((c, i) => {
       if (c == null || typeof c !== 'object') {
-        throw new Error(`fit: callbacks[${i}] must be an object with hooks such as onEpochEnd(epoch, logs), got ${c === null ? 'null' : typeof c}`);
+        throw new Error(
+          `fit: callbacks[${i}] must be an object with hooks such as onEpochEnd(epoch, logs), got ${c === null ? 'null' : typeof c}`,
+        );
       }
       const hooks = HOOKS.filter(h => (c as Record<string, unknown>)[h] != null);
       for (const h of hooks) {
-        if (typeof c[h] !== 'function') throw new Error(`fit: callbacks[${i}].${h} must be a function, got ${typeof c[h]}`);
+        if (typeof c[h] !== 'function')
+          throw new Error(`fit: callbacks[${i}].${h} must be a function, got ${typeof c[h]}`);
       }
     });
     this.callbacks = list;
@@ -248,13 +257,29 @@ export class CallbackList {
     return this.callbacks.some(c => c.onBatchBegin != null || c.onBatchEnd != null);
   }
 
-  setModel(model: CallbackModel): void { for (const c of this.callbacks) c.setModel?.(model); }
-  setParams(params: TrainingParams): void { for (const c of this.callbacks) c.setParams?.(params); }
+  setModel(model: CallbackModel): void {
+    for (const c of this.callbacks) c.setModel?.(model);
+  }
+  setParams(params: TrainingParams): void {
+    for (const c of this.callbacks) c.setParams?.(params);
+  }
 
-  async onTrainBegin(logs?: Logs): Promise<void> { for (const c of this.callbacks) if (c.onTrainBegin) await c.onTrainBegin(logs); }
-  async onTrainEnd(logs?: Logs): Promise<void> { for (const c of this.callbacks) if (c.onTrainEnd) await c.onTrainEnd(logs); }
-  async onEpochBegin(epoch: number, logs?: Logs): Promise<void> { for (const c of this.callbacks) if (c.onEpochBegin) await c.onEpochBegin(epoch, logs); }
-  async onEpochEnd(epoch: number, logs?: Logs): Promise<void> { for (const c of this.callbacks) if (c.onEpochEnd) await c.onEpochEnd(epoch, logs); }
-  async onBatchBegin(batch: number, logs?: Logs): Promise<void> { for (const c of this.callbacks) if (c.onBatchBegin) await c.onBatchBegin(batch, logs); }
-  async onBatchEnd(batch: number, logs?: Logs): Promise<void> { for (const c of this.callbacks) if (c.onBatchEnd) await c.onBatchEnd(batch, logs); }
+  async onTrainBegin(logs?: Logs): Promise<void> {
+    for (const c of this.callbacks) if (c.onTrainBegin) await c.onTrainBegin(logs);
+  }
+  async onTrainEnd(logs?: Logs): Promise<void> {
+    for (const c of this.callbacks) if (c.onTrainEnd) await c.onTrainEnd(logs);
+  }
+  async onEpochBegin(epoch: number, logs?: Logs): Promise<void> {
+    for (const c of this.callbacks) if (c.onEpochBegin) await c.onEpochBegin(epoch, logs);
+  }
+  async onEpochEnd(epoch: number, logs?: Logs): Promise<void> {
+    for (const c of this.callbacks) if (c.onEpochEnd) await c.onEpochEnd(epoch, logs);
+  }
+  async onBatchBegin(batch: number, logs?: Logs): Promise<void> {
+    for (const c of this.callbacks) if (c.onBatchBegin) await c.onBatchBegin(batch, logs);
+  }
+  async onBatchEnd(batch: number, logs?: Logs): Promise<void> {
+    for (const c of this.callbacks) if (c.onBatchEnd) await c.onBatchEnd(batch, logs);
+  }
 }

@@ -34,7 +34,8 @@ export function normalizeName(name: string): string {
 
 /** camelCase to snake_case, in types: 'meanSquaredError' -> 'mean_squared_error'. */
 export type SnakeCase<S extends string> = S extends `${infer H}${infer T}`
-  ? `${H extends Lowercase<H> ? H : `_${Lowercase<H>}`}${SnakeCase<T>}` : S;
+  ? `${H extends Lowercase<H> ? H : `_${Lowercase<H>}`}${SnakeCase<T>}`
+  : S;
 
 /**
  * The spellings of a built-in's camelCase name that the name types accept: the name itself,
@@ -45,7 +46,9 @@ export type KerasSpelling<N extends string> = N | SnakeCase<N> | Capitalize<N>;
 
 /** A plain record (by name): an object that is not an array, a tensor or a typed array. */
 export function isRecord(x: unknown): x is Record<string, unknown> {
-  return typeof x === 'object' && x !== null && !Array.isArray(x) && !(x instanceof tf.Tensor) && !ArrayBuffer.isView(x);
+  return (
+    typeof x === 'object' && x !== null && !Array.isArray(x) && !(x instanceof tf.Tensor) && !ArrayBuffer.isView(x)
+  );
 }
 
 // Keras' fuzz factor K.epsilon(). One value for the K functions and for the losses compile()
@@ -53,19 +56,26 @@ export function isRecord(x: unknown): x is Record<string, unknown> {
 let fuzz = 1e-7;
 
 /** Keras' fuzz factor, 1e-7 unless K.setEpsilon changed it. */
-export function epsilon(): number { return fuzz; }
+export function epsilon(): number {
+  return fuzz;
+}
 
 export function setEpsilon(value: number): void {
   // Losses clip probabilities to [eps, 1 - eps]: at 0.5 or more that range is empty.
   if (typeof value !== 'number' || !(value >= 0 && value < 0.5)) {
-    throw new Error(`K.setEpsilon: expected a number in [0, 0.5), got ${typeof value === 'number' ? value : typeof value}`);
+    throw new Error(
+      `K.setEpsilon: expected a number in [0, 0.5), got ${typeof value === 'number' ? value : typeof value}`,
+    );
   }
   fuzz = value;
 }
 
 /** Keras' `to_snake_case`: MyDense -> my_dense, TFOpLambda -> tf_op_lambda. */
 export function toSnakeCase(name: string): string {
-  const s = name.replace(/(.)([A-Z][a-z]+)/g, '$1_$2').replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
+  const s = name
+    .replace(/(.)([A-Z][a-z]+)/g, '$1_$2')
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .toLowerCase();
   return s.startsWith('_') ? `private${s}` : s;
 }
 
@@ -102,14 +112,27 @@ export function shapesCompatible(a: Shape, b: Shape): boolean {
  * inside a tidy (a cast is a new tensor even for the same dtype). `label` starts every error and
  * `names` name the weights in them.
  */
-export function assignWeights(label: string, targets: readonly tf.Variable[], values: unknown, names: readonly string[]): void {
-  if (!Array.isArray(values)) throw new Error(`${label}: expected an array of ${targets.length} tensors, got ${typeof values}`);
-  if (values.length !== targets.length) throw new Error(`${label}: expected ${targets.length} tensors, got ${values.length}`);
+export function assignWeights(
+  label: string,
+  targets: readonly tf.Variable[],
+  values: unknown,
+  names: readonly string[],
+): void {
+  if (!Array.isArray(values))
+    throw new Error(`${label}: expected an array of ${targets.length} tensors, got ${typeof values}`);
+  if (values.length !== targets.length)
+    throw new Error(`${label}: expected ${targets.length} tensors, got ${values.length}`);
   values.forEach((v, i) => {
     if (!(v instanceof tf.Tensor)) throw new Error(`${label}: weights[${i}] (${names[i]}) is not a tf.Tensor`);
     if (!tf.util.arraysEqual(v.shape, targets[i]!.shape)) {
-      throw new Error(`${label}: weights[${i}] (${names[i]}) has shape ${fmtShape(v.shape)}, expected ${fmtShape(targets[i]!.shape)}`);
+      throw new Error(
+        `${label}: weights[${i}] (${names[i]}) has shape ${fmtShape(v.shape)}, expected ${fmtShape(targets[i]!.shape)}`,
+      );
     }
   });
-  tf.tidy(() => targets.forEach((w, i) => { w.assign(tf.cast(values[i] as tf.Tensor, w.dtype)); }));
+  tf.tidy(() =>
+    targets.forEach((w, i) => {
+      w.assign(tf.cast(values[i] as tf.Tensor, w.dtype));
+    }),
+  );
 }

@@ -11,7 +11,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import {epsilon} from './common.js';
 
 /** Keras' categorical_crossentropy(target, output, from_logits, axis): per sample, summed over `axis`. */
-export function categoricalCrossentropyOf(target: tf.Tensor, output: tf.Tensor, fromLogits = false, axis = -1): tf.Tensor {
+export function categoricalCrossentropyOf(
+  target: tf.Tensor,
+  output: tf.Tensor,
+  fromLogits = false,
+  axis = -1,
+): tf.Tensor {
   return tf.tidy(() => {
     const y = tf.cast(target, 'float32');
     if (fromLogits) return tf.neg(tf.sum(tf.mul(y, tf.logSoftmax(output, axis)), axis));

@@ -4,7 +4,17 @@
 export * as K from './backend.js';
 export * as layers from './layers/index.js';
 export {Layer} from './layer.js';
-export type {LayerConfig, AddWeightOptions, InputSpec, LossInput, LayerInput, AnyTensor, LayerIO, SymbolicOf, ApplyOutput} from './layer.js';
+export type {
+  LayerConfig,
+  AddWeightOptions,
+  InputSpec,
+  LossInput,
+  LayerInput,
+  AnyTensor,
+  LayerIO,
+  SymbolicOf,
+  ApplyOutput,
+} from './layer.js';
 export type {Shape, Kwargs} from './common.js';
 export {SymbolicTensor} from './symbolic.js';
 export {input, InputLayer} from './input_layer.js';

@@ -5,14 +5,28 @@ import {type DataType, type KerasSpelling, normalizeName} from './common.js';
 
 export type InitializerFn = (shape: number[], dtype: DataType) => tf.Tensor;
 
-export const INITIALIZER_NAMES = ['zeros', 'ones', 'glorotUniform', 'glorotNormal', 'heNormal', 'heUniform',
-  'lecunNormal', 'lecunUniform', 'randomNormal', 'randomUniform', 'truncatedNormal'] as const;
+export const INITIALIZER_NAMES = [
+  'zeros',
+  'ones',
+  'glorotUniform',
+  'glorotNormal',
+  'heNormal',
+  'heUniform',
+  'lecunNormal',
+  'lecunUniform',
+  'randomNormal',
+  'randomUniform',
+  'truncatedNormal',
+] as const;
 
 /** An initializer name: camelCase, snake_case or Keras' class name ('GlorotUniform'). */
 export type InitializerName = KerasSpelling<(typeof INITIALIZER_NAMES)[number]>;
 
 /** A name, a tfjs(-layers) initializer object (`apply(shape, dtype)`), or a function. */
-export type InitializerIdentifier = InitializerName | InitializerFn | {apply(shape: number[], dtype?: DataType): tf.Tensor};
+export type InitializerIdentifier =
+  | InitializerName
+  | InitializerFn
+  | {apply(shape: number[], dtype?: DataType): tf.Tensor};
 
 /** Keras' `_compute_fans`: [fanIn, fanOut]; for kernels of rank > 2 the receptive field multiplies. */
 export function computeFans(shape: number[]): [number, number] {
@@ -34,7 +48,7 @@ function varianceScaling(scale: number, mode: 'fanIn' | 'fanAvg', distribution: 
     if (distribution === 'normal') {
       return tf.truncatedNormal(shape, 0, Math.sqrt(scale / n) / TRUNCATED_STDDEV, dtype as 'float32');
     }
-    const limit = Math.sqrt(3 * scale / n);
+    const limit = Math.sqrt((3 * scale) / n);
     return tf.randomUniform(shape, -limit, limit, dtype);
   };
 }
@@ -58,7 +72,10 @@ export function getInitializer(identifier: InitializerIdentifier, where = 'initi
   if (typeof identifier === 'function') return identifier;
   if (typeof identifier === 'string') {
     const fn = BUILT_IN[normalizeName(identifier)];
-    if (!fn) throw new Error(`${where}: unknown initializer '${identifier}'; expected one of ${INITIALIZER_NAMES.map(n => `'${n}'`).join(', ')}, an initializer object or (shape, dtype) => Tensor`);
+    if (!fn)
+      throw new Error(
+        `${where}: unknown initializer '${identifier}'; expected one of ${INITIALIZER_NAMES.map(n => `'${n}'`).join(', ')}, an initializer object or (shape, dtype) => Tensor`,
+      );
     return fn;
   }
   if (identifier && typeof identifier === 'object' && typeof identifier.apply === 'function') {

@@ -29,8 +29,16 @@ export class InputLayer extends Layer {
     this.built = true;
     const node = new Node(this, [], false, {}, 0);
     const dtype = this.dtype;
-    node.outputs = [new SymbolicTensor(batchShape, dtype, node, 0, this.name,
-      traceShapes(batchShape).map(shape => ({shape, dtype})))];
+    node.outputs = [
+      new SymbolicTensor(
+        batchShape,
+        dtype,
+        node,
+        0,
+        this.name,
+        traceShapes(batchShape).map(shape => ({shape, dtype})),
+      ),
+    ];
     this.inboundNodes.push(node);
   }
 

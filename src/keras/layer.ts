@@ -2,7 +2,17 @@
 // symbolic application (adds a graph Node, output shapes by computeOutputShape or by tracing
 // call on zeros with two batch sizes), weights tracked from the layer's own fields, losses.
 import * as tf from '@tensorflow/tfjs-core';
-import {type Shape, type Kwargs, type DataType, fmtShape, toSnakeCase, uniqueName, rethrowWith, shapesCompatible, assignWeights} from './common.js';
+import {
+  type Shape,
+  type Kwargs,
+  type DataType,
+  fmtShape,
+  toSnakeCase,
+  uniqueName,
+  rethrowWith,
+  shapesCompatible,
+  assignWeights,
+} from './common.js';
 import {SymbolicTensor, Node, isSymbolic, TRACE_BATCH_SIZES, TRACE_VALUE_LIMIT, type TraceValue} from './symbolic.js';
 import {getInitializer, type InitializerIdentifier} from './initializers.js';
 import {get as getRegularizer, type RegularizerIdentifier} from './regularizers.js';
@@ -21,8 +31,11 @@ export type LayerIO = tf.Tensor | tf.Tensor[];
 export type SymbolicOf<T> = T extends readonly unknown[] ? {[K in keyof T]: SymbolicTensor} : SymbolicTensor;
 
 // True when T allows both one tensor and a list: what a `call` that declares nothing returns.
-type OneOrList<T> = [Extract<T, readonly unknown[]>] extends [never] ? false
-  : [Exclude<T, readonly unknown[]>] extends [never] ? false : true;
+type OneOrList<T> = [Extract<T, readonly unknown[]>] extends [never]
+  ? false
+  : [Exclude<T, readonly unknown[]>] extends [never]
+    ? false
+    : true;
 
 /**
  * The static type of `apply(inputs)`, from the output type `Out` that the layer's `call` declares
@@ -30,10 +43,18 @@ type OneOrList<T> = [Extract<T, readonly unknown[]>] extends [never] ? false
  * ones `Out` itself. A layer that declares "one or a list" (Layer's default) returns what it was
  * given: one tensor for one tensor, a list for a list (as every built-in and most custom layers do).
  */
-export type ApplyOutput<Out, I, Symbolic extends boolean> = OneOrList<Out> extends true
-  ? (I extends readonly unknown[] ? (Symbolic extends true ? SymbolicTensor[] : tf.Tensor[])
-    : (Symbolic extends true ? SymbolicTensor : tf.Tensor))
-  : Symbolic extends true ? SymbolicOf<Out> : Out;
+export type ApplyOutput<Out, I, Symbolic extends boolean> =
+  OneOrList<Out> extends true
+    ? I extends readonly unknown[]
+      ? Symbolic extends true
+        ? SymbolicTensor[]
+        : tf.Tensor[]
+      : Symbolic extends true
+        ? SymbolicTensor
+        : tf.Tensor
+    : Symbolic extends true
+      ? SymbolicOf<Out>
+      : Out;
 
 export interface LayerConfig {
   name?: string;
@@ -70,7 +91,7 @@ export function currentLossFrame(): tf.Tensor[] | undefined {
 }
 
 /** Runs `fn` with a fresh loss frame and returns what it returns plus the losses added in it. */
-export function collectLosses<T>(fn: () => T): {result: T, losses: tf.Tensor[]} {
+export function collectLosses<T>(fn: () => T): {result: T; losses: tf.Tensor[]} {
   const frame: tf.Tensor[] = [];
   lossFrames.push(frame);
   try {
@@ -81,8 +102,19 @@ export function collectLosses<T>(fn: () => T): {result: T, losses: tf.Tensor[]} 
 }
 
 // Engine fields that the variable tracker does not walk.
-const ENGINE_FIELDS = new Set(['inboundNodes', 'inputSpec', '_trainable', '_addedWeights', '_callableLosses',
-  '_symbolicLosses', '_lastCallLosses', '_builtInputShape', 'built', 'name', 'dtype']);
+const ENGINE_FIELDS = new Set([
+  'inboundNodes',
+  'inputSpec',
+  '_trainable',
+  '_addedWeights',
+  '_callableLosses',
+  '_symbolicLosses',
+  '_lastCallLosses',
+  '_builtInputShape',
+  'built',
+  'name',
+  'dtype',
+]);
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   if (v === null || typeof v !== 'object') return false;
@@ -115,7 +147,7 @@ function shapesOf(inputs: LayerInput): Shape | Shape[] {
 /** The shape with the batch dimension made unknown: what a layer was built for. */
 function batchless(shape: Shape | Shape[]): Shape | Shape[] {
   if (shape.length > 0 && Array.isArray(shape[0])) return (shape as Shape[]).map(s => batchless(s) as Shape);
-  const s = [...shape as Shape];
+  const s = [...(shape as Shape)];
   if (s.length > 0) s[0] = null;
   return s;
 }
@@ -153,7 +185,7 @@ export class Layer<In extends LayerIO = LayerIO, Out extends LayerIO = LayerIO> 
 
   getClassName(): string {
     const ctor = this.constructor as typeof Layer;
-    return  Object.hasOwn(ctor, 'className') && ctor.className ? ctor.className : ctor.name;
+    return Object.hasOwn(ctor, 'className') && ctor.className ? ctor.className : ctor.name;
   }
 
   /** Creates the weights; called once, before the first call, with the input shape(s). */
@@ -170,7 +202,9 @@ export class Layer<In extends LayerIO = LayerIO, Out extends LayerIO = LayerIO> 
 
   // ---------------------------------------------------------------- weights
 
-  get trainable(): boolean { return this._trainable; }
+  get trainable(): boolean {
+    return this._trainable;
+  }
   /** Freezing: a frozen layer's weights (and its sublayers') all count as non-trainable. */
   set trainable(value: boolean) {
     this._trainable = value;
@@ -181,7 +215,7 @@ export class Layer<In extends LayerIO = LayerIO, Out extends LayerIO = LayerIO> 
    * Variables and sublayers this layer holds: those made by addWeight, then every tf.Variable or
    * Layer in the layer's own fields, directly or inside arrays and plain objects.
    */
-  protected _trackedChildren(includeDisposed = false): {variables: tf.Variable[], layers: Layer[]} {
+  protected _trackedChildren(includeDisposed = false): {variables: tf.Variable[]; layers: Layer[]} {
     const variables: tf.Variable[] = [...this._addedWeights];
     const layers: Layer[] = [];
     const seen = new Set<unknown>([this]);
@@ -227,7 +261,11 @@ export class Layer<In extends LayerIO = LayerIO, Out extends LayerIO = LayerIO> 
     const dtype = options.dtype ?? this.dtype;
     const where = `Layer '${this.name}' (${this.getClassName()}) addWeight '${name}'`;
     if (!Array.isArray(shape) || shape.some(d => !Number.isInteger(d) || d < 0)) {
-      const got = Array.isArray(shape) ? `[${shape.map(d => String(d)).join(',')}]` : shape === null ? 'null' : `${typeof shape} ${String(shape)}`;
+      const got = Array.isArray(shape)
+        ? `[${shape.map(d => String(d)).join(',')}]`
+        : shape === null
+          ? 'null'
+          : `${typeof shape} ${String(shape)}`;
       throw new Error(`${where}: shape must be an array of non-negative integers (e.g. [inputDim, units]); got ${got}`);
     }
     if (!['float32', 'int32', 'bool'].includes(dtype)) {
@@ -249,7 +287,9 @@ export class Layer<In extends LayerIO = LayerIO, Out extends LayerIO = LayerIO> 
 
   countParams(): number {
     if (!this.built) {
-      throw new Error(`Layer '${this.name}' (${this.getClassName()}): countParams() needs the layer built; apply it to an input first`);
+      throw new Error(
+        `Layer '${this.name}' (${this.getClassName()}): countParams() needs the layer built; apply it to an input first`,
+      );
     }
     return this.weights.reduce((n, w) => n + w.size, 0);
   }
@@ -260,7 +300,12 @@ export class Layer<In extends LayerIO = LayerIO, Out extends LayerIO = LayerIO> 
 
   setWeights(values: tf.Tensor[]): void {
     const weights = this.weights;
-    assignWeights(`Layer '${this.name}' (${this.getClassName()}): setWeights`, weights, values, weights.map(w => w.name));
+    assignWeights(
+      `Layer '${this.name}' (${this.getClassName()}): setWeights`,
+      weights,
+      values,
+      weights.map(w => w.name),
+    );
   }
 
   /** Disposes the layer's own weights (not shared sublayers' unless held in fields). */
@@ -295,7 +340,9 @@ export class Layer<In extends LayerIO = LayerIO, Out extends LayerIO = LayerIO> 
         }
         frame.push(l);
       } else {
-        throw new Error(`Layer '${this.name}': addLoss expects a Tensor, a SymbolicTensor or a function, got ${typeof l}`);
+        throw new Error(
+          `Layer '${this.name}': addLoss expects a Tensor, a SymbolicTensor or a function, got ${typeof l}`,
+        );
       }
     }
   }
@@ -323,19 +370,29 @@ export class Layer<In extends LayerIO = LayerIO, Out extends LayerIO = LayerIO> 
    */
   // Typed from `this['call']`, not only In/Out, so that a subclass that narrows call's
   // signature without declaring the generics is typed by what it wrote.
-  apply<I extends SymbolicOf<Parameters<this['call']>[0]>>(inputs: I, kwargs?: Kwargs): ApplyOutput<ReturnType<this['call']>, I, true>;
-  apply<I extends Parameters<this['call']>[0]>(inputs: I, kwargs?: Kwargs): ApplyOutput<ReturnType<this['call']>, I, false>;
+  apply<I extends SymbolicOf<Parameters<this['call']>[0]>>(
+    inputs: I,
+    kwargs?: Kwargs,
+  ): ApplyOutput<ReturnType<this['call']>, I, true>;
+  apply<I extends Parameters<this['call']>[0]>(
+    inputs: I,
+    kwargs?: Kwargs,
+  ): ApplyOutput<ReturnType<this['call']>, I, false>;
   // The result's type comes from the overloads above; this body checks at run time what they say.
   // biome-ignore lint/suspicious/noExplicitAny: the overloads above give callers the precise type
   apply(inputs: LayerInput, kwargs: Kwargs = {}): any {
     const flat = flatInputs(inputs);
     const bad = flat.findIndex(t => !isSymbolic(t) && !(t instanceof tf.Tensor));
     if (bad >= 0) {
-      throw new Error(`${this.describe()}: input ${bad} is not a Tensor or SymbolicTensor (got ${flat[bad] === null ? 'null' : typeof flat[bad]})`);
+      throw new Error(
+        `${this.describe()}: input ${bad} is not a Tensor or SymbolicTensor (got ${flat[bad] === null ? 'null' : typeof flat[bad]})`,
+      );
     }
     const nSymbolic = flat.filter(isSymbolic).length;
     if (nSymbolic > 0 && nSymbolic < flat.length) {
-      throw new Error(`${this.describe()}: inputs mix SymbolicTensors and concrete Tensors; make the constant part of the layer instead`);
+      throw new Error(
+        `${this.describe()}: inputs mix SymbolicTensors and concrete Tensors; make the constant part of the layer instead`,
+      );
     }
     return nSymbolic > 0
       ? this.applySymbolic(inputs as SymbolicTensor | SymbolicTensor[], kwargs)
@@ -351,11 +408,13 @@ export class Layer<In extends LayerIO = LayerIO, Out extends LayerIO = LayerIO> 
     const shapes = shapesOf(inputs);
     return this.firstUse(shapes, () => {
       this.assertInputCompatible(shapes);
-      const {result, losses} = collectLosses(() => tf.tidy(() => {
-        const out = this.invokeCall(inputs, kwargs, shapes);
-        // The frame's loss tensors were made in this scope: return them so tidy keeps them.
-        return {out, losses: lossFrames[lossFrames.length - 1]};
-      }));
+      const {result, losses} = collectLosses(() =>
+        tf.tidy(() => {
+          const out = this.invokeCall(inputs, kwargs, shapes);
+          // The frame's loss tensors were made in this scope: return them so tidy keeps them.
+          return {out, losses: lossFrames[lossFrames.length - 1]};
+        }),
+      );
       const parent = lossFrames[lossFrames.length - 1];
       if (parent) parent.push(...losses);
       else {
@@ -366,14 +425,20 @@ export class Layer<In extends LayerIO = LayerIO, Out extends LayerIO = LayerIO> 
     });
   }
 
-  private invokeCall(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs, shapes: Shape | Shape[]): tf.Tensor | tf.Tensor[] {
+  private invokeCall(
+    inputs: tf.Tensor | tf.Tensor[],
+    kwargs: Kwargs,
+    shapes: Shape | Shape[],
+  ): tf.Tensor | tf.Tensor[] {
     let out: tf.Tensor | tf.Tensor[];
     try {
       // `In` is what the subclass declared; apply's overloads only let such inputs through.
       out = this.call(inputs as In, kwargs);
     } catch (e) {
-      const built = this._builtInputShape && !shapesCompatible(flatShape(this._builtInputShape), flatShape(shapes))
-        ? ` (built for input shape ${fmtShape(this._builtInputShape)})` : '';
+      const built =
+        this._builtInputShape && !shapesCompatible(flatShape(this._builtInputShape), flatShape(shapes))
+          ? ` (built for input shape ${fmtShape(this._builtInputShape)})`
+          : '';
       rethrowWith(`${this.describe()} on input shape ${fmtShape(shapes)}${built}: `, e);
     }
     const outs = Array.isArray(out) ? out : [out];
@@ -391,16 +456,31 @@ export class Layer<In extends LayerIO = LayerIO, Out extends LayerIO = LayerIO> 
       const list = Array.isArray(inputs);
       const node = new Node(this, list ? inputs : [inputs], list, {...kwargs}, this.inboundNodes.length);
       node.outputIsList = outputs.isList;
-      node.outputs = outputs.values.map((o, i) => new SymbolicTensor(o.shape, o.dtype, node, i,
-        node.index === 0 ? (outputs.values.length === 1 ? this.name : `${this.name}/${i}`) : `${this.name}_${node.index}/${i}`, o.trace));
+      node.outputs = outputs.values.map(
+        (o, i) =>
+          new SymbolicTensor(
+            o.shape,
+            o.dtype,
+            node,
+            i,
+            node.index === 0
+              ? outputs.values.length === 1
+                ? this.name
+                : `${this.name}/${i}`
+              : `${this.name}_${node.index}/${i}`,
+            o.trace,
+          ),
+      );
       this.inboundNodes.push(node);
       return outputs.isList ? node.outputs : node.outputs[0];
     });
   }
 
   /** Output shapes, dtypes and traces for symbolic inputs. */
-  private inferOutputs(inputs: SymbolicTensor | SymbolicTensor[], kwargs: Kwargs):
-      {isList: boolean, values: {shape: Shape, dtype: DataType, trace: TraceValue[]}[]} {
+  private inferOutputs(
+    inputs: SymbolicTensor | SymbolicTensor[],
+    kwargs: Kwargs,
+  ): {isList: boolean; values: {shape: Shape; dtype: DataType; trace: TraceValue[]}[]} {
     const flat = flatInputs(inputs) as SymbolicTensor[];
     if (this.computeOutputShape) {
       let out: Shape | Shape[];
@@ -410,11 +490,16 @@ export class Layer<In extends LayerIO = LayerIO, Out extends LayerIO = LayerIO> 
         rethrowWith(`${this.describe()} on input shape ${fmtShape(shapesOf(inputs))}: `, e);
       }
       const isList = out.length > 0 && Array.isArray(out[0]);
-      const shapes = isList ? out as Shape[] : [out as Shape];
+      const shapes = isList ? (out as Shape[]) : [out as Shape];
       const dtype = flat[0]?.dtype ?? this.dtype;
-      return {isList, values: shapes.map(shape => ({
-        shape, dtype, trace: TRACE_BATCH_SIZES.map(b => ({shape: shape.map(d => d ?? b), dtype})),
-      }))};
+      return {
+        isList,
+        values: shapes.map(shape => ({
+          shape,
+          dtype,
+          trace: TRACE_BATCH_SIZES.map(b => ({shape: shape.map(d => d ?? b), dtype})),
+        })),
+      };
     }
     // Trace call with two batch sizes: a dimension that changes with it is unknown (null).
     const traces: TraceValue[][] = [];
@@ -422,23 +507,39 @@ export class Layer<In extends LayerIO = LayerIO, Out extends LayerIO = LayerIO> 
     TRACE_BATCH_SIZES.forEach((_, i) => {
       tf.tidy(() => {
         const concrete = flat.map(s => s.traceTensor(i));
-        const {result} = collectLosses(() => this.invokeCall(
-          Array.isArray(inputs) ? concrete : concrete[0], {...kwargs, training: kwargs.training ?? false}, shapesOf(inputs)));
+        const {result} = collectLosses(() =>
+          this.invokeCall(
+            Array.isArray(inputs) ? concrete : concrete[0],
+            {...kwargs, training: kwargs.training ?? false},
+            shapesOf(inputs),
+          ),
+        );
         isList = Array.isArray(result);
-        traces.push((Array.isArray(result) ? result : [result]).map(t => ({
-          shape: [...t.shape], dtype: t.dtype,
-          values: t.size <= TRACE_VALUE_LIMIT && t.dtype !== 'string' ? Array.from(t.dataSync() as ArrayLike<number>) : undefined,
-        })));
+        traces.push(
+          (Array.isArray(result) ? result : [result]).map(t => ({
+            shape: [...t.shape],
+            dtype: t.dtype,
+            values:
+              t.size <= TRACE_VALUE_LIMIT && t.dtype !== 'string'
+                ? Array.from(t.dataSync() as ArrayLike<number>)
+                : undefined,
+          })),
+        );
       });
     });
     const [a, b] = traces;
-    return {isList, values: a.map((ta, k) => {
-      const tb = b[k];
-      if (!tb || ta.shape.length !== tb.shape.length) {
-        throw new Error(`${this.describe()}: the rank of output ${k} depends on the batch size (${fmtShape(ta.shape)} vs ${fmtShape(tb?.shape ?? [])})`);
-      }
-      return {shape: ta.shape.map((d, j) => (d === tb.shape[j] ? d : null)), dtype: ta.dtype, trace: [ta, tb]};
-    })};
+    return {
+      isList,
+      values: a.map((ta, k) => {
+        const tb = b[k];
+        if (!tb || ta.shape.length !== tb.shape.length) {
+          throw new Error(
+            `${this.describe()}: the rank of output ${k} depends on the batch size (${fmtShape(ta.shape)} vs ${fmtShape(tb?.shape ?? [])})`,
+          );
+        }
+        return {shape: ta.shape.map((d, j) => (d === tb.shape[j] ? d : null)), dtype: ta.dtype, trace: [ta, tb]};
+      }),
+    };
   }
 
   /**
@@ -502,10 +603,12 @@ export class Layer<In extends LayerIO = LayerIO, Out extends LayerIO = LayerIO> 
   /** Checks `inputSpec` (if the layer declares one) against the input shape(s). */
   protected assertInputCompatible(shapes: Shape | Shape[]): void {
     if (!this.inputSpec) return;
-    const list = shapes.length > 0 && Array.isArray(shapes[0]) ? shapes as Shape[] : [shapes as Shape];
+    const list = shapes.length > 0 && Array.isArray(shapes[0]) ? (shapes as Shape[]) : [shapes as Shape];
     const specs = Array.isArray(this.inputSpec) ? this.inputSpec : [this.inputSpec];
     if (Array.isArray(this.inputSpec) && specs.length !== list.length) {
-      throw new Error(`${this.describe()} expects ${specs.length} inputs, but it received ${list.length} (shapes ${fmtShape(list)})`);
+      throw new Error(
+        `${this.describe()} expects ${specs.length} inputs, but it received ${list.length} (shapes ${fmtShape(list)})`,
+      );
     }
     specs.forEach((spec, i) => {
       const shape = list[i];
@@ -515,7 +618,8 @@ export class Layer<In extends LayerIO = LayerIO, Out extends LayerIO = LayerIO> 
         throw new Error(`${this.describe()}: ${which}expected shape ${expected}, got ${fmtShape(shape)} (${why})`);
       };
       if (spec.ndim != null && shape.length !== spec.ndim) fail(`rank ${shape.length}, expected ${spec.ndim}`);
-      if (spec.minNdim != null && shape.length < spec.minNdim) fail(`rank ${shape.length}, expected at least ${spec.minNdim}`);
+      if (spec.minNdim != null && shape.length < spec.minNdim)
+        fail(`rank ${shape.length}, expected at least ${spec.minNdim}`);
       for (const [axisText, size] of Object.entries(spec.axes ?? {})) {
         const axis = Number(axisText);
         const d = shape[axis < 0 ? shape.length + axis : axis];

@@ -70,7 +70,8 @@ export function squaredHinge(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor {
 export function kullbackLeiblerDivergence(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor {
   return tf.tidy(() => {
     const eps = epsilon();
-    const t = tf.clipByValue(yTrue, eps, 1), p = tf.clipByValue(yPred, eps, 1);
+    const t = tf.clipByValue(yTrue, eps, 1),
+      p = tf.clipByValue(yPred, eps, 1);
     return tf.sum(tf.mul(yTrue, tf.log(tf.div(t, p))), -1);
   });
 }
@@ -96,25 +97,45 @@ export function cosineSimilarity(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor 
 }
 
 const BUILT_IN = {
-  meanSquaredError, meanAbsoluteError, meanAbsolutePercentageError, meanSquaredLogarithmicError,
-  categoricalCrossentropy, sparseCategoricalCrossentropy, binaryCrossentropy, hinge, squaredHinge,
-  kullbackLeiblerDivergence, logcosh, poisson, cosineSimilarity,
+  meanSquaredError,
+  meanAbsoluteError,
+  meanAbsolutePercentageError,
+  meanSquaredLogarithmicError,
+  categoricalCrossentropy,
+  sparseCategoricalCrossentropy,
+  binaryCrossentropy,
+  hinge,
+  squaredHinge,
+  kullbackLeiblerDivergence,
+  logcosh,
+  poisson,
+  cosineSimilarity,
 } satisfies Record<string, LossFn>;
 
 /** The canonical (camelCase) names of the built-in losses. */
 export type BuiltInLossName = keyof typeof BUILT_IN;
 
 const ALIASES = {
-  mse: 'meanSquaredError', mae: 'meanAbsoluteError', mape: 'meanAbsolutePercentageError',
-  msle: 'meanSquaredLogarithmicError', kld: 'kullbackLeiblerDivergence', kl: 'kullbackLeiblerDivergence',
-  kldivergence: 'kullbackLeiblerDivergence', cosineproximity: 'cosineSimilarity',
+  mse: 'meanSquaredError',
+  mae: 'meanAbsoluteError',
+  mape: 'meanAbsolutePercentageError',
+  msle: 'meanSquaredLogarithmicError',
+  kld: 'kullbackLeiblerDivergence',
+  kl: 'kullbackLeiblerDivergence',
+  kldivergence: 'kullbackLeiblerDivergence',
+  cosineproximity: 'cosineSimilarity',
 } as const satisfies Record<string, BuiltInLossName>;
 
 /**
  * A loss name compile() and `get` accept: a built-in in camelCase, snake_case or as its Keras
  * class name, or an alias ('mse', 'mae', 'kld', Keras' 'KLDivergence'...).
  */
-export type LossName = KerasSpelling<BuiltInLossName> | keyof typeof ALIASES | 'KLDivergence' | 'kl_divergence' | 'cosine_proximity';
+export type LossName =
+  | KerasSpelling<BuiltInLossName>
+  | keyof typeof ALIASES
+  | 'KLDivergence'
+  | 'kl_divergence'
+  | 'cosine_proximity';
 
 /** What compile({loss}) takes for one output: a loss name or a function. */
 export type LossIdentifier = LossName | LossFn;
@@ -139,8 +160,10 @@ export function get(identifier: LossIdentifier): LossFn {
   if (typeof identifier === 'string') {
     const name = canonicalLossName(identifier);
     if (name) return BUILT_IN[name];
-    throw new Error(`Unknown loss '${identifier}'. Known losses: ${lossNames().join(', ')} ` +
-      `(snake_case and Keras class names work too), or pass a function (yTrue, yPred) => Tensor.`);
+    throw new Error(
+      `Unknown loss '${identifier}'. Known losses: ${lossNames().join(', ')} ` +
+        `(snake_case and Keras class names work too), or pass a function (yTrue, yPred) => Tensor.`,
+    );
   }
   throw new Error(`A loss must be a name or a function (yTrue, yPred) => Tensor; got ${describe(identifier)}.`);
 }

@@ -10,7 +10,9 @@ export type MetricFn = (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.Tensor;
 
 /** 1 where the thresholded prediction (> 0.5) equals the label; mean over the last axis. */
 export function binaryAccuracy(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor {
-  return tf.tidy(() => tf.mean(tf.cast(tf.equal(tf.cast(yTrue, 'float32'), tf.cast(tf.greater(yPred, 0.5), 'float32')), 'float32'), -1));
+  return tf.tidy(() =>
+    tf.mean(tf.cast(tf.equal(tf.cast(yTrue, 'float32'), tf.cast(tf.greater(yPred, 0.5), 'float32')), 'float32'), -1),
+  );
 }
 
 /** 1 where argmax(yPred) equals argmax(yTrue) (one-hot labels). */
@@ -34,12 +36,20 @@ export const sparseCategoricalCrossentropy = losses.sparseCategoricalCrossentrop
 export const binaryCrossentropy = losses.binaryCrossentropy;
 
 const BUILT_IN = {
-  binaryAccuracy, categoricalAccuracy, sparseCategoricalAccuracy,
-  meanSquaredError, meanAbsoluteError, meanAbsolutePercentageError,
-  categoricalCrossentropy, sparseCategoricalCrossentropy, binaryCrossentropy,
+  binaryAccuracy,
+  categoricalAccuracy,
+  sparseCategoricalAccuracy,
+  meanSquaredError,
+  meanAbsoluteError,
+  meanAbsolutePercentageError,
+  categoricalCrossentropy,
+  sparseCategoricalCrossentropy,
+  binaryCrossentropy,
 } satisfies Record<string, MetricFn>;
 const ALIASES = {
-  mse: 'meanSquaredError', mae: 'meanAbsoluteError', mape: 'meanAbsolutePercentageError',
+  mse: 'meanSquaredError',
+  mae: 'meanAbsoluteError',
+  mape: 'meanAbsolutePercentageError',
 } as const satisfies Record<string, keyof typeof BUILT_IN>;
 
 /**
@@ -66,8 +76,11 @@ export interface Metric {
  * spelling: metrics: ['acc'] logs 'acc', ['accuracy'] logs 'accuracy'). `lossIdentifier` and
  * `outputShape` decide what 'accuracy' means, as in Keras.
  */
-export function resolveMetric(identifier: MetricIdentifier, lossIdentifier?: losses.LossIdentifier,
-                              outputShape?: readonly (number | null)[]): Metric {
+export function resolveMetric(
+  identifier: MetricIdentifier,
+  lossIdentifier?: losses.LossIdentifier,
+  outputShape?: readonly (number | null)[],
+): Metric {
   if (typeof identifier === 'function') return {name: identifier.name || 'metric', fn: identifier};
   if (typeof identifier !== 'string') {
     throw new Error(`A metric must be a name or a function (yTrue, yPred) => Tensor; got ${typeof identifier}.`);
@@ -76,15 +89,22 @@ export function resolveMetric(identifier: MetricIdentifier, lossIdentifier?: los
   if (key === 'accuracy' || key === 'acc') return {name: identifier, fn: accuracyFor(lossIdentifier, outputShape)};
   const name = BY_NAME.get(key);
   if (name == null) {
-    throw new Error(`Unknown metric '${identifier}'. Known metrics: accuracy, acc, ${[...Object.keys(BUILT_IN), ...Object.keys(ALIASES)].join(', ')}, or a function (yTrue, yPred) => Tensor.`);
+    throw new Error(
+      `Unknown metric '${identifier}'. Known metrics: accuracy, acc, ${[...Object.keys(BUILT_IN), ...Object.keys(ALIASES)].join(', ')}, or a function (yTrue, yPred) => Tensor.`,
+    );
   }
   return {name: identifier, fn: BUILT_IN[name]};
 }
 
 function accuracyFor(lossIdentifier?: losses.LossIdentifier, outputShape?: readonly (number | null)[]): MetricFn {
-  const loss = typeof lossIdentifier === 'string' ? losses.canonicalLossName(lossIdentifier)
-    : lossIdentifier === losses.binaryCrossentropy ? 'binaryCrossentropy'
-    : lossIdentifier === losses.sparseCategoricalCrossentropy ? 'sparseCategoricalCrossentropy' : undefined;
+  const loss =
+    typeof lossIdentifier === 'string'
+      ? losses.canonicalLossName(lossIdentifier)
+      : lossIdentifier === losses.binaryCrossentropy
+        ? 'binaryCrossentropy'
+        : lossIdentifier === losses.sparseCategoricalCrossentropy
+          ? 'sparseCategoricalCrossentropy'
+          : undefined;
   if (loss === 'sparseCategoricalCrossentropy') return sparseCategoricalAccuracy;
   if (loss === 'binaryCrossentropy') return binaryAccuracy;
   // Keras: a single unit output is binary, otherwise categorical.

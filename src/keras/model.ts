@@ -8,7 +8,19 @@ import {Layer, collectLosses, currentLossFrame, type LayerIO, type LossInput} fr
 import {type SymbolicTensor, type Node, isSymbolic} from './symbolic.js';
 import {InputLayer} from './input_layer.js';
 import {printSummary} from './summary.js';
-import {compileModel, compiledState, releaseCompiled, evaluateModel, fitModel, loadModelWeights, saveModelWeights, type CompileConfig, type Data, type EvaluateConfig, type FitConfig} from './training/index.js';
+import {
+  compileModel,
+  compiledState,
+  releaseCompiled,
+  evaluateModel,
+  fitModel,
+  loadModelWeights,
+  saveModelWeights,
+  type CompileConfig,
+  type Data,
+  type EvaluateConfig,
+  type FitConfig,
+} from './training/index.js';
 import type {History} from './callbacks.js';
 
 /** A model's outputs: one SymbolicTensor, or a list (then predict and apply return lists). */
@@ -59,7 +71,7 @@ export class Model<O extends ModelOutputs = ModelOutputs> extends Layer<LayerIO,
   /** Nodes to run for the outputs, in execution order (summary and plotModel read them). */
   readonly nodes: Node[];
   /** Cached execution plan for the outputs plus symbolic losses, keyed by the loss list. */
-  private lossPlan: {key: string, losses: SymbolicTensor[], nodes: Node[]} | null = null;
+  private lossPlan: {key: string; losses: SymbolicTensor[]; nodes: Node[]} | null = null;
 
   constructor(args: ModelArgs<O>) {
     super({name: args.name ?? uniqueName('model')});
@@ -84,7 +96,8 @@ export class Model<O extends ModelOutputs = ModelOutputs> extends Layer<LayerIO,
     const names = new Map<string, Layer>();
     for (const layer of this.layers) {
       const other = names.get(layer.name);
-      if (other && other !== layer) throw new Error(`${where}: two layers are named '${layer.name}'; layer names must be unique in a model`);
+      if (other && other !== layer)
+        throw new Error(`${where}: two layers are named '${layer.name}'; layer names must be unique in a model`);
       names.set(layer.name, layer);
     }
     this.built = true;
@@ -104,8 +117,10 @@ export class Model<O extends ModelOutputs = ModelOutputs> extends Layer<LayerIO,
       if (visited.has(node)) return;
       visited.add(node);
       if (node.layer instanceof InputLayer && !this.inputs.includes(t)) {
-        throw new Error(`Model '${this.name}': ${what} '${target.name}' cannot be computed from the model's inputs ` +
-          `[${this.inputs.map(i => `'${i.name}'`).join(', ')}]: it depends on input '${t.name}', which is not one of them (graph disconnected)`);
+        throw new Error(
+          `Model '${this.name}': ${what} '${target.name}' cannot be computed from the model's inputs ` +
+            `[${this.inputs.map(i => `'${i.name}'`).join(', ')}]: it depends on input '${t.name}', which is not one of them (graph disconnected)`,
+        );
       }
       for (const inp of node.inputs) visit(inp, target);
       order.push(node);
@@ -122,13 +137,20 @@ export class Model<O extends ModelOutputs = ModelOutputs> extends Layer<LayerIO,
   }
 
   /** Symbolic losses added to this model or its layers that this graph can compute. */
-  private symbolicLossPlan(): {losses: SymbolicTensor[], nodes: Node[]} {
-    const candidates = [...this.symbolicLosses,
-      ...this.layers.filter(l => !(l instanceof Model)).flatMap(l => l.symbolicLosses)];
+  private symbolicLossPlan(): {losses: SymbolicTensor[]; nodes: Node[]} {
+    const candidates = [
+      ...this.symbolicLosses,
+      ...this.layers.filter(l => !(l instanceof Model)).flatMap(l => l.symbolicLosses),
+    ];
     const key = candidates.map(t => t.id).join(',');
     if (this.lossPlan?.key === key) return this.lossPlan;
     const losses = candidates.filter(t => {
-      try { this.plan([t], 'loss'); return true; } catch { return false; }
+      try {
+        this.plan([t], 'loss');
+        return true;
+      } catch {
+        return false;
+      }
     });
     this.lossPlan = {key, losses, nodes: losses.length ? this.plan([...this.outputs, ...losses]) : this.nodes};
     return this.lossPlan;
@@ -140,7 +162,7 @@ export class Model<O extends ModelOutputs = ModelOutputs> extends Layer<LayerIO,
    * uses (a Dense or K ops on a hidden output). Keras inserts those into the model after its own
    * layers, so they show and their params add up to the totals, though predict never runs them.
    */
-  drawnGraph(): {nodes: Node[], layers: Layer[]} {
+  drawnGraph(): {nodes: Node[]; layers: Layer[]} {
     const nodes = this.symbolicLossPlan().nodes;
     const layers = [...this.layers];
     for (const node of nodes) if (!layers.includes(node.layer)) layers.push(node.layer);
@@ -152,9 +174,11 @@ export class Model<O extends ModelOutputs = ModelOutputs> extends Layer<LayerIO,
    * output inside model.addLoss(...)): Keras inserts them into the model, so their weights train,
    * save and count with the model's.
    */
-  protected override _trackedChildren(): {variables: tf.Variable[], layers: Layer[]} {
+  protected override _trackedChildren(): {variables: tf.Variable[]; layers: Layer[]} {
     const tracked = super._trackedChildren();
-    const lossOnly = this.symbolicLossPlan().nodes.map(n => n.layer).filter(l => !tracked.layers.includes(l));
+    const lossOnly = this.symbolicLossPlan()
+      .nodes.map(n => n.layer)
+      .filter(l => !tracked.layers.includes(l));
     return {variables: tracked.variables, layers: [...tracked.layers, ...new Set(lossOnly)]};
   }
 
@@ -173,14 +197,18 @@ export class Model<O extends ModelOutputs = ModelOutputs> extends Layer<LayerIO,
   }
 
   protected override assertInputCompatible(shapes: Shape | Shape[]): void {
-    const list = shapes.length > 0 && Array.isArray(shapes[0]) ? shapes as Shape[] : [shapes as Shape];
+    const list = shapes.length > 0 && Array.isArray(shapes[0]) ? (shapes as Shape[]) : [shapes as Shape];
     if (list.length !== this.inputs.length) {
-      throw new Error(`Model '${this.name}' expects ${this.inputs.length} input(s) ` +
-        `[${this.inputs.map(t => `'${t.name}' ${fmtShape(t.shape)}`).join(', ')}], got ${list.length} (shapes ${fmtShape(list)})`);
+      throw new Error(
+        `Model '${this.name}' expects ${this.inputs.length} input(s) ` +
+          `[${this.inputs.map(t => `'${t.name}' ${fmtShape(t.shape)}`).join(', ')}], got ${list.length} (shapes ${fmtShape(list)})`,
+      );
     }
     this.inputs.forEach((t, i) => {
       if (!shapesCompatible(t.shape, list[i])) {
-        throw new Error(`Model '${this.name}': input '${t.name}' expected shape ${fmtShape(t.shape)}, got ${fmtShape(list[i])}`);
+        throw new Error(
+          `Model '${this.name}': input '${t.name}' expected shape ${fmtShape(t.shape)}, got ${fmtShape(list[i])}`,
+        );
       }
     });
   }
@@ -191,11 +219,16 @@ export class Model<O extends ModelOutputs = ModelOutputs> extends Layer<LayerIO,
     if (x && typeof x === 'object') {
       return this.inputs.map(t => {
         const v = x[t.name];
-        if (!v) throw new Error(`Model '${this.name}': no tensor given for input '${t.name}' (got keys ${Object.keys(x).join(', ')})`);
+        if (!v)
+          throw new Error(
+            `Model '${this.name}': no tensor given for input '${t.name}' (got keys ${Object.keys(x).join(', ')})`,
+          );
         return v;
       });
     }
-    throw new Error(`Model '${this.name}': expected a Tensor, a list of Tensors or a record by input name, got ${typeof x}`);
+    throw new Error(
+      `Model '${this.name}': expected a Tensor, a list of Tensors or a record by input name, got ${typeof x}`,
+    );
   }
 
   /**
@@ -205,7 +238,9 @@ export class Model<O extends ModelOutputs = ModelOutputs> extends Layer<LayerIO,
   private execute(inputs: tf.Tensor[], training: boolean): tf.Tensor[] {
     const {losses, nodes} = this.symbolicLossPlan();
     const values = new Map<SymbolicTensor, tf.Tensor>();
-    this.inputs.forEach((t, i) => { values.set(t, inputs[i].dtype === t.dtype ? inputs[i] : tf.cast(inputs[i], t.dtype)); });
+    this.inputs.forEach((t, i) => {
+      values.set(t, inputs[i].dtype === t.dtype ? inputs[i] : tf.cast(inputs[i], t.dtype));
+    });
     for (const node of nodes) {
       if (node.layer instanceof InputLayer) continue;
       const ins = node.inputs.map(t => values.get(t)!);
@@ -214,9 +249,13 @@ export class Model<O extends ModelOutputs = ModelOutputs> extends Layer<LayerIO,
       const out = node.layer.apply(node.inputIsList ? ins : ins[0], kwargs);
       const outs = (Array.isArray(out) ? out : [out]) as tf.Tensor[];
       if (outs.length !== node.outputs.length) {
-        throw new Error(`${node.layer.describe()} returned ${outs.length} outputs, but it returned ${node.outputs.length} when the graph was built`);
+        throw new Error(
+          `${node.layer.describe()} returned ${outs.length} outputs, but it returned ${node.outputs.length} when the graph was built`,
+        );
       }
-      node.outputs.forEach((t, i) => { values.set(t, outs[i]); });
+      node.outputs.forEach((t, i) => {
+        values.set(t, outs[i]);
+      });
     }
     currentLossFrame()?.push(...losses.map(t => values.get(t)!));
     return this.outputs.map(t => values.get(t)!);
@@ -245,23 +284,43 @@ export class Model<O extends ModelOutputs = ModelOutputs> extends Layer<LayerIO,
     this.assertUsable('predict');
     const xs = this.normalizeInputs(x);
     xs.forEach((t, i) => {
-      if (!(t instanceof tf.Tensor)) throw new Error(`Model '${this.name}': predict input '${this.inputs[i]?.name ?? i}' must be a Tensor, got ${t === null ? 'null' : typeof t}`);
-      if (t.isDisposed) throw new Error(`Model '${this.name}': predict input '${this.inputs[i]?.name ?? i}' is a disposed tensor`);
+      if (!(t instanceof tf.Tensor))
+        throw new Error(
+          `Model '${this.name}': predict input '${this.inputs[i]?.name ?? i}' must be a Tensor, got ${t === null ? 'null' : typeof t}`,
+        );
+      if (t.isDisposed)
+        throw new Error(`Model '${this.name}': predict input '${this.inputs[i]?.name ?? i}' is a disposed tensor`);
     });
     this.assertInputCompatible(xs.map(t => [...t.shape]));
-    if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`Model '${this.name}': predict batchSize must be a positive integer, got ${batchSize}`);
+    if (!Number.isInteger(batchSize) || batchSize < 1)
+      throw new Error(`Model '${this.name}': predict batchSize must be a positive integer, got ${batchSize}`);
     const n = xs[0].shape[0] ?? 1;
     xs.forEach((t, i) => {
-      if (t.shape[0] !== n) throw new Error(`Model '${this.name}': all inputs must have the same batch size; input '${this.inputs[i].name}' has ${t.shape[0]}, input '${this.inputs[0].name}' has ${n}`);
+      if (t.shape[0] !== n)
+        throw new Error(
+          `Model '${this.name}': all inputs must have the same batch size; input '${this.inputs[i].name}' has ${t.shape[0]}, input '${this.inputs[0].name}' has ${n}`,
+        );
     });
     const batches: tf.Tensor[][] = [];
     try {
       for (let start = 0; start < Math.max(n, 1); start += batchSize) {
         const size = Math.min(batchSize, n - start);
-        batches.push(tf.tidy(() => collectLosses(() => this.execute(
-          n <= batchSize ? xs : xs.map(t => tf.slice(t, start, size)), false)).result));
+        batches.push(
+          tf.tidy(
+            () =>
+              collectLosses(() => this.execute(n <= batchSize ? xs : xs.map(t => tf.slice(t, start, size)), false))
+                .result,
+          ),
+        );
       }
-      const outs = this.outputs.map((_, k) => batches.length === 1 ? batches[0][k] : tf.concat(batches.map(b => b[k]), 0));
+      const outs = this.outputs.map((_, k) =>
+        batches.length === 1
+          ? batches[0][k]
+          : tf.concat(
+              batches.map(b => b[k]),
+              0,
+            ),
+      );
       if (batches.length > 1) tf.dispose(batches);
       return (this.singleOutput ? outs[0] : outs) as ConcreteOf<O>;
     } catch (e) {
@@ -321,11 +380,14 @@ export class Model<O extends ModelOutputs = ModelOutputs> extends Layer<LayerIO,
    */
   assertUsable(fn: string): void {
     if (this.disposed) {
-      throw new Error(`Model '${this.name}': ${fn}() on a disposed model (dispose() freed its weights); build the model again`);
+      throw new Error(
+        `Model '${this.name}': ${fn}() on a disposed model (dispose() freed its weights); build the model again`,
+      );
     }
     for (const layer of this.layers) {
       const gone = layer.disposedWeights()[0];
-      if (gone) throw new Error(`Model '${this.name}': ${fn}(): weight '${gone.name}' of layer '${layer.name}' is disposed`);
+      if (gone)
+        throw new Error(`Model '${this.name}': ${fn}(): weight '${gone.name}' of layer '${layer.name}' is disposed`);
     }
   }
 
@@ -344,7 +406,10 @@ export class Model<O extends ModelOutputs = ModelOutputs> extends Layer<LayerIO,
 
   getLayer(name: string): Layer {
     const layer = this.layers.find(l => l.name === name);
-    if (!layer) throw new Error(`Model '${this.name}': no layer named '${name}' (layers: ${this.layers.map(l => l.name).join(', ')})`);
+    if (!layer)
+      throw new Error(
+        `Model '${this.name}': no layer named '${name}' (layers: ${this.layers.map(l => l.name).join(', ')})`,
+      );
     return layer;
   }
 

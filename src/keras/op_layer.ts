@@ -23,7 +23,11 @@ export class TFOpLambda extends Layer {
   private readonly template: unknown[];
   readonly symbolicArgs: SymbolicTensor[] = [];
 
-  constructor(readonly opName: string, private readonly fn: OpFn, args: readonly unknown[]) {
+  constructor(
+    readonly opName: string,
+    private readonly fn: OpFn,
+    args: readonly unknown[],
+  ) {
     super({name: uniqueName(`k.${toSnakeCase(opName)}`)});
     const capture = (a: unknown): unknown => {
       if (isSymbolic(a)) return new Slot(this.symbolicArgs.push(a) - 1);

@@ -24,7 +24,12 @@ import {ADAM_UPDATE, RMSPROP_UPDATE, SGD_UPDATE} from '../kernel_names.js';
 
 /** Keras' default learning rates (Keras 2.x; Adadelta's is 1.0 in Keras 1 and tfjs-layers). */
 export const DEFAULT_LEARNING_RATES = {
-  sgd: 0.01, adam: 0.001, rmsprop: 0.001, adagrad: 0.001, adadelta: 0.001, adamax: 0.001,
+  sgd: 0.01,
+  adam: 0.001,
+  rmsprop: 0.001,
+  adagrad: 0.001,
+  adadelta: 0.001,
+  adamax: 0.001,
 } as const;
 
 export type OptimizerName = keyof typeof DEFAULT_LEARNING_RATES;
@@ -51,7 +56,6 @@ export interface OptimizerOptions {
 
 const KERAS_EPSILON = 1e-7;
 
-
 type Slot = {originalName: string; variable: tf.Variable};
 type Grads = Parameters<tf.Optimizer['applyGradients']>[0];
 
@@ -63,7 +67,10 @@ function fused(kernel: string, grads: Grads): boolean {
 }
 
 /** tfjs' loop over (name, gradient) pairs; slots are indexed by position, as tfjs does. */
-function eachGradient(grads: Grads, fn: (value: tf.Variable, gradient: tf.Tensor | null, i: number, name: string) => void): void {
+function eachGradient(
+  grads: Grads,
+  fn: (value: tf.Variable, gradient: tf.Tensor | null, i: number, name: string) => void,
+): void {
   const names = Array.isArray(grads) ? grads.map(g => g.name) : Object.keys(grads);
   names.forEach((name, i) => {
     const gradient = Array.isArray(grads) ? grads[i]!.tensor : grads[name]!;
@@ -79,15 +86,23 @@ function slot(slots: Slot[], i: number, name: string, value: tf.Variable): tf.Va
 /** Runs an update kernel and assigns its outputs to `targets` (the weight, then its slots). */
 function update(kernel: string, inputs: tf.NamedTensorMap, attrs: object, targets: tf.Variable[]): void {
   const outs = tf.engine().runKernel(kernel, inputs, attrs as tf.NamedAttrMap) as tf.Tensor[];
-  targets.forEach((t, k) => { t.assign(outs[k]!); });
+  targets.forEach((t, k) => {
+    t.assign(outs[k]!);
+  });
   tf.dispose(outs);
 }
 
 /** tfjs' RMSPropOptimizer; one fused kernel per weight on 'as'. */
 export class RMSPropOptimizer extends tf.RMSPropOptimizer {
   override applyGradients(grads: Grads): void {
-    const self = this as unknown as {centered: boolean; decay: number; momentum: number; epsilon: number;
-      accumulatedMeanSquares: Slot[]; accumulatedMoments: Slot[]};
+    const self = this as unknown as {
+      centered: boolean;
+      decay: number;
+      momentum: number;
+      epsilon: number;
+      accumulatedMeanSquares: Slot[];
+      accumulatedMoments: Slot[];
+    };
     if (self.centered || !fused(RMSPROP_UPDATE, grads)) {
       super.applyGradients(grads);
       return;
@@ -105,19 +120,33 @@ export class RMSPropOptimizer extends tf.RMSPropOptimizer {
 /** tfjs' AdamOptimizer; one fused kernel per weight on 'as'. */
 export class AdamOptimizer extends tf.AdamOptimizer {
   override applyGradients(grads: Grads): void {
-    const self = this as unknown as {beta1: number; beta2: number; epsilon: number; accBeta1: tf.Variable; accBeta2: tf.Variable;
-      accumulatedFirstMoment: Slot[]; accumulatedSecondMoment: Slot[]};
+    const self = this as unknown as {
+      beta1: number;
+      beta2: number;
+      epsilon: number;
+      accBeta1: tf.Variable;
+      accBeta2: tf.Variable;
+      accumulatedFirstMoment: Slot[];
+      accumulatedSecondMoment: Slot[];
+    };
     if (!fused(ADAM_UPDATE, grads)) {
       super.applyGradients(grads as Parameters<tf.AdamOptimizer['applyGradients']>[0]);
       return;
     }
     // tfjs' bias corrections sub(1, accBeta) in float32 (two scalar reads: 'as' is synchronous).
-    const attrs = {learningRate: this.learningRate, beta1: self.beta1, beta2: self.beta2, epsilon: self.epsilon,
-      oneMinusAccBeta1: Math.fround(1 - self.accBeta1.dataSync()[0]!), oneMinusAccBeta2: Math.fround(1 - self.accBeta2.dataSync()[0]!)};
+    const attrs = {
+      learningRate: this.learningRate,
+      beta1: self.beta1,
+      beta2: self.beta2,
+      epsilon: self.epsilon,
+      oneMinusAccBeta1: Math.fround(1 - self.accBeta1.dataSync()[0]!),
+      oneMinusAccBeta2: Math.fround(1 - self.accBeta2.dataSync()[0]!),
+    };
     eachGradient(grads, (value, gradient, i, name) => {
       const firstMoment = slot(self.accumulatedFirstMoment, i, `${name}/m`, value);
       const secondMoment = slot(self.accumulatedSecondMoment, i, `${name}/v`, value);
-      if (gradient) update(ADAM_UPDATE, {value, gradient, firstMoment, secondMoment}, attrs, [value, firstMoment, secondMoment]);
+      if (gradient)
+        update(ADAM_UPDATE, {value, gradient, firstMoment, secondMoment}, attrs, [value, firstMoment, secondMoment]);
     });
     tf.tidy(() => {
       self.accBeta1.assign(tf.mul(self.accBeta1, self.beta1));
@@ -145,12 +174,18 @@ function make(name: OptimizerName, o: OptimizerOptions): tf.Optimizer {
   const lr = o.learningRate ?? DEFAULT_LEARNING_RATES[name];
   const eps = o.epsilon ?? KERAS_EPSILON;
   switch (name) {
-    case 'sgd': return o.momentum ? tf.train.momentum(lr, o.momentum, o.nesterov ?? false) : new SGDOptimizer(lr);
-    case 'adam': return new AdamOptimizer(lr, o.beta1 ?? 0.9, o.beta2 ?? 0.999, eps);
-    case 'rmsprop': return new RMSPropOptimizer(lr, o.rho ?? 0.9, o.momentum ?? 0, eps, o.centered ?? false);
-    case 'adagrad': return tf.train.adagrad(lr, 0.1);
-    case 'adadelta': return tf.train.adadelta(lr, o.rho ?? 0.95, eps);
-    case 'adamax': return tf.train.adamax(lr, o.beta1 ?? 0.9, o.beta2 ?? 0.999, eps, 0);
+    case 'sgd':
+      return o.momentum ? tf.train.momentum(lr, o.momentum, o.nesterov ?? false) : new SGDOptimizer(lr);
+    case 'adam':
+      return new AdamOptimizer(lr, o.beta1 ?? 0.9, o.beta2 ?? 0.999, eps);
+    case 'rmsprop':
+      return new RMSPropOptimizer(lr, o.rho ?? 0.9, o.momentum ?? 0, eps, o.centered ?? false);
+    case 'adagrad':
+      return tf.train.adagrad(lr, 0.1);
+    case 'adadelta':
+      return tf.train.adadelta(lr, o.rho ?? 0.95, eps);
+    case 'adamax':
+      return tf.train.adamax(lr, o.beta1 ?? 0.9, o.beta2 ?? 0.999, eps, 0);
   }
 }
 
@@ -160,9 +195,13 @@ export function optimizerNames(): OptimizerName[] {
 }
 
 function isOptimizer(x: unknown): x is tf.Optimizer {
-  return x instanceof tf.Optimizer ||
-    (typeof x === 'object' && x !== null && typeof (x as tf.Optimizer).applyGradients === 'function' &&
-     typeof (x as tf.Optimizer).minimize === 'function');
+  return (
+    x instanceof tf.Optimizer ||
+    (typeof x === 'object' &&
+      x !== null &&
+      typeof (x as tf.Optimizer).applyGradients === 'function' &&
+      typeof (x as tf.Optimizer).minimize === 'function')
+  );
 }
 
 /**
@@ -176,8 +215,11 @@ export function get(identifier: OptimizerIdentifier, options: OptimizerOptions =
     if (name in DEFAULT_LEARNING_RATES) return make(name, options);
   }
   const shown = typeof identifier === 'string' ? `'${identifier}'` : identifier === null ? 'null' : typeof identifier;
-  throw new Error(`Unknown optimizer ${shown}. Pass one of ${optimizerNames().map(n => `'${n}'`).join(', ')} ` +
-    `or a tf.Optimizer (e.g. tf.train.adam(0.001)).`);
+  throw new Error(
+    `Unknown optimizer ${shown}. Pass one of ${optimizerNames()
+      .map(n => `'${n}'`)
+      .join(', ')} or a tf.Optimizer (e.g. tf.train.adam(0.001)).`,
+  );
 }
 
 export const sgd = (o: OptimizerOptions = {}) => make('sgd', o);

@@ -27,7 +27,11 @@ export function modelToDot(model: Model, options: PlotOptions = {}): string {
   const {showShapes = false, showLayerNames = true, rankdir = 'TB', dpi = 96} = options;
   const {layers} = model.drawnGraph();
   const ids = new Map(layers.map((layer, i) => [layer, `n${i}`]));
-  const lines = ['digraph G {', `  graph [rankdir=${rankdir}, concentrate=true, dpi=${dpi}];`, '  node [shape=record];'];
+  const lines = [
+    'digraph G {',
+    `  graph [rankdir=${rankdir}, concentrate=true, dpi=${dpi}];`,
+    '  node [shape=record];',
+  ];
   for (const layer of layers) {
     let label = recordText(showLayerNames ? `${layer.name}: ${layer.getClassName()}` : layer.getClassName());
     if (showShapes) {
@@ -49,17 +53,22 @@ export function modelToDot(model: Model, options: PlotOptions = {}): string {
   return lines.join('\n');
 }
 
-let vizInstance: Promise<{renderString(dot: string, options: {format: string, engine?: string}): string}> | null = null;
+let vizInstance: Promise<{renderString(dot: string, options: {format: string; engine?: string}): string}> | null = null;
 
 async function renderSvg(dot: string): Promise<string> {
   // Dynamic import: bundlers put Graphviz (1.5 MB) in a chunk of its own (esbuild with
   // `splitting: true`), which only a drawing loads; pages that never plot never fetch it.
-  vizInstance ??= import('@viz-js/viz').then(m => m.instance(), (e: unknown) => {
-    vizInstance = null;   // a later call may find it (say, once it is installed or mapped)
-    throw new Error("plotModel: drawing an SVG needs the package '@viz-js/viz' (Graphviz), which could not be " +
-      `loaded (${e instanceof Error ? e.message : String(e)}). Install it (npm install @viz-js/viz), or in a page ` +
-      "without a bundler map '@viz-js/viz' to its dist/viz.js in the import map; format: 'dot' needs nothing.");
-  });
+  vizInstance ??= import('@viz-js/viz').then(
+    m => m.instance(),
+    (e: unknown) => {
+      vizInstance = null; // a later call may find it (say, once it is installed or mapped)
+      throw new Error(
+        "plotModel: drawing an SVG needs the package '@viz-js/viz' (Graphviz), which could not be " +
+          `loaded (${e instanceof Error ? e.message : String(e)}). Install it (npm install @viz-js/viz), or in a page ` +
+          "without a bundler map '@viz-js/viz' to its dist/viz.js in the import map; format: 'dot' needs nothing.",
+      );
+    },
+  );
   return (await vizInstance).renderString(dot, {format: 'svg', engine: 'dot'});
 }
 
@@ -69,13 +78,16 @@ async function renderSvg(dot: string): Promise<string> {
  */
 export async function plotModel(model: Model, options: PlotOptions = {}): Promise<string> {
   const format = options.format ?? (options.toFile && /\.(dot|gv)$/i.test(options.toFile) ? 'dot' : 'svg');
-  if (format !== 'svg' && format !== 'dot') throw new Error(`plotModel: format must be 'svg' or 'dot', got '${format}'`);
+  if (format !== 'svg' && format !== 'dot')
+    throw new Error(`plotModel: format must be 'svg' or 'dot', got '${format}'`);
   const dot = modelToDot(model, options);
   const text = format === 'dot' ? dot : await renderSvg(dot);
   if (options.toFile) {
     // A computed specifier keeps bundlers from resolving a Node built-in for the browser build.
     const fsModule = 'node:fs/promises';
-    const fs = await import(/* @vite-ignore */ /* webpackIgnore: true */ fsModule) as typeof import('node:fs/promises');
+    const fs = (await import(
+      /* @vite-ignore */ /* webpackIgnore: true */ fsModule
+    )) as typeof import('node:fs/promises');
     await fs.writeFile(options.toFile, text);
   }
   return text;

@@ -16,8 +16,14 @@ export interface Regularizer extends RegularizerFn {
 }
 
 /** What a layer accepts as a regularizer. */
-export type RegularizerIdentifier = RegularizerFn | Regularizer | 'l1' | 'l2' | 'l1l2' | 'l1_l2' |
-  {apply(w: tf.Tensor): tf.Tensor};
+export type RegularizerIdentifier =
+  | RegularizerFn
+  | Regularizer
+  | 'l1'
+  | 'l2'
+  | 'l1l2'
+  | 'l1_l2'
+  | {apply(w: tf.Tensor): tf.Tensor};
 
 // Keras 2.x defaults: l1(0.01), l2(0.01), l1_l2(l1=0.01, l2=0.01).
 const DEFAULT = 0.01;
@@ -31,34 +37,37 @@ function checkCoefficient(name: string, value: unknown): number {
 
 function build(className: Regularizer['className'], l1: number, l2: number): Regularizer {
   // Keras: l1 * sum(|w|) + l2 * sum(w^2); a zero coefficient adds no op to the graph.
-  const fn = (w: tf.Tensor) => tf.tidy(() => {
-    let total: tf.Tensor = tf.scalar(0);
-    if (l1 !== 0) total = tf.add(total, tf.mul(l1, tf.sum(tf.abs(w))));
-    if (l2 !== 0) total = tf.add(total, tf.mul(l2, tf.sum(tf.square(w))));
-    return total;
-  });
+  const fn = (w: tf.Tensor) =>
+    tf.tidy(() => {
+      let total: tf.Tensor = tf.scalar(0);
+      if (l1 !== 0) total = tf.add(total, tf.mul(l1, tf.sum(tf.abs(w))));
+      if (l2 !== 0) total = tf.add(total, tf.mul(l2, tf.sum(tf.square(w))));
+      return total;
+    });
   const config = {l1, l2};
   return Object.assign(fn, {
-    className, config, getConfig: () => ({...config}),
+    className,
+    config,
+    getConfig: () => ({...config}),
   }) as unknown as Regularizer;
 }
 
 /** `l1(0.01)` (Keras) or `l1({l1: 0.01})` (tfjs-layers): `l1 * sum(|w|)`. */
 export function l1(config?: number | {l1?: number}): Regularizer {
-  const v = typeof config === 'number' ? config : config?.l1 ?? DEFAULT;
+  const v = typeof config === 'number' ? config : (config?.l1 ?? DEFAULT);
   return build('L1', checkCoefficient('l1', v), 0);
 }
 
 /** `l2(0.01)` (Keras) or `l2({l2: 0.01})` (tfjs-layers): `l2 * sum(w^2)`. */
 export function l2(config?: number | {l2?: number}): Regularizer {
-  const v = typeof config === 'number' ? config : config?.l2 ?? DEFAULT;
+  const v = typeof config === 'number' ? config : (config?.l2 ?? DEFAULT);
   return build('L2', 0, checkCoefficient('l2', v));
 }
 
 /** `l1l2(0.01, 0.01)` (Keras' l1_l2(l1, l2)) or `l1l2({l1, l2})` (tfjs-layers). */
 export function l1l2(config?: number | {l1?: number; l2?: number}, secondL2?: number): Regularizer {
-  const a = typeof config === 'number' ? config : config?.l1 ?? DEFAULT;
-  const b = typeof config === 'number' ? secondL2 ?? DEFAULT : config?.l2 ?? DEFAULT;
+  const a = typeof config === 'number' ? config : (config?.l1 ?? DEFAULT);
+  const b = typeof config === 'number' ? (secondL2 ?? DEFAULT) : (config?.l2 ?? DEFAULT);
   return build('L1L2', checkCoefficient('l1l2 (l1)', a), checkCoefficient('l1l2 (l2)', b));
 }
 
@@ -81,6 +90,8 @@ export function get(identifier: RegularizerIdentifier | null | undefined, where 
     const obj = identifier;
     return (w: tf.Tensor) => obj.apply(w);
   }
-  throw new Error(`${where}: expected regularizers.l1/l2/l1l2(...), 'l1', 'l2', 'l1l2' or a function (w) => Tensor; ` +
-    `got ${typeof identifier === 'string' ? `'${identifier}'` : typeof identifier}`);
+  throw new Error(
+    `${where}: expected regularizers.l1/l2/l1l2(...), 'l1', 'l2', 'l1l2' or a function (w) => Tensor; ` +
+      `got ${typeof identifier === 'string' ? `'${identifier}'` : typeof identifier}`,
+  );
 }

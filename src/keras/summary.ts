@@ -21,7 +21,12 @@ function formatShapes(shapes: Shape[], list: boolean): string {
 export function outputShapeText(model: Model, layer: Layer): string {
   const nodes = nodesIn(model, layer);
   if (nodes.length === 0) return 'multiple';
-  const texts = nodes.map(n => formatShapes(n.outputs.map(t => t.shape), n.outputIsList || layer instanceof InputLayer));
+  const texts = nodes.map(n =>
+    formatShapes(
+      n.outputs.map(t => t.shape),
+      n.outputIsList || layer instanceof InputLayer,
+    ),
+  );
   return texts.every(t => t === texts[0]) ? texts[0] : 'multiple';
 }
 
@@ -30,7 +35,12 @@ export function inputShapeText(model: Model, layer: Layer): string {
   if (layer instanceof InputLayer) return outputShapeText(model, layer);
   const nodes = nodesIn(model, layer);
   if (nodes.length === 0) return '?';
-  const texts = nodes.map(n => formatShapes(n.inputs.map(t => t.shape), n.inputIsList));
+  const texts = nodes.map(n =>
+    formatShapes(
+      n.inputs.map(t => t.shape),
+      n.inputIsList,
+    ),
+  );
   return texts.every(t => t === texts[0]) ? texts[0] : 'multiple';
 }
 
@@ -38,8 +48,12 @@ function countParams(weights: tf.Variable[]): number {
   return weights.reduce((n, w) => n + w.size, 0);
 }
 
-export function printSummary(model: Model, lineLength = 98, positions = [0.33, 0.55, 0.67, 1],
-    printFn: (line: string) => void = line => console.log(line)): void {
+export function printSummary(
+  model: Model,
+  lineLength = 98,
+  positions = [0.33, 0.55, 0.67, 1],
+  printFn: (line: string) => void = line => console.log(line),
+): void {
   const stops = positions[positions.length - 1] <= 1 ? positions.map(p => Math.floor(lineLength * p)) : positions;
   const printRow = (fields: string[]) => {
     let line = '';
@@ -57,7 +71,12 @@ export function printSummary(model: Model, lineLength = 98, positions = [0.33, 0
   const {layers} = model.drawnGraph();
   layers.forEach((layer, i) => {
     const connections = nodesIn(model, layer).flatMap(n => n.inputs.map(t => t.kerasHistory));
-    printRow([`${layer.name} (${layer.getClassName()})`, outputShapeText(model, layer), String(layer.countParams()), connections[0] ?? '']);
+    printRow([
+      `${layer.name} (${layer.getClassName()})`,
+      outputShapeText(model, layer),
+      String(layer.countParams()),
+      connections[0] ?? '',
+    ]);
     for (const c of connections.slice(1)) printRow(['', '', '', c]);
     printFn((i === layers.length - 1 ? '=' : '_').repeat(lineLength));
   });

@@ -30,14 +30,25 @@ export class SymbolicTensor {
   /** Set for SymbolicTensors so code can tell them from tf.Tensor without instanceof. */
   readonly isSymbolic = true as const;
   constructor(
-      readonly shape: Shape, readonly dtype: DataType, readonly node: Node, readonly tensorIndex: number,
-      readonly name: string, readonly trace: readonly TraceValue[]) {}
+    readonly shape: Shape,
+    readonly dtype: DataType,
+    readonly node: Node,
+    readonly tensorIndex: number,
+    readonly name: string,
+    readonly trace: readonly TraceValue[],
+  ) {}
 
-  get rank(): number { return this.shape.length; }
+  get rank(): number {
+    return this.shape.length;
+  }
   /** The layer that made this tensor. */
-  get sourceLayer(): Layer { return this.node.layer; }
+  get sourceLayer(): Layer {
+    return this.node.layer;
+  }
   /** Keras' `layer_name[node_index][tensor_index]`, as in summary()'s "Connected to". */
-  get kerasHistory(): string { return `${this.node.layer.name}[${this.node.index}][${this.tensorIndex}]`; }
+  get kerasHistory(): string {
+    return `${this.node.layer.name}[${this.node.index}][${this.tensorIndex}]`;
+  }
 
   /** A concrete stand-in for trace `i` (batch size TRACE_BATCH_SIZES[i]). */
   traceTensor(i: number): tf.Tensor {
@@ -45,7 +56,9 @@ export class SymbolicTensor {
     return t.values ? tf.tensor(t.values, t.shape, t.dtype) : tf.zeros(t.shape, t.dtype);
   }
 
-  toString(): string { return `SymbolicTensor '${this.name}' shape=${fmtShape(this.shape)} dtype=${this.dtype}`; }
+  toString(): string {
+    return `SymbolicTensor '${this.name}' shape=${fmtShape(this.shape)} dtype=${this.dtype}`;
+  }
 }
 
 export function isSymbolic(x: unknown): x is SymbolicTensor {
@@ -57,8 +70,12 @@ export class Node {
   outputs: SymbolicTensor[] = [];
   outputIsList = false;
   constructor(
-      readonly layer: Layer, readonly inputs: SymbolicTensor[], readonly inputIsList: boolean,
-      readonly kwargs: Kwargs, readonly index: number) {}
+    readonly layer: Layer,
+    readonly inputs: SymbolicTensor[],
+    readonly inputIsList: boolean,
+    readonly kwargs: Kwargs,
+    readonly index: number,
+  ) {}
 }
 
 /** The trace shapes of an input shape: each null dimension replaced by the trace batch size. */

@@ -7,14 +7,45 @@ import {kernelsOf} from '../backend/state.js';
 import {optimizerUpdate} from './utils/optimizer_update.js';
 import {ADAM_UPDATE, type AdamUpdateAttrs} from '../kernel_names.js';
 
-function adamUpdate(args: {inputs: {value: TensorInfo, gradient: TensorInfo, firstMoment: TensorInfo, secondMoment: TensorInfo},
-                           backend: BackendWasm, attrs: AdamUpdateAttrs}): TensorInfo[] {
-  const {inputs: {value, gradient, firstMoment, secondMoment}, backend, attrs: a} = args;
-  return optimizerUpdate(ADAM_UPDATE, backend, [value, gradient, firstMoment, secondMoment], ['value', 'gradient', 'firstMoment', 'secondMoment'],
-    ([v, g, m, s], [outV, outM, outS], n) => kernelsOf(backend).adamF32(v!, g!, m!, s!, outV!, outM!, outS!, n,
-      a.beta1, 1 - a.beta1, a.beta2, 1 - a.beta2, a.oneMinusAccBeta1, a.oneMinusAccBeta2, a.epsilon, -a.learningRate));
+function adamUpdate(args: {
+  inputs: {value: TensorInfo; gradient: TensorInfo; firstMoment: TensorInfo; secondMoment: TensorInfo};
+  backend: BackendWasm;
+  attrs: AdamUpdateAttrs;
+}): TensorInfo[] {
+  const {
+    inputs: {value, gradient, firstMoment, secondMoment},
+    backend,
+    attrs: a,
+  } = args;
+  return optimizerUpdate(
+    ADAM_UPDATE,
+    backend,
+    [value, gradient, firstMoment, secondMoment],
+    ['value', 'gradient', 'firstMoment', 'secondMoment'],
+    ([v, g, m, s], [outV, outM, outS], n) =>
+      kernelsOf(backend).adamF32(
+        v!,
+        g!,
+        m!,
+        s!,
+        outV!,
+        outM!,
+        outS!,
+        n,
+        a.beta1,
+        1 - a.beta1,
+        a.beta2,
+        1 - a.beta2,
+        a.oneMinusAccBeta1,
+        a.oneMinusAccBeta2,
+        a.epsilon,
+        -a.learningRate,
+      ),
+  );
 }
 
 export const adamUpdateConfig: KernelConfig = {
-  kernelName: ADAM_UPDATE, backendName: 'as', kernelFunc: adamUpdate as unknown as KernelFunc,
+  kernelName: ADAM_UPDATE,
+  backendName: 'as',
+  kernelFunc: adamUpdate as unknown as KernelFunc,
 };

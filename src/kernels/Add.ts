@@ -4,4 +4,5 @@ import * as tf from '@tensorflow/tfjs-core';
 import {partwise, runKernel, withComplexForm} from './utils/complex.js';
 
 export const addConfig = withComplexForm(tf.Add, ({inputs: {a, b}, backend}) =>
-  partwise(backend, [a!, b!], ([x, y]) => runKernel(tf.Add, backend, {a: x!, b: y!})));
+  partwise(backend, [a!, b!], ([x, y]) => runKernel(tf.Add, backend, {a: x!, b: y!})),
+);

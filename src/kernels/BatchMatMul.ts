@@ -1,8 +1,14 @@
-import {BatchMatMul, type BatchMatMulAttrs, type BatchMatMulInputs, type KernelConfig, type KernelFunc} from '@tensorflow/tfjs-core';
+import {
+  BatchMatMul,
+  type BatchMatMulAttrs,
+  type BatchMatMulInputs,
+  type KernelConfig,
+  type KernelFunc,
+} from '@tensorflow/tfjs-core';
 import type {BackendWasm} from '@tensorflow/tfjs-backend-wasm';
 import {runMatMul} from './utils/matmul.js';
 
-function batchMatMul(args: {inputs: BatchMatMulInputs, backend: BackendWasm, attrs: BatchMatMulAttrs}) {
+function batchMatMul(args: {inputs: BatchMatMulInputs; backend: BackendWasm; attrs: BatchMatMulAttrs}) {
   const {a, b} = args.inputs;
   const {transposeA, transposeB} = args.attrs;
   return runMatMul(args.backend, {op: 'BatchMatMul', a: a!, b: b!, transposeA, transposeB});

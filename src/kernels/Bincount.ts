@@ -9,8 +9,15 @@ import {free, runKernel} from './utils/complex.js';
 
 const wasmConfig = tf.getKernel(tf.Bincount, 'wasm');
 
-function bincount(args: {inputs: {x: TensorInfo, weights: TensorInfo}, backend: BackendWasm, attrs: object}): TensorInfo {
-  const {inputs: {x, weights}, backend} = args;
+function bincount(args: {
+  inputs: {x: TensorInfo; weights: TensorInfo};
+  backend: BackendWasm;
+  attrs: object;
+}): TensorInfo {
+  const {
+    inputs: {x, weights},
+    backend,
+  } = args;
   const wasmBincount = wasmConfig!.kernelFunc as unknown as (a: typeof args) => TensorInfo;
   if (x.shape.length === 1) return wasmBincount(args);
   const flat = (t: TensorInfo) => runKernel(tf.Reshape, backend, {x: t}, {shape: [util.sizeFromShape(t.shape)]});
@@ -24,5 +31,8 @@ function bincount(args: {inputs: {x: TensorInfo, weights: TensorInfo}, backend: 
 }
 
 export const bincountConfig: KernelConfig = {
-  kernelName: tf.Bincount, backendName: 'as', setupFunc: wasmConfig?.setupFunc, kernelFunc: bincount as unknown as KernelFunc,
+  kernelName: tf.Bincount,
+  backendName: 'as',
+  setupFunc: wasmConfig?.setupFunc,
+  kernelFunc: bincount as unknown as KernelFunc,
 };

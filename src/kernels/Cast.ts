@@ -12,7 +12,8 @@ const wasmNotEqual = tf.getKernel(tf.NotEqual, 'wasm')!.kernelFunc as unknown as
 
 function toComplex(backend: BackendWasm, x: TensorInfo): TensorInfo {
   if (x.dtype === 'complex64') return runKernel(tf.Identity, backend, {x});
-  const real = x.dtype === 'float32' ? runKernel(tf.Identity, backend, {x}) : runKernel(tf.Cast, backend, {x}, {dtype: 'float32'});
+  const real =
+    x.dtype === 'float32' ? runKernel(tf.Identity, backend, {x}) : runKernel(tf.Cast, backend, {x}, {dtype: 'float32'});
   try {
     return makeComplexOutput(backend, real, runKernel(tf.ZerosLike, backend, {x: real}));
   } catch (e) {
@@ -26,7 +27,12 @@ function toComplex(backend: BackendWasm, x: TensorInfo): TensorInfo {
  * an integer and keeps its low byte (3.9 -> 3, -1 -> 255).
  */
 function toBool(backend: BackendWasm, x: TensorInfo): TensorInfo {
-  const zero = backend.makeOutput([], x.dtype, undefined, x.dtype === 'float32' ? new Float32Array(1) : new Int32Array(1));
+  const zero = backend.makeOutput(
+    [],
+    x.dtype,
+    undefined,
+    x.dtype === 'float32' ? new Float32Array(1) : new Int32Array(1),
+  );
   try {
     return wasmNotEqual({inputs: {a: x, b: zero}, backend, attrs: {}});
   } finally {
@@ -34,7 +40,11 @@ function toBool(backend: BackendWasm, x: TensorInfo): TensorInfo {
   }
 }
 
-function castReal(args: {inputs: Record<string, TensorInfo>, backend: BackendWasm, attrs: Record<string, unknown>}): TensorInfo {
+function castReal(args: {
+  inputs: Record<string, TensorInfo>;
+  backend: BackendWasm;
+  attrs: Record<string, unknown>;
+}): TensorInfo {
   const {dtype} = args.attrs as unknown as CastAttrs;
   const x = args.inputs.x!;
   if (dtype === 'complex64') return toComplex(args.backend, x);
@@ -42,10 +52,12 @@ function castReal(args: {inputs: Record<string, TensorInfo>, backend: BackendWas
   return wasmCast(args);
 }
 
-export const castConfig = withComplexForm(tf.Cast,
+export const castConfig = withComplexForm(
+  tf.Cast,
   ({inputs: {x}, backend, attrs}) => {
     const {dtype} = attrs as unknown as CastAttrs;
     if (dtype === 'complex64') return toComplex(backend, x!);
     return runKernel(tf.Cast, backend, {x: complexParts(backend, x!).real}, {dtype});
   },
-  castReal);
+  castReal,
+);

@@ -5,7 +5,14 @@
 // in one file: each config is still one tfjs kernel.
 import * as tf from '@tensorflow/tfjs-core';
 import type {KernelConfig} from '@tensorflow/tfjs-core';
-import {equalImpl, greaterEqualImpl, greaterImpl, lessEqualImpl, lessImpl, notEqualImpl} from '@tensorflow/tfjs-backend-cpu/dist/shared.js';
+import {
+  equalImpl,
+  greaterEqualImpl,
+  greaterImpl,
+  lessEqualImpl,
+  lessImpl,
+  notEqualImpl,
+} from '@tensorflow/tfjs-backend-cpu/dist/shared.js';
 import {makeTensorInfo, stringsOf, withStringForm} from './utils/js_values.js';
 
 type BinaryImpl = typeof equalImpl;
@@ -15,7 +22,13 @@ function comparison(kernelName: string, impl: BinaryImpl): KernelConfig {
     if (a!.dtype !== 'string' || b!.dtype !== 'string') {
       throw new Error(`${kernelName}: cannot compare a ${a!.dtype} tensor with a ${b!.dtype} tensor`);
     }
-    const [values, shape] = impl(a!.shape, b!.shape, stringsOf(backend, a!) as never, stringsOf(backend, b!) as never, 'bool');
+    const [values, shape] = impl(
+      a!.shape,
+      b!.shape,
+      stringsOf(backend, a!) as never,
+      stringsOf(backend, b!) as never,
+      'bool',
+    );
     return makeTensorInfo(backend, shape, 'bool', values);
   });
 }

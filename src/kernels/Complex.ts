@@ -8,14 +8,22 @@ import {formatShape} from '../format_shape.js';
 import {free, runKernel} from './utils/complex.js';
 
 function asFloatPart(backend: BackendWasm, t: TensorInfo, name: string): TensorInfo {
-  if (t.dtype === 'complex64' || t.dtype === 'string') throw new Error(`Complex: ${name} must be a real tensor, got ${t.dtype}`);
-  return t.dtype === 'float32' ? runKernel(tf.Identity, backend, {x: t}) : runKernel(tf.Cast, backend, {x: t}, {dtype: 'float32'});
+  if (t.dtype === 'complex64' || t.dtype === 'string')
+    throw new Error(`Complex: ${name} must be a real tensor, got ${t.dtype}`);
+  return t.dtype === 'float32'
+    ? runKernel(tf.Identity, backend, {x: t})
+    : runKernel(tf.Cast, backend, {x: t}, {dtype: 'float32'});
 }
 
-function complex(args: {inputs: {real: TensorInfo, imag: TensorInfo}, backend: BackendWasm}): TensorInfo {
-  const {inputs: {real, imag}, backend} = args;
+function complex(args: {inputs: {real: TensorInfo; imag: TensorInfo}; backend: BackendWasm}): TensorInfo {
+  const {
+    inputs: {real, imag},
+    backend,
+  } = args;
   if (!util.arraysEqual(real.shape, imag.shape)) {
-    throw new Error(`Complex: real of shape ${formatShape(real.shape)} and imag of shape ${formatShape(imag.shape)} must match`);
+    throw new Error(
+      `Complex: real of shape ${formatShape(real.shape)} and imag of shape ${formatShape(imag.shape)} must match`,
+    );
   }
   const re = asFloatPart(backend, real, 'real');
   let im: TensorInfo;
@@ -29,5 +37,7 @@ function complex(args: {inputs: {real: TensorInfo, imag: TensorInfo}, backend: B
 }
 
 export const complexConfig: KernelConfig = {
-  kernelName: tf.Complex, backendName: 'as', kernelFunc: complex as unknown as KernelFunc,
+  kernelName: tf.Complex,
+  backendName: 'as',
+  kernelFunc: complex as unknown as KernelFunc,
 };

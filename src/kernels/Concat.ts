@@ -22,21 +22,27 @@ function checkInputs(inputs: TensorInfo[], axis: number): void {
   const first = inputs[0];
   inputs.forEach((t, i) => {
     if (t.shape.length !== first.shape.length) {
-      throw new Error(`Concat: tensors[${i}] has rank ${t.shape.length} (shape ${shape(t)}) but tensors[0] has ` +
-        `rank ${first.shape.length} (shape ${shape(first)})`);
+      throw new Error(
+        `Concat: tensors[${i}] has rank ${t.shape.length} (shape ${shape(t)}) but tensors[0] has ` +
+          `rank ${first.shape.length} (shape ${shape(first)})`,
+      );
     }
     if (t.shape.some((d, k) => k !== axis && d !== first.shape[k])) {
-      throw new Error(`Concat: tensors[${i}] of shape ${shape(t)} does not match tensors[0] of shape ${shape(first)} ` +
-        `outside the concat axis ${axis}`);
+      throw new Error(
+        `Concat: tensors[${i}] of shape ${shape(t)} does not match tensors[0] of shape ${shape(first)} ` +
+          `outside the concat axis ${axis}`,
+      );
     }
     if (t.dtype !== first.dtype) {
-      throw new Error(`Concat: tensors[${i}] is ${t.dtype} (shape ${shape(t)}) but tensors[0] is ${first.dtype} ` +
-        `(shape ${shape(first)}); cast them to one dtype first`);
+      throw new Error(
+        `Concat: tensors[${i}] is ${t.dtype} (shape ${shape(t)}) but tensors[0] is ${first.dtype} ` +
+          `(shape ${shape(first)}); cast them to one dtype first`,
+      );
     }
   });
 }
 
-function concat(args: {inputs: TensorInfo[], backend: BackendWasm, attrs: ConcatAttrs}): TensorInfo {
+function concat(args: {inputs: TensorInfo[]; backend: BackendWasm; attrs: ConcatAttrs}): TensorInfo {
   const {inputs, backend} = args;
   if (inputs.length === 0) throw new Error('Concat: tensors is empty; pass at least one tensor');
   // complex64: the real parts and the imaginary parts concatenated (each by this kernel).
@@ -44,14 +50,17 @@ function concat(args: {inputs: TensorInfo[], backend: BackendWasm, attrs: Concat
     return partwise(backend, inputs, parts => concat({...args, inputs: parts}));
   }
   if (inputs.some(t => t.dtype === 'string' || t.dtype === 'complex64')) {
-    if (!wasmConcat) throw new Error(`Concat: no tfjs-backend-wasm kernel to concat ${inputs.map(t => t.dtype).join(', ')} tensors`);
+    if (!wasmConcat)
+      throw new Error(`Concat: no tfjs-backend-wasm kernel to concat ${inputs.map(t => t.dtype).join(', ')} tensors`);
     return wasmConcat(args as unknown as Parameters<KernelFunc>[0]) as TensorInfo;
   }
   const rank = inputs[0].shape.length;
   if (rank === 0) throw new Error(`Concat: tensors[0] is a scalar; concat needs rank 1 or more`);
   const axisAttr = Array.isArray(args.attrs.axis) ? args.attrs.axis[0] : args.attrs.axis;
   if (!Number.isInteger(axisAttr) || axisAttr < -rank || axisAttr >= rank) {
-    throw new Error(`Concat: axis ${axisAttr} is out of range for tensors of rank ${rank} (tensors[0] shape ${shape(inputs[0])})`);
+    throw new Error(
+      `Concat: axis ${axisAttr} is out of range for tensors of rank ${rank} (tensors[0] shape ${shape(inputs[0])})`,
+    );
   }
   const axis = axisAttr < 0 ? axisAttr + rank : axisAttr;
   checkInputs(inputs, axis);
@@ -77,12 +86,23 @@ function concat(args: {inputs: TensorInfo[], backend: BackendWasm, attrs: Concat
     return out;
   }
   const kernels = kernelsOf(backend);
-  return fillOutput(backend, out, () => withScratch(backend, 8 * parts.length, table => {
-    // The view is made after the allocation (memory may have grown) and dropped before the call.
-    const view = new Uint32Array(memoryOf(backend).buffer, table, 2 * parts.length);
-    parts.forEach((t, i) => { view[2 * i] = offsetOf(backend, t); view[2 * i + 1] = rowBytes[i]; });
-    kernels.concatRows(offsetOf(backend, out), table, parts.length, rows, rowBytes.reduce((a, b) => a + b, 0));
-  }));
+  return fillOutput(backend, out, () =>
+    withScratch(backend, 8 * parts.length, table => {
+      // The view is made after the allocation (memory may have grown) and dropped before the call.
+      const view = new Uint32Array(memoryOf(backend).buffer, table, 2 * parts.length);
+      parts.forEach((t, i) => {
+        view[2 * i] = offsetOf(backend, t);
+        view[2 * i + 1] = rowBytes[i];
+      });
+      kernels.concatRows(
+        offsetOf(backend, out),
+        table,
+        parts.length,
+        rows,
+        rowBytes.reduce((a, b) => a + b, 0),
+      );
+    }),
+  );
 }
 
 export const concatConfig: KernelConfig = {

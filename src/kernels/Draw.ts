@@ -7,13 +7,21 @@ import type {DrawAttrs, KernelConfig, KernelFunc, TensorInfo, TypedArray} from '
 import type {BackendWasm} from '@tensorflow/tfjs-backend-wasm';
 import {valuesOf} from './utils/js_values.js';
 
-function draw(args: {inputs: {image: TensorInfo}, backend: BackendWasm, attrs: DrawAttrs}): TensorInfo {
-  const {inputs: {image}, backend, attrs: {canvas, options}} = args;
+function draw(args: {inputs: {image: TensorInfo}; backend: BackendWasm; attrs: DrawAttrs}): TensorInfo {
+  const {
+    inputs: {image},
+    backend,
+    attrs: {canvas, options},
+  } = args;
   const {contextOptions, imageOptions} = options ?? {};
   const alpha = imageOptions?.alpha || 1;
   const contextType = contextOptions?.contextType || '2d';
-  if (contextType !== '2d') throw new Error(`Draw: context type ${contextType} is not supported by backend 'as' (only '2d')`);
-  const ctx = canvas.getContext(contextType, contextOptions?.contextAttributes || {}) as CanvasRenderingContext2D | null;
+  if (contextType !== '2d')
+    throw new Error(`Draw: context type ${contextType} is not supported by backend 'as' (only '2d')`);
+  const ctx = canvas.getContext(
+    contextType,
+    contextOptions?.contextAttributes || {},
+  ) as CanvasRenderingContext2D | null;
   if (ctx == null) throw new Error(`Draw: could not get the context with ${contextType} type`);
   const [height, width] = image.shape as [number, number];
   const depth = image.shape.length === 2 ? 1 : image.shape[2]!;
@@ -42,5 +50,7 @@ function draw(args: {inputs: {image: TensorInfo}, backend: BackendWasm, attrs: D
 }
 
 export const drawConfig: KernelConfig = {
-  kernelName: tf.Draw, backendName: 'as', kernelFunc: draw as unknown as KernelFunc,
+  kernelName: tf.Draw,
+  backendName: 'as',
+  kernelFunc: draw as unknown as KernelFunc,
 };

@@ -6,7 +6,8 @@ import type {BackendWasm} from '@tensorflow/tfjs-backend-wasm';
 import {fft} from './utils/fft.js';
 
 export const fftConfig: KernelConfig = {
-  kernelName: tf.FFT, backendName: 'as',
-  kernelFunc: (({inputs: {input}, backend}: {inputs: {input: TensorInfo}, backend: BackendWasm}) =>
+  kernelName: tf.FFT,
+  backendName: 'as',
+  kernelFunc: (({inputs: {input}, backend}: {inputs: {input: TensorInfo}; backend: BackendWasm}) =>
     fft(tf.FFT, backend, input, false)) as unknown as KernelFunc,
 };

@@ -5,7 +5,14 @@
 // element by element. Indices out of range and string tensors go to tfjs-backend-wasm's kernel,
 // which also gives the out-of-range error.
 import * as tf from '@tensorflow/tfjs-core';
-import {backend_util, type GatherV2Attrs, type KernelConfig, type KernelFunc, type TensorInfo, util} from '@tensorflow/tfjs-core';
+import {
+  backend_util,
+  type GatherV2Attrs,
+  type KernelConfig,
+  type KernelFunc,
+  type TensorInfo,
+  util,
+} from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
 import type {BackendWasm} from '@tensorflow/tfjs-backend-wasm';
 import {memoryOf, offsetOf} from '../backend/heap.js';
@@ -15,8 +22,16 @@ import {memoryOf, offsetOf} from '../backend/heap.js';
 const wasmConfig = tf.getKernel(tf.GatherV2, 'wasm');
 const wasmGather = wasmConfig?.kernelFunc;
 
-function gather(args: {inputs: {x: TensorInfo, indices: TensorInfo}, backend: BackendWasm, attrs: GatherV2Attrs}): TensorInfo {
-  const {inputs: {x, indices}, backend, attrs} = args;
+function gather(args: {
+  inputs: {x: TensorInfo; indices: TensorInfo};
+  backend: BackendWasm;
+  attrs: GatherV2Attrs;
+}): TensorInfo {
+  const {
+    inputs: {x, indices},
+    backend,
+    attrs,
+  } = args;
   const axis = util.parseAxisParam(attrs.axis, x.shape)[0];
   const bytes = x.dtype === 'string' || x.dtype === 'complex64' ? 0 : util.bytesPerElement(x.dtype);
   const fallback = () => {
@@ -25,7 +40,12 @@ function gather(args: {inputs: {x: TensorInfo, indices: TensorInfo}, backend: Ba
   };
   if (bytes === 0 || indices.dtype !== 'int32') return fallback();
   // x as [batch, outer, dim, slice], indices as [batch, perBatch], out as [batch, outer, perBatch, slice].
-  const info = backend_util.segment_util.collectGatherOpShapeInfo(x as tf.Tensor, indices as tf.Tensor, axis, attrs.batchDims ?? 0);
+  const info = backend_util.segment_util.collectGatherOpShapeInfo(
+    x as tf.Tensor,
+    indices as tf.Tensor,
+    axis,
+    attrs.batchDims ?? 0,
+  );
   const {batchSize, outerSize, dimSize, sliceSize} = info;
   const n = util.sizeFromShape(indices.shape);
   const perBatch = batchSize > 0 ? n / batchSize : 0;
@@ -34,7 +54,8 @@ function gather(args: {inputs: {x: TensorInfo, indices: TensorInfo}, backend: Ba
   const out = backend.makeOutput(info.outputShape, x.dtype);
   if (util.sizeFromShape(info.outputShape) === 0) return out;
   const sliceBytes = sliceSize * bytes;
-  const src = offsetOf(backend, x), dst = offsetOf(backend, out);
+  const src = offsetOf(backend, x),
+    dst = offsetOf(backend, out);
   const buffer = memoryOf(backend).buffer; // views after the last allocation
   if (sliceBytes >= 16) {
     const heap = new Uint8Array(buffer);
@@ -51,7 +72,8 @@ function gather(args: {inputs: {x: TensorInfo, indices: TensorInfo}, backend: Ba
   } else {
     // Tiny slices: element by element (4-byte values copied as int32 bits, bool as bytes).
     const view = bytes === 4 ? new Int32Array(buffer) : new Uint8Array(buffer);
-    const s0 = src / bytes, d0 = dst / bytes;
+    const s0 = src / bytes,
+      d0 = dst / bytes;
     let to = d0;
     for (let b = 0; b < batchSize; b++) {
       for (let o = 0; o < outerSize; o++) {
@@ -67,5 +89,8 @@ function gather(args: {inputs: {x: TensorInfo, indices: TensorInfo}, backend: Ba
 }
 
 export const gatherV2Config: KernelConfig = {
-  kernelName: tf.GatherV2, backendName: 'as', setupFunc: wasmConfig?.setupFunc, kernelFunc: gather as unknown as KernelFunc,
+  kernelName: tf.GatherV2,
+  backendName: 'as',
+  setupFunc: wasmConfig?.setupFunc,
+  kernelFunc: gather as unknown as KernelFunc,
 };

@@ -6,7 +6,8 @@ import type {BackendWasm} from '@tensorflow/tfjs-backend-wasm';
 import {fft} from './utils/fft.js';
 
 export const ifftConfig: KernelConfig = {
-  kernelName: tf.IFFT, backendName: 'as',
-  kernelFunc: (({inputs: {input}, backend}: {inputs: {input: TensorInfo}, backend: BackendWasm}) =>
+  kernelName: tf.IFFT,
+  backendName: 'as',
+  kernelFunc: (({inputs: {input}, backend}: {inputs: {input: TensorInfo}; backend: BackendWasm}) =>
     fft(tf.IFFT, backend, input, true)) as unknown as KernelFunc,
 };

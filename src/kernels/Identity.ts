@@ -8,12 +8,17 @@ import * as tf from '@tensorflow/tfjs-core';
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import type {BackendWasm} from '@tensorflow/tfjs-backend-wasm';
 
-function identity(args: {inputs: {x: TensorInfo}, backend: BackendWasm}): TensorInfo {
-  const {inputs: {x}, backend} = args;
+function identity(args: {inputs: {x: TensorInfo}; backend: BackendWasm}): TensorInfo {
+  const {
+    inputs: {x},
+    backend,
+  } = args;
   backend.incRef(x.dataId);
   return {dataId: x.dataId, shape: x.shape, dtype: x.dtype};
 }
 
 export const identityConfig: KernelConfig = {
-  kernelName: tf.Identity, backendName: 'as', kernelFunc: identity as unknown as KernelFunc,
+  kernelName: tf.Identity,
+  backendName: 'as',
+  kernelFunc: identity as unknown as KernelFunc,
 };

@@ -6,12 +6,18 @@ import type {BackendWasm} from '@tensorflow/tfjs-backend-wasm';
 import {complexParts} from '../backend/complex.js';
 import {runKernel} from './utils/complex.js';
 
-function imag(args: {inputs: {input: TensorInfo}, backend: BackendWasm}): TensorInfo {
-  const {inputs: {input}, backend} = args;
-  if (input.dtype !== 'complex64') return runKernel(tf.Fill, backend, {}, {shape: input.shape, value: 0, dtype: 'float32'});
+function imag(args: {inputs: {input: TensorInfo}; backend: BackendWasm}): TensorInfo {
+  const {
+    inputs: {input},
+    backend,
+  } = args;
+  if (input.dtype !== 'complex64')
+    return runKernel(tf.Fill, backend, {}, {shape: input.shape, value: 0, dtype: 'float32'});
   return runKernel(tf.Identity, backend, {x: complexParts(backend, input).imag});
 }
 
 export const imagConfig: KernelConfig = {
-  kernelName: tf.Imag, backendName: 'as', kernelFunc: imag as unknown as KernelFunc,
+  kernelName: tf.Imag,
+  backendName: 'as',
+  kernelFunc: imag as unknown as KernelFunc,
 };

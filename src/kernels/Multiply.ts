@@ -6,7 +6,14 @@ import type {BackendWasm} from '@tensorflow/tfjs-backend-wasm';
 import {complexParts, makeComplexOutput} from '../backend/complex.js';
 import {free, runKernel, withComplexForm} from './utils/complex.js';
 
-function combine(backend: BackendWasm, op: string, p: TensorInfo, q: TensorInfo, r: TensorInfo, s: TensorInfo): TensorInfo {
+function combine(
+  backend: BackendWasm,
+  op: string,
+  p: TensorInfo,
+  q: TensorInfo,
+  r: TensorInfo,
+  s: TensorInfo,
+): TensorInfo {
   const pq = runKernel(tf.Multiply, backend, {a: p, b: q});
   const rs = runKernel(tf.Multiply, backend, {a: r, b: s});
   try {
@@ -17,7 +24,8 @@ function combine(backend: BackendWasm, op: string, p: TensorInfo, q: TensorInfo,
 }
 
 export const multiplyConfig = withComplexForm(tf.Multiply, ({inputs: {a, b}, backend}) => {
-  const x = complexParts(backend, a!), y = complexParts(backend, b!);
+  const x = complexParts(backend, a!),
+    y = complexParts(backend, b!);
   const real = combine(backend, tf.Sub, x.real, y.real, x.imag, y.imag);
   let imag: TensorInfo;
   try {

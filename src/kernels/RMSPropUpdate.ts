@@ -7,14 +7,42 @@ import {kernelsOf} from '../backend/state.js';
 import {optimizerUpdate} from './utils/optimizer_update.js';
 import {RMSPROP_UPDATE, type RMSPropUpdateAttrs} from '../kernel_names.js';
 
-function rmspropUpdate(args: {inputs: {value: TensorInfo, gradient: TensorInfo, meanSquare: TensorInfo, moment: TensorInfo},
-                              backend: BackendWasm, attrs: RMSPropUpdateAttrs}): TensorInfo[] {
-  const {inputs: {value, gradient, meanSquare, moment}, backend, attrs} = args;
-  return optimizerUpdate(RMSPROP_UPDATE, backend, [value, gradient, meanSquare, moment], ['value', 'gradient', 'meanSquare', 'moment'],
-    ([v, g, ms, mom], [outV, outMs, outMom], n) => kernelsOf(backend).rmspropF32(v!, g!, ms!, mom!, outV!, outMs!, outMom!, n,
-      attrs.learningRate, attrs.decay, 1 - attrs.decay, attrs.momentum, attrs.epsilon));
+function rmspropUpdate(args: {
+  inputs: {value: TensorInfo; gradient: TensorInfo; meanSquare: TensorInfo; moment: TensorInfo};
+  backend: BackendWasm;
+  attrs: RMSPropUpdateAttrs;
+}): TensorInfo[] {
+  const {
+    inputs: {value, gradient, meanSquare, moment},
+    backend,
+    attrs,
+  } = args;
+  return optimizerUpdate(
+    RMSPROP_UPDATE,
+    backend,
+    [value, gradient, meanSquare, moment],
+    ['value', 'gradient', 'meanSquare', 'moment'],
+    ([v, g, ms, mom], [outV, outMs, outMom], n) =>
+      kernelsOf(backend).rmspropF32(
+        v!,
+        g!,
+        ms!,
+        mom!,
+        outV!,
+        outMs!,
+        outMom!,
+        n,
+        attrs.learningRate,
+        attrs.decay,
+        1 - attrs.decay,
+        attrs.momentum,
+        attrs.epsilon,
+      ),
+  );
 }
 
 export const rmspropUpdateConfig: KernelConfig = {
-  kernelName: RMSPROP_UPDATE, backendName: 'as', kernelFunc: rmspropUpdate as unknown as KernelFunc,
+  kernelName: RMSPROP_UPDATE,
+  backendName: 'as',
+  kernelFunc: rmspropUpdate as unknown as KernelFunc,
 };

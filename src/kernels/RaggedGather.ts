@@ -6,18 +6,37 @@ import type {BackendWasm} from '@tensorflow/tfjs-backend-wasm';
 import {raggedGatherImpl} from '@tensorflow/tfjs-backend-cpu/dist/shared.js';
 import {makeTensorInfo, valuesOf} from './utils/js_values.js';
 
-function raggedGather(args: {inputs: Record<string, TensorInfo | TensorInfo[]>, backend: BackendWasm, attrs: RaggedGatherAttrs}): TensorInfo[] {
-  const {inputs, backend, attrs: {outputRaggedRank}} = args;
+function raggedGather(args: {
+  inputs: Record<string, TensorInfo | TensorInfo[]>;
+  backend: BackendWasm;
+  attrs: RaggedGatherAttrs;
+}): TensorInfo[] {
+  const {
+    inputs,
+    backend,
+    attrs: {outputRaggedRank},
+  } = args;
   const paramsNestedSplits = inputs.paramsNestedSplits as TensorInfo[];
-  const paramsDenseValues = inputs.paramsDenseValues as TensorInfo, indices = inputs.indices as TensorInfo;
+  const paramsDenseValues = inputs.paramsDenseValues as TensorInfo,
+    indices = inputs.indices as TensorInfo;
   const [splits, dense, denseShape] = raggedGatherImpl(
-    paramsNestedSplits.map(t => valuesOf(backend, t) as TypedArray), paramsNestedSplits.map(t => t.shape),
-    valuesOf(backend, paramsDenseValues) as TypedArray, paramsDenseValues.shape, paramsDenseValues.dtype,
-    valuesOf(backend, indices) as TypedArray, indices.shape, outputRaggedRank);
-  return [...splits.map(s => makeTensorInfo(backend, [s.length], 'int32', s)),
-    makeTensorInfo(backend, denseShape, paramsDenseValues.dtype, dense as ArrayLike<unknown>)];
+    paramsNestedSplits.map(t => valuesOf(backend, t) as TypedArray),
+    paramsNestedSplits.map(t => t.shape),
+    valuesOf(backend, paramsDenseValues) as TypedArray,
+    paramsDenseValues.shape,
+    paramsDenseValues.dtype,
+    valuesOf(backend, indices) as TypedArray,
+    indices.shape,
+    outputRaggedRank,
+  );
+  return [
+    ...splits.map(s => makeTensorInfo(backend, [s.length], 'int32', s)),
+    makeTensorInfo(backend, denseShape, paramsDenseValues.dtype, dense as ArrayLike<unknown>),
+  ];
 }
 
 export const raggedGatherConfig: KernelConfig = {
-  kernelName: tf.RaggedGather, backendName: 'as', kernelFunc: raggedGather as unknown as KernelFunc,
+  kernelName: tf.RaggedGather,
+  backendName: 'as',
+  kernelFunc: raggedGather as unknown as KernelFunc,
 };

@@ -6,16 +6,27 @@ import {kernelsOf} from '../backend/state.js';
 import {fillOutput, offsetOf, withScratch} from '../backend/heap.js';
 import {bernoulliThreshold, BINOMIAL_KIND_CODES, RANDOM_BINOMIAL, type RandomBinomialAttrs} from '../kernel_names.js';
 
-function randomBinomialKernel(args: {backend: BackendWasm, attrs: RandomBinomialAttrs}): TensorInfo {
+function randomBinomialKernel(args: {backend: BackendWasm; attrs: RandomBinomialAttrs}): TensorInfo {
   const {backend, attrs} = args;
   const out = backend.makeOutput(attrs.shape, attrs.dtype);
   const size = util.sizeFromShape(attrs.shape);
   if (size === 0) return out;
   const kernels = kernelsOf(backend);
-  return fillOutput(backend, out, () => withScratch(backend, kernels.dropoutScratchBytes(0), scratch => {
-    const {bits, t} = bernoulliThreshold(attrs.p);
-    kernels.randomBinomial(offsetOf(backend, out), size, BINOMIAL_KIND_CODES[attrs.dtype], attrs.seed0, attrs.seed1, bits, t, scratch);
-  }));
+  return fillOutput(backend, out, () =>
+    withScratch(backend, kernels.dropoutScratchBytes(0), scratch => {
+      const {bits, t} = bernoulliThreshold(attrs.p);
+      kernels.randomBinomial(
+        offsetOf(backend, out),
+        size,
+        BINOMIAL_KIND_CODES[attrs.dtype],
+        attrs.seed0,
+        attrs.seed1,
+        bits,
+        t,
+        scratch,
+      );
+    }),
+  );
 }
 
 export const randomBinomialConfig: KernelConfig = {

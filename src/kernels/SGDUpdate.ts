@@ -6,12 +6,23 @@ import {kernelsOf} from '../backend/state.js';
 import {optimizerUpdate} from './utils/optimizer_update.js';
 import {SGD_UPDATE, type SGDUpdateAttrs} from '../kernel_names.js';
 
-function sgdUpdate(args: {inputs: {value: TensorInfo, gradient: TensorInfo}, backend: BackendWasm, attrs: SGDUpdateAttrs}): TensorInfo[] {
-  const {inputs: {value, gradient}, backend, attrs} = args;
-  return optimizerUpdate(SGD_UPDATE, backend, [value, gradient], ['value', 'gradient'],
-    ([v, g], [outV], n) => kernelsOf(backend).sgdF32(v!, g!, outV!, n, -attrs.learningRate));
+function sgdUpdate(args: {
+  inputs: {value: TensorInfo; gradient: TensorInfo};
+  backend: BackendWasm;
+  attrs: SGDUpdateAttrs;
+}): TensorInfo[] {
+  const {
+    inputs: {value, gradient},
+    backend,
+    attrs,
+  } = args;
+  return optimizerUpdate(SGD_UPDATE, backend, [value, gradient], ['value', 'gradient'], ([v, g], [outV], n) =>
+    kernelsOf(backend).sgdF32(v!, g!, outV!, n, -attrs.learningRate),
+  );
 }
 
 export const sgdUpdateConfig: KernelConfig = {
-  kernelName: SGD_UPDATE, backendName: 'as', kernelFunc: sgdUpdate as unknown as KernelFunc,
+  kernelName: SGD_UPDATE,
+  backendName: 'as',
+  kernelFunc: sgdUpdate as unknown as KernelFunc,
 };

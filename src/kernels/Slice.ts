@@ -4,7 +4,14 @@
 // [8000,784] dataset cost ~13 ms there, and every training step paid it. Other slices (strided,
 // string) go to tfjs-backend-wasm's kernel. No AssemblyScript needed: copyWithin is a native memmove.
 import * as tf from '@tensorflow/tfjs-core';
-import {type KernelConfig, type KernelFunc, type SliceAttrs, type TensorInfo, slice_util, util} from '@tensorflow/tfjs-core';
+import {
+  type KernelConfig,
+  type KernelFunc,
+  type SliceAttrs,
+  type TensorInfo,
+  slice_util,
+  util,
+} from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
 import type {BackendWasm} from '@tensorflow/tfjs-backend-wasm';
 import {memoryOf, offsetOf} from '../backend/heap.js';
@@ -15,8 +22,12 @@ import {partwise} from './utils/complex.js';
 const wasmConfig = tf.getKernel(tf.Slice, 'wasm');
 const wasmSlice = wasmConfig?.kernelFunc;
 
-function slice(args: {inputs: {x: TensorInfo}, backend: BackendWasm, attrs: SliceAttrs}): TensorInfo {
-  const {inputs: {x}, backend, attrs} = args;
+function slice(args: {inputs: {x: TensorInfo}; backend: BackendWasm; attrs: SliceAttrs}): TensorInfo {
+  const {
+    inputs: {x},
+    backend,
+    attrs,
+  } = args;
   const [begin, size] = slice_util.parseSliceParams(x as tf.Tensor, attrs.begin, attrs.size);
   slice_util.assertParamsValid(x as tf.Tensor, begin, size);
   // complex64: both parts sliced (each by this kernel).
@@ -36,5 +47,8 @@ function slice(args: {inputs: {x: TensorInfo}, backend: BackendWasm, attrs: Slic
 }
 
 export const sliceConfig: KernelConfig = {
-  kernelName: tf.Slice, backendName: 'as', setupFunc: wasmConfig?.setupFunc, kernelFunc: slice as unknown as KernelFunc,
+  kernelName: tf.Slice,
+  backendName: 'as',
+  setupFunc: wasmConfig?.setupFunc,
+  kernelFunc: slice as unknown as KernelFunc,
 };

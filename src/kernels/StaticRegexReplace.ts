@@ -6,13 +6,23 @@ import type {BackendWasm} from '@tensorflow/tfjs-backend-wasm';
 import {staticRegexReplaceImpl} from '@tensorflow/tfjs-backend-cpu/dist/shared.js';
 import {makeTensorInfo, stringsOf} from './utils/js_values.js';
 
-function staticRegexReplace(args: {inputs: {x: TensorInfo}, backend: BackendWasm, attrs: Record<string, unknown>}): TensorInfo {
-  const {inputs: {x}, backend, attrs} = args;
+function staticRegexReplace(args: {
+  inputs: {x: TensorInfo};
+  backend: BackendWasm;
+  attrs: Record<string, unknown>;
+}): TensorInfo {
+  const {
+    inputs: {x},
+    backend,
+    attrs,
+  } = args;
   if (x.dtype !== 'string') throw new Error(`StaticRegexReplace: x must be a string tensor, got ${x.dtype}`);
   const out = staticRegexReplaceImpl(stringsOf(backend, x), 'string', attrs as never);
   return makeTensorInfo(backend, x.shape, 'string', out as ArrayLike<unknown>);
 }
 
 export const staticRegexReplaceConfig: KernelConfig = {
-  kernelName: tf.StaticRegexReplace, backendName: 'as', kernelFunc: staticRegexReplace as unknown as KernelFunc,
+  kernelName: tf.StaticRegexReplace,
+  backendName: 'as',
+  kernelFunc: staticRegexReplace as unknown as KernelFunc,
 };

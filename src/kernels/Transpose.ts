@@ -7,11 +7,16 @@ import {partwise, runKernel, withComplexForm} from './utils/complex.js';
 
 const wasmTranspose = tf.getKernel(tf.Transpose, 'wasm')!.kernelFunc as unknown as (args: object) => TensorInfo;
 
-export const transposeConfig = withComplexForm(tf.Transpose,
+export const transposeConfig = withComplexForm(
+  tf.Transpose,
   ({inputs: {x}, backend, attrs}) => partwise(backend, [x!], ([p]) => runKernel(tf.Transpose, backend, {x: p!}, attrs)),
   args => {
     const x = args.inputs.x!;
     if (util.sizeFromShape(x.shape) > 0) return wasmTranspose(args);
     const {perm} = args.attrs as unknown as TransposeAttrs;
-    return args.backend.makeOutput(perm.map(p => x.shape[p]!), x.dtype);
-  });
+    return args.backend.makeOutput(
+      perm.map(p => x.shape[p]!),
+      x.dtype,
+    );
+  },
+);

@@ -5,27 +5,44 @@
 // mask * x, so 0 * NaN poisons every segment) a NaN or an infinity in x reaches only its own
 // segment, as in TensorFlow.
 import * as tf from '@tensorflow/tfjs-core';
-import {type KernelConfig, type KernelFunc, type TensorInfo, type UnsortedSegmentSumAttrs, util} from '@tensorflow/tfjs-core';
+import {
+  type KernelConfig,
+  type KernelFunc,
+  type TensorInfo,
+  type UnsortedSegmentSumAttrs,
+  util,
+} from '@tensorflow/tfjs-core';
 import type {BackendWasm} from '@tensorflow/tfjs-backend-wasm';
 import {formatShape} from '../format_shape.js';
 import {kernelsOf} from '../backend/state.js';
 import {offsetOf} from '../backend/heap.js';
 import {assertRealInputs} from './utils/dtype_check.js';
 
-function unsortedSegmentSum(args: {inputs: {x: TensorInfo, segmentIds: TensorInfo}, backend: BackendWasm, attrs: UnsortedSegmentSumAttrs}): TensorInfo {
-  const {inputs: {x, segmentIds}, backend, attrs: {numSegments}} = args;
+function unsortedSegmentSum(args: {
+  inputs: {x: TensorInfo; segmentIds: TensorInfo};
+  backend: BackendWasm;
+  attrs: UnsortedSegmentSumAttrs;
+}): TensorInfo {
+  const {
+    inputs: {x, segmentIds},
+    backend,
+    attrs: {numSegments},
+  } = args;
   assertRealInputs(tf.UnsortedSegmentSum, {x, segmentIds});
   if (x.dtype !== 'float32' && x.dtype !== 'int32') {
     throw new Error(`UnsortedSegmentSum: x must be float32 or int32, got ${x.dtype} of shape ${formatShape(x.shape)}`);
   }
-  if (segmentIds.dtype !== 'int32') throw new Error(`UnsortedSegmentSum: segmentIds must be int32, got ${segmentIds.dtype}`);
+  if (segmentIds.dtype !== 'int32')
+    throw new Error(`UnsortedSegmentSum: segmentIds must be int32, got ${segmentIds.dtype}`);
   if (!Number.isInteger(numSegments) || numSegments < 0) {
     throw new Error(`UnsortedSegmentSum: numSegments must be a non-negative integer, got ${numSegments}`);
   }
   const idRank = segmentIds.shape.length;
   if (idRank > x.shape.length || !util.arraysEqual(segmentIds.shape, x.shape.slice(0, idRank))) {
-    throw new Error(`UnsortedSegmentSum: segmentIds of shape ${formatShape(segmentIds.shape)} must be a prefix of ` +
-      `x's shape ${formatShape(x.shape)}`);
+    throw new Error(
+      `UnsortedSegmentSum: segmentIds of shape ${formatShape(segmentIds.shape)} must be a prefix of ` +
+        `x's shape ${formatShape(x.shape)}`,
+    );
   }
   const inner = x.shape.slice(idRank);
   const out = backend.makeOutput([numSegments, ...inner], x.dtype);
@@ -39,5 +56,7 @@ function unsortedSegmentSum(args: {inputs: {x: TensorInfo, segmentIds: TensorInf
 }
 
 export const unsortedSegmentSumConfig: KernelConfig = {
-  kernelName: tf.UnsortedSegmentSum, backendName: 'as', kernelFunc: unsortedSegmentSum as unknown as KernelFunc,
+  kernelName: tf.UnsortedSegmentSum,
+  backendName: 'as',
+  kernelFunc: unsortedSegmentSum as unknown as KernelFunc,
 };

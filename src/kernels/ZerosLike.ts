@@ -3,4 +3,5 @@ import * as tf from '@tensorflow/tfjs-core';
 import {partwise, runKernel, withComplexForm} from './utils/complex.js';
 
 export const zerosLikeConfig = withComplexForm(tf.ZerosLike, ({inputs: {x}, backend}) =>
-  partwise(backend, [x!], ([p]) => runKernel(tf.ZerosLike, backend, {x: p!})));
+  partwise(backend, [x!], ([p]) => runKernel(tf.ZerosLike, backend, {x: p!})),
+);

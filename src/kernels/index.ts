@@ -26,7 +26,14 @@ import {castConfig} from './Cast.js';
 import {transposeConfig} from './Transpose.js';
 import {zerosLikeConfig} from './ZerosLike.js';
 import {onesLikeConfig} from './OnesLike.js';
-import {equalConfig, greaterConfig, greaterEqualConfig, lessConfig, lessEqualConfig, notEqualConfig} from './Comparisons.js';
+import {
+  equalConfig,
+  greaterConfig,
+  greaterEqualConfig,
+  lessConfig,
+  lessEqualConfig,
+  notEqualConfig,
+} from './Comparisons.js';
 import {fillConfig} from './Fill.js';
 import {einsumConfig} from './Einsum.js';
 import {bincountConfig} from './Bincount.js';
@@ -63,11 +70,7 @@ export const AS_KERNELS: KernelConfig[] = [
  * versions copy far more than needed (Slice reads the whole input out of the heap, Identity
  * copies), and a memmove needs no AssemblyScript.
  */
-export const HEAP_KERNELS: KernelConfig[] = [
-  sliceConfig,
-  gatherV2Config,
-  identityConfig,
-];
+export const HEAP_KERNELS: KernelConfig[] = [sliceConfig, gatherV2Config, identityConfig];
 
 /**
  * Kernels written in TypeScript that give complex64 tensors (a real and an imaginary float32
@@ -91,10 +94,7 @@ export const COMPLEX_KERNELS: KernelConfig[] = [
  * Kernels written in TypeScript that compose the kernels of 'as' (Einsum: transposes and the
  * batch GEMM; Bincount: a flatten before tfjs-backend-wasm's kernel).
  */
-export const COMPOSITE_KERNELS: KernelConfig[] = [
-  einsumConfig,
-  bincountConfig,
-];
+export const COMPOSITE_KERNELS: KernelConfig[] = [einsumConfig, bincountConfig];
 
 /**
  * Kernels that compute in JavaScript: the string forms (string values live in JavaScript, in the
@@ -120,11 +120,30 @@ export const JS_KERNELS: KernelConfig[] = [
 
 /** The kernels of 'as' that accept complex64 inputs; every other kernel refuses them. */
 export const COMPLEX_FORMS: ReadonlySet<string> = new Set([
-  ...COMPLEX_KERNELS.map(k => k.kernelName), 'ComplexAbs', 'FFT', 'IFFT', 'Concat', 'Slice', 'Identity', 'Reshape', 'ExpandDims',
+  ...COMPLEX_KERNELS.map(k => k.kernelName),
+  'ComplexAbs',
+  'FFT',
+  'IFFT',
+  'Concat',
+  'Slice',
+  'Identity',
+  'Reshape',
+  'ExpandDims',
 ]);
 
 /** The kernels of 'as' that accept string inputs (their values live in JavaScript). */
 export const STRING_FORMS: ReadonlySet<string> = new Set([
-  ...JS_KERNELS.map(k => k.kernelName), 'Identity', 'Reshape', 'ExpandDims', 'Pack', 'Unpack', 'Concat', 'Slice', 'GatherV2',
-  'Unique', 'StringNGrams', 'StringSplit', 'StringToHashBucketFast',
+  ...JS_KERNELS.map(k => k.kernelName),
+  'Identity',
+  'Reshape',
+  'ExpandDims',
+  'Pack',
+  'Unpack',
+  'Concat',
+  'Slice',
+  'GatherV2',
+  'Unique',
+  'StringNGrams',
+  'StringSplit',
+  'StringToHashBucketFast',
 ]);

@@ -16,15 +16,17 @@ export interface DropoutConfig {
   noiseShape?: (number | null)[];
 }
 
-
 /** The mask's shape padded to x's rank, checked to broadcast over x. */
 export function resolveNoiseShape(xShape: number[], noiseShape?: (number | null)[]): number[] {
   if (noiseShape == null) return xShape.slice();
-  const bad = () => new Error(`dropout: noiseShape [${noiseShape}] does not broadcast to ` +
-    `x's shape ${formatShape(xShape)}: it needs rank <= ${xShape.length} and each dim 1 or equal to x's`);
+  const bad = () =>
+    new Error(
+      `dropout: noiseShape [${noiseShape}] does not broadcast to ` +
+        `x's shape ${formatShape(xShape)}: it needs rank <= ${xShape.length} and each dim 1 or equal to x's`,
+    );
   if (!Array.isArray(noiseShape) || noiseShape.length > xShape.length) throw bad();
   const pad = xShape.length - noiseShape.length;
-  const full = xShape.map((d, i) => i < pad ? 1 : (noiseShape[i - pad] ?? d));
+  const full = xShape.map((d, i) => (i < pad ? 1 : (noiseShape[i - pad] ?? d)));
   if (full.some((d, i) => !Number.isInteger(d) || (d !== 1 && d !== xShape[i]))) throw bad();
   return full;
 }
@@ -59,13 +61,15 @@ export function dropout(x: tf.Tensor | tf.TensorLike, rate: number, config: Drop
   return tf.tidy(() => {
     const $x = x instanceof tf.Tensor ? x : tf.tensor(x);
     if ($x.dtype !== 'float32') {
-      throw new Error(`dropout: x must be float32 (it is scaled by 1 / (1 - rate)); got a ${$x.dtype} tensor of shape ${formatShape($x.shape)}`);
+      throw new Error(
+        `dropout: x must be float32 (it is scaled by 1 / (1 - rate)); got a ${$x.dtype} tensor of shape ${formatShape($x.shape)}`,
+      );
     }
     if (typeof rate !== 'number' || !(rate >= 0 && rate < 1)) {
       throw new Error(`dropout: rate must be a number in [0, 1); got ${rate} (x of shape ${formatShape($x.shape)})`);
     }
     const noiseShape = resolveNoiseShape($x.shape, config.noiseShape);
-    const [seed0, seed1] = seedToKey('dropout', config.seed);   // checks the seed also when rate is 0
+    const [seed0, seed1] = seedToKey('dropout', config.seed); // checks the seed also when rate is 0
     if (rate === 0) return $x.clone();
     return applyDropout($x, {rate, seed0, seed1, noiseShape});
   });

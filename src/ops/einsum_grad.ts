@@ -13,12 +13,13 @@ function einsumGradient(dy: tf.Tensor, saved: tf.Tensor[], equation: string): Re
   const grads: Record<string, () => tf.Tensor> = {};
   terms.forEach((term, i) => {
     grads[i] = () => {
-      const others = terms.filter((_, j) => j !== i), otherTensors = saved.filter((_, j) => j !== i);
+      const others = terms.filter((_, j) => j !== i),
+        otherTensors = saved.filter((_, j) => j !== i);
       const kept = [...term].filter(l => output.includes(l) || others.some(o => o.includes(l)));
       const g = tf.einsum(`${[output, ...others].join(',')}->${kept.join('')}`, dy, ...otherTensors);
       if (kept.length === term.length) return g;
       const x = saved[i]!;
-      const withOnes = [...term].map((l, axis) => kept.includes(l) ? x.shape[axis]! : 1);
+      const withOnes = [...term].map((l, axis) => (kept.includes(l) ? x.shape[axis]! : 1));
       return tf.broadcastTo(tf.reshape(g, withOnes), x.shape);
     };
   });
@@ -29,6 +30,7 @@ if (tf.getGradient(tf.Einsum) == null) {
   tf.registerGradient({
     kernelName: tf.Einsum,
     saveAllInputs: true,
-    gradFunc: (dy, saved, attrs) => einsumGradient(dy as tf.Tensor, saved, (attrs as unknown as tf.EinsumAttrs).equation),
+    gradFunc: (dy, saved, attrs) =>
+      einsumGradient(dy as tf.Tensor, saved, (attrs as unknown as tf.EinsumAttrs).equation),
   });
 }

@@ -10,26 +10,43 @@
 // bernoulliThreshold(p) (src/kernel_names.ts): p rounded to 16 bits, then as few bits as that value needs (p = 0.5
 // takes 1-bit draws, so one Philox block serves 128 elements; p = 0.3 takes 16-bit draws).
 
-const M0 = 0xD2511F53, M1 = 0xCD9E8D57, W0 = 0x9E3779B9, W1 = 0xBB67AE85;
+const M0 = 0xd2511f53,
+  M1 = 0xcd9e8d57,
+  W0 = 0x9e3779b9,
+  W1 = 0xbb67ae85;
 
 /** High 32 bits of the 64-bit product of two u32 (exact, in 16-bit limbs). */
 function mulhi32(a: number, b: number): number {
-  const aL = a & 0xFFFF, aH = a >>> 16, bL = b & 0xFFFF, bH = b >>> 16;
-  const ll = aL * bL, lh = aL * bH, hl = aH * bL;
-  const mid = (ll >>> 16) + (lh & 0xFFFF) + (hl & 0xFFFF);
+  const aL = a & 0xffff,
+    aH = a >>> 16,
+    bL = b & 0xffff,
+    bH = b >>> 16;
+  const ll = aL * bL,
+    lh = aL * bH,
+    hl = aH * bL;
+  const mid = (ll >>> 16) + (lh & 0xffff) + (hl & 0xffff);
   return (aH * bH + (lh >>> 16) + (hl >>> 16) + Math.floor(mid / 65536)) >>> 0;
 }
 
 /** Philox-4x32-10 of one counter under one key: the four output words. */
 export function philox4x32(counter: readonly number[], key: readonly number[]): [number, number, number, number] {
-  let c0 = counter[0] >>> 0, c1 = counter[1] >>> 0, c2 = counter[2] >>> 0, c3 = counter[3] >>> 0;
-  let k0 = key[0] >>> 0, k1 = key[1] >>> 0;
+  let c0 = counter[0] >>> 0,
+    c1 = counter[1] >>> 0,
+    c2 = counter[2] >>> 0,
+    c3 = counter[3] >>> 0;
+  let k0 = key[0] >>> 0,
+    k1 = key[1] >>> 0;
   for (let round = 0; round < 10; round++) {
-    const hi0 = mulhi32(M0, c0), lo0 = Math.imul(M0, c0) >>> 0;
-    const hi1 = mulhi32(M1, c2), lo1 = Math.imul(M1, c2) >>> 0;
-    c0 = (hi1 ^ c1 ^ k0) >>> 0; c1 = lo1;
-    c2 = (hi0 ^ c3 ^ k1) >>> 0; c3 = lo0;
-    k0 = (k0 + W0) >>> 0; k1 = (k1 + W1) >>> 0;
+    const hi0 = mulhi32(M0, c0),
+      lo0 = Math.imul(M0, c0) >>> 0;
+    const hi1 = mulhi32(M1, c2),
+      lo1 = Math.imul(M1, c2) >>> 0;
+    c0 = (hi1 ^ c1 ^ k0) >>> 0;
+    c1 = lo1;
+    c2 = (hi0 ^ c3 ^ k1) >>> 0;
+    c3 = lo0;
+    k0 = (k0 + W0) >>> 0;
+    k1 = (k1 + W1) >>> 0;
   }
   return [c0, c1, c2, c3];
 }
@@ -39,7 +56,9 @@ export function philoxDraws(k0: number, k1: number, j0: number, n: number, bits:
   const out = new Uint16Array(n);
   const key = [k0, k1];
   const counter = [0, 0, 0, 0];
-  const slices = 32 / bits, group = 16 * slices, mask = bits === 16 ? 0xFFFF : (1 << bits) - 1;
+  const slices = 32 / bits,
+    group = 16 * slices,
+    mask = bits === 16 ? 0xffff : (1 << bits) - 1;
   for (let g = Math.floor(j0 / group); g * group < j0 + n; g++) {
     for (let lane = 0; lane < 4; lane++) {
       counter[0] = (4 * g + lane) >>> 0;
@@ -68,7 +87,8 @@ export function seedToKey(op: string, seed?: number | string): [number, number] 
     return [Math.floor(Math.random() * 2 ** 32) >>> 0, Math.floor(Math.random() * 2 ** 32) >>> 0];
   }
   if (typeof seed === 'string') {
-    let h0 = 0x811C9DC5, h1 = 0x01000193 ^ 0x5BD1E995;
+    let h0 = 0x811c9dc5,
+      h1 = 0x01000193 ^ 0x5bd1e995;
     for (let i = 0; i < seed.length; i++) {
       h0 = Math.imul(h0 ^ seed.charCodeAt(i), 0x01000193) >>> 0;
       h1 = Math.imul(h1 ^ seed.charCodeAt(i), 0x01000193) >>> 0;
@@ -77,6 +97,11 @@ export function seedToKey(op: string, seed?: number | string): [number, number] 
   }
   if (typeof seed === 'number' && Number.isSafeInteger(seed)) return [seed >>> 0, Math.floor(seed / 2 ** 32) >>> 0];
   const value: unknown = seed;
-  const got = typeof value === 'number' ? String(value) : value instanceof Object ? `a ${value.constructor?.name ?? 'object'}` : `a ${typeof value}`;
+  const got =
+    typeof value === 'number'
+      ? String(value)
+      : value instanceof Object
+        ? `a ${value.constructor?.name ?? 'object'}`
+        : `a ${typeof value}`;
   throw new Error(`${op}: seed must be an integer (|seed| < 2^53) or a string; got ${got}`);
 }

@@ -18,7 +18,12 @@ export function randomBinomialValues(attrs: RandomBinomialAttrs): Float32Array |
   const size = attrs.shape.reduce((a, b) => a * b, 1);
   const {bits, t} = bernoulliThreshold(attrs.p);
   const draws = philoxDraws(attrs.seed0, attrs.seed1, 0, size, bits);
-  const out = attrs.dtype === 'float32' ? new Float32Array(size) : attrs.dtype === 'int32' ? new Int32Array(size) : new Uint8Array(size);
+  const out =
+    attrs.dtype === 'float32'
+      ? new Float32Array(size)
+      : attrs.dtype === 'int32'
+        ? new Int32Array(size)
+        : new Uint8Array(size);
   for (let j = 0; j < size; j++) out[j] = draws[j] < t ? 1 : 0;
   return out;
 }

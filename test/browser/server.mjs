@@ -9,9 +9,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 const TYPES = {
-  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.mjs': 'text/javascript; charset=utf-8',
-  '.json': 'application/json', '.wasm': 'application/wasm', '.css': 'text/css', '.svg': 'image/svg+xml',
-  '.map': 'application/json', '.png': 'image/png', '.txt': 'text/plain; charset=utf-8',
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.json': 'application/json',
+  '.wasm': 'application/wasm',
+  '.css': 'text/css',
+  '.svg': 'image/svg+xml',
+  '.map': 'application/json',
+  '.png': 'image/png',
+  '.txt': 'text/plain; charset=utf-8',
 };
 
 export const ISOLATED_PREFIX = '/coi';
@@ -62,7 +69,11 @@ export async function startServer({mounts, port = 0, log}) {
   return {
     origin: `http://127.0.0.1:${address.port}`,
     requests,
-    close: () => new Promise(resolve => { server.closeAllConnections?.(); server.close(() => resolve()); }),
+    close: () =>
+      new Promise(resolve => {
+        server.closeAllConnections?.();
+        server.close(() => resolve());
+      }),
   };
 }
 

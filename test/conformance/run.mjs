@@ -26,9 +26,9 @@ const resultsDir = path.join(root, 'test/results');
 const workDir = path.join(resultsDir, 'conformance');
 const require = (await import('node:module')).createRequire(import.meta.url);
 
-const SPEC_TIMEOUT_MS = 20_000;      // jasmine's async timeout per spec (tfjs' own value)
-const WATCHDOG_MS = 90_000;          // no spec started or finished for this long: it hangs, kill it
-const DEADLINE_MS = 9 * 60_000;      // whole run; stay under test/run.mjs' patience
+const SPEC_TIMEOUT_MS = 20_000; // jasmine's async timeout per spec (tfjs' own value)
+const WATCHDOG_MS = 90_000; // no spec started or finished for this long: it hangs, kill it
+const DEADLINE_MS = 9 * 60_000; // whole run; stay under test/run.mjs' patience
 const MAX_RESTARTS = 40;
 const EXCEPTIONS_FILE = path.join(here, 'exceptions.json');
 
@@ -78,21 +78,34 @@ async function bundle(backend) {
     mainFields: ['module', 'main'],
     logLevel: 'error',
     sourcemap: false,
-    plugins: [{
-      name: 'conformance',
-      setup(build) {
-        build.onResolve({filter: /^conformance:backend$/}, () => ({path: backend, namespace: 'conformance-backend'}));
-        build.onLoad({filter: /.*/, namespace: 'conformance-backend'}, () => ({contents: BACKENDS[backend], resolveDir: root, loader: 'js'}));
-        // jasmine_util.js does `require('jasmine-core/lib/jasmine-core/jasmine.js').core(...)`,
-        // jasmine 3's API; jasmine 7's file exports no `core`. Its only use is to set a default
-        // timeout on a private instance: hand it jasmine 7's instance (boot.mjs sets the timeout again).
-        // boot.mjs imports that same file directly (jasmine-core's `exports` map hides it, and its
-        // main module lists its own directory at load time, which fails once bundled).
-        build.onResolve({filter: /^jasmine-core\/lib\/jasmine-core\/jasmine\.js$/}, args =>
-          args.importer.endsWith('jasmine_util.js') ? {path: 'jasmine-shim', namespace: 'conformance-jasmine'} : {path: jasmineFile});
-        build.onLoad({filter: /.*/, namespace: 'conformance-jasmine'}, () => ({contents: `module.exports = {core: () => require(${JSON.stringify(jasmineFile)}).jasmine};`, loader: 'js', resolveDir: root}));
+    plugins: [
+      {
+        name: 'conformance',
+        setup(build) {
+          build.onResolve({filter: /^conformance:backend$/}, () => ({path: backend, namespace: 'conformance-backend'}));
+          build.onLoad({filter: /.*/, namespace: 'conformance-backend'}, () => ({
+            contents: BACKENDS[backend],
+            resolveDir: root,
+            loader: 'js',
+          }));
+          // jasmine_util.js does `require('jasmine-core/lib/jasmine-core/jasmine.js').core(...)`,
+          // jasmine 3's API; jasmine 7's file exports no `core`. Its only use is to set a default
+          // timeout on a private instance: hand it jasmine 7's instance (boot.mjs sets the timeout again).
+          // boot.mjs imports that same file directly (jasmine-core's `exports` map hides it, and its
+          // main module lists its own directory at load time, which fails once bundled).
+          build.onResolve({filter: /^jasmine-core\/lib\/jasmine-core\/jasmine\.js$/}, args =>
+            args.importer.endsWith('jasmine_util.js')
+              ? {path: 'jasmine-shim', namespace: 'conformance-jasmine'}
+              : {path: jasmineFile},
+          );
+          build.onLoad({filter: /.*/, namespace: 'conformance-jasmine'}, () => ({
+            contents: `module.exports = {core: () => require(${JSON.stringify(jasmineFile)}).jasmine};`,
+            loader: 'js',
+            resolveDir: root,
+          }));
+        },
       },
-    }],
+    ],
   });
   return outfile;
 }
@@ -102,8 +115,8 @@ async function bundle(backend) {
  * as failed and the bundle restarted with every spec already run skipped.
  */
 function runBackend(backend, bundlePath, deadline) {
-  const specs = new Map();          // jasmine spec id -> {name, status, error}
-  const order = [];                 // ids in the order results arrived (declaration order)
+  const specs = new Map(); // jasmine spec id -> {name, status, error}
+  const order = []; // ids in the order results arrived (declaration order)
   const suiteErrors = [];
   const logPath = path.join(workDir, `${backend}.log`);
   const skipPath = path.join(workDir, `${backend}.skip.json`);
@@ -123,10 +136,18 @@ function runBackend(backend, bundlePath, deadline) {
       const log = fs.openSync(logPath, 'a');
       const child = fork(bundlePath, [], {
         cwd: workDir,
-        env: {...process.env, CONFORMANCE_BACKEND: backend, CONFORMANCE_SKIP: skipPath, CONFORMANCE_TIMEOUT: String(SPEC_TIMEOUT_MS)},
+        env: {
+          ...process.env,
+          CONFORMANCE_BACKEND: backend,
+          CONFORMANCE_SKIP: skipPath,
+          CONFORMANCE_TIMEOUT: String(SPEC_TIMEOUT_MS),
+        },
         stdio: ['ignore', log, log, 'ipc'],
       });
-      let current = null, finished = false, progressed = false, lastMessage = Date.now();
+      let current = null,
+        finished = false,
+        progressed = false,
+        lastMessage = Date.now();
       const watchdog = setInterval(() => {
         const now = Date.now();
         if (now - lastMessage > WATCHDOG_MS || now > deadline) child.kill('SIGKILL');
@@ -135,9 +156,13 @@ function runBackend(backend, bundlePath, deadline) {
         lastMessage = Date.now();
         // Specs skipped after a restart still report (as 'excluded'): keep their first result.
         if ((m.type === 'started' || m.type === 'done') && skipped.has(m.id)) return;
-        if (m.type === 'started') { current = m; }
-        else if (m.type === 'done') { record(m.id, m.name, m.status, m.error); current = null; progressed = true; }
-        else if (m.type === 'suiteError') suiteErrors.push(m);
+        if (m.type === 'started') {
+          current = m;
+        } else if (m.type === 'done') {
+          record(m.id, m.name, m.status, m.error);
+          current = null;
+          progressed = true;
+        } else if (m.type === 'suiteError') suiteErrors.push(m);
         else if (m.type === 'finished') finished = true;
       });
       child.on('exit', (code, signal) => {
@@ -145,18 +170,28 @@ function runBackend(backend, bundlePath, deadline) {
         fs.closeSync(log);
         if (finished) return done(null);
         const timedOut = Date.now() > deadline;
-        const why = timedOut ? 'the whole run passed its deadline' :
-          Date.now() - lastMessage > WATCHDOG_MS ? `no result for ${WATCHDOG_MS / 1000} s (killed)` :
-          `the process exited (code ${code}, signal ${signal})`;
-        if (current) { record(current.id, current.name, 'failed', `crashed: ${why}; see ${path.relative(root, logPath)}`); progressed = true; }
+        const why = timedOut
+          ? 'the whole run passed its deadline'
+          : Date.now() - lastMessage > WATCHDOG_MS
+            ? `no result for ${WATCHDOG_MS / 1000} s (killed)`
+            : `the process exited (code ${code}, signal ${signal})`;
+        if (current) {
+          record(current.id, current.name, 'failed', `crashed: ${why}; see ${path.relative(root, logPath)}`);
+          progressed = true;
+        }
         if (timedOut) return done(`deadline reached after ${specs.size} specs`);
-        if (!progressed) return done(`the bundle died before running any spec: ${why}; see ${path.relative(root, logPath)}`);
+        if (!progressed)
+          return done(`the bundle died before running any spec: ${why}; see ${path.relative(root, logPath)}`);
         if (++restarts > MAX_RESTARTS) return done(`gave up after ${MAX_RESTARTS} restarts`);
-        fs.appendFileSync(logPath, `\n=== conformance: ${why}; restarting, skipping ${specs.size} specs already run ===\n`);
+        fs.appendFileSync(
+          logPath,
+          `\n=== conformance: ${why}; restarting, skipping ${specs.size} specs already run ===\n`,
+        );
         launch();
       });
     };
-    const done = incomplete => resolve({backend, specs, order, suiteErrors, restarts, incomplete, seconds: (Date.now() - started) / 1000});
+    const done = incomplete =>
+      resolve({backend, specs, order, suiteErrors, restarts, incomplete, seconds: (Date.now() - started) / 1000});
     launch();
   });
 }
@@ -171,19 +206,25 @@ function normalize(run) {
     let key = name.replaceAll(` ${run.backend} {}`, ' <backend> {}');
     const n = (seen.get(key) ?? 0) + 1;
     seen.set(key, n);
-    if (n > 1) key += ` (#${n})`;                   // a few specs share a full name
+    if (n > 1) key += ` (#${n})`; // a few specs share a full name
     byName.set(key, error ? {status, error} : {status});
   }
   const count = s => [...byName.values()].filter(r => r.status === s).length;
-  return {byName, passed: count('passed'), failed: count('failed'), other: byName.size - count('passed') - count('failed')};
+  return {
+    byName,
+    passed: count('passed'),
+    failed: count('failed'),
+    other: byName.size - count('passed') - count('failed'),
+  };
 }
-
 
 const t0 = Date.now();
 const deadline = t0 + DEADLINE_MS;
 const bundles = await Promise.all(backends.map(b => bundle(b)));
 const bundleSeconds = (Date.now() - t0) / 1000;
-console.log(`conformance: tfjs-core ${require('@tensorflow/tfjs-core/package.json').version} specs, bundled in ${bundleSeconds.toFixed(1)} s; running ${backends.map(b => `'${b}'`).join(' and ')} in parallel (${os.cpus().length} cores)`);
+console.log(
+  `conformance: tfjs-core ${require('@tensorflow/tfjs-core/package.json').version} specs, bundled in ${bundleSeconds.toFixed(1)} s; running ${backends.map(b => `'${b}'`).join(' and ')} in parallel (${os.cpus().length} cores)`,
+);
 const runs = await Promise.all(backends.map((b, i) => runBackend(b, bundles[i], deadline)));
 
 const results = {};
@@ -192,14 +233,30 @@ for (const run of runs) {
   // A bundle that ran no spec (esbuild dropped the spec modules, say) must not pass as 0 of 0.
   if (!run.incomplete && r.passed + r.failed === 0) run.incomplete = 'no spec ran';
   results[run.backend] = r;
-  fs.writeFileSync(path.join(resultsDir, `conformance-${run.backend}.json`), JSON.stringify({
-    backend: run.backend, passed: r.passed, failed: r.failed, notRun: r.other, run: r.passed + r.failed,
-    seconds: run.seconds, restarts: run.restarts, incomplete: run.incomplete, suiteErrors: run.suiteErrors,
-    specs: Object.fromEntries(r.byName),
-  }, null, 1));
-  console.log(`  ${run.backend.padEnd(4)}: ${r.passed} passed of ${r.passed + r.failed} run` +
-    `${r.other ? ` (+${r.other} pending/excluded)` : ''}, ${run.seconds.toFixed(0)} s, ${run.restarts} restart(s)` +
-    `${run.incomplete ? `, INCOMPLETE: ${run.incomplete}` : ''}`);
+  fs.writeFileSync(
+    path.join(resultsDir, `conformance-${run.backend}.json`),
+    JSON.stringify(
+      {
+        backend: run.backend,
+        passed: r.passed,
+        failed: r.failed,
+        notRun: r.other,
+        run: r.passed + r.failed,
+        seconds: run.seconds,
+        restarts: run.restarts,
+        incomplete: run.incomplete,
+        suiteErrors: run.suiteErrors,
+        specs: Object.fromEntries(r.byName),
+      },
+      null,
+      1,
+    ),
+  );
+  console.log(
+    `  ${run.backend.padEnd(4)}: ${r.passed} passed of ${r.passed + r.failed} run` +
+      `${r.other ? ` (+${r.other} pending/excluded)` : ''}, ${run.seconds.toFixed(0)} s, ${run.restarts} restart(s)` +
+      `${run.incomplete ? `, INCOMPLETE: ${run.incomplete}` : ''}`,
+  );
 }
 
 const as = results.as;
@@ -212,7 +269,8 @@ const wasm = results.wasm;
  */
 const exceptions = new Map(Object.entries(JSON.parse(fs.readFileSync(EXCEPTIONS_FILE, 'utf8'))));
 for (const [name, reason] of exceptions) {
-  if (typeof reason !== 'string' || !reason.trim()) throw new Error(`${path.relative(root, EXCEPTIONS_FILE)}: '${name}' has no reason`);
+  if (typeof reason !== 'string' || !reason.trim())
+    throw new Error(`${path.relative(root, EXCEPTIONS_FILE)}: '${name}' has no reason`);
 }
 
 /** What a failure is about, from its first error line: the groups of the report. */
@@ -233,7 +291,12 @@ function causeOf(error = '') {
   return line.replace(/\d+/g, 'N').slice(0, 80) || 'unknown';
 }
 
-const failing = [], excepted = [], staleExceptions = [], regressions = [], improvements = [], cpuOnly = [];
+const failing = [],
+  excepted = [],
+  staleExceptions = [],
+  regressions = [],
+  improvements = [],
+  cpuOnly = [];
 if (as && cpu) {
   for (const [name, c] of cpu.byName) {
     const a = as.byName.get(name);
@@ -243,21 +306,29 @@ if (as && cpu) {
     (exceptions.has(name) ? excepted : failing).push(name);
   }
   for (const name of exceptions.keys()) {
-    if (!(cpu.byName.get(name)?.status === 'passed' && as.byName.get(name)?.status !== 'passed')) staleExceptions.push(name);
+    if (!(cpu.byName.get(name)?.status === 'passed' && as.byName.get(name)?.status !== 'passed'))
+      staleExceptions.push(name);
   }
 }
 if (as && wasm) {
-  for (const [name, w] of wasm.byName) if (w.status === 'passed' && as.byName.get(name)?.status !== 'passed') regressions.push(name);
-  for (const [name, a] of as.byName) if (a.status === 'passed' && wasm.byName.get(name)?.status !== 'passed') improvements.push(name);
+  for (const [name, w] of wasm.byName)
+    if (w.status === 'passed' && as.byName.get(name)?.status !== 'passed') regressions.push(name);
+  for (const [name, a] of as.byName)
+    if (a.status === 'passed' && wasm.byName.get(name)?.status !== 'passed') improvements.push(name);
 }
 
 const explain = name => {
   const r = as?.byName.get(name);
   return `    - ${name}\n        ${r ? `${r.status}: ${(r.error || '').split('\n')[0].slice(0, 300)}` : 'did not run on as'}`;
 };
-const SHOWN = 40;   // the console shows this many of each list; the summary file has them all
-const section = (title, names, full) => [`${title}: ${names.length}`, ...(full ? names : names.slice(0, SHOWN)).map(explain),
-  ...(!full && names.length > SHOWN ? [`    ... ${names.length - SHOWN} more in test/results/conformance-summary.md`] : [])];
+const SHOWN = 40; // the console shows this many of each list; the summary file has them all
+const section = (title, names, full) => [
+  `${title}: ${names.length}`,
+  ...(full ? names : names.slice(0, SHOWN)).map(explain),
+  ...(!full && names.length > SHOWN
+    ? [`    ... ${names.length - SHOWN} more in test/results/conformance-summary.md`]
+    : []),
+];
 /** The names grouped by cause, largest group first. */
 const byCause = (title, names, full, reasonOf) => {
   const groups = new Map();
@@ -267,17 +338,45 @@ const byCause = (title, names, full, reasonOf) => {
     groups.get(cause).push(name);
   }
   const sorted = [...groups].sort((a, b) => b[1].length - a[1].length);
-  return [`${title}: ${names.length}`, ...sorted.flatMap(([cause, list]) => [`  ${cause}: ${list.length}`,
-    ...(full ? list.map(explain) : [])])];
+  return [
+    `${title}: ${names.length}`,
+    ...sorted.flatMap(([cause, list]) => [`  ${cause}: ${list.length}`, ...(full ? list.map(explain) : [])]),
+  ];
 };
 const report = full => [
-  ...(as && cpu ? byCause(`pass on 'cpu', fail on 'as', not excepted (by cause)`, failing, full, n => causeOf(as.byName.get(n)?.error)) : []),
+  ...(as && cpu
+    ? byCause(`pass on 'cpu', fail on 'as', not excepted (by cause)`, failing, full, n =>
+        causeOf(as.byName.get(n)?.error),
+      )
+    : []),
   ...(!full && failing.length ? section('  those specs', failing, false) : []),
-  ...(as && cpu ? byCause(`pass on 'cpu', fail on 'as', excepted in test/conformance/exceptions.json (by reason)`, excepted, full, n => exceptions.get(n)) : []),
-  ...(as && cpu ? section(`stale exceptions (listed, but passing on 'as' or gone: remove them from exceptions.json)`, staleExceptions, true) : []),
-  ...(as && cpu ? [`run on 'cpu' only (suites tfjs-core restricts to cpu): ${cpuOnly.length}`, ...(full ? cpuOnly.map(n => `    - ${n}`) : [])] : []),
-  ...(as && wasm ? [`pass on 'wasm', fail on 'as': ${regressions.length}`, ...(full ? regressions.map(n => `    - ${n}`) : [])] : []),
-  ...(as && wasm ? [`fail on 'wasm', pass on 'as': ${improvements.length}`, ...(full ? improvements.map(n => `    - ${n}`) : [])] : []),
+  ...(as && cpu
+    ? byCause(
+        `pass on 'cpu', fail on 'as', excepted in test/conformance/exceptions.json (by reason)`,
+        excepted,
+        full,
+        n => exceptions.get(n),
+      )
+    : []),
+  ...(as && cpu
+    ? section(
+        `stale exceptions (listed, but passing on 'as' or gone: remove them from exceptions.json)`,
+        staleExceptions,
+        true,
+      )
+    : []),
+  ...(as && cpu
+    ? [
+        `run on 'cpu' only (suites tfjs-core restricts to cpu): ${cpuOnly.length}`,
+        ...(full ? cpuOnly.map(n => `    - ${n}`) : []),
+      ]
+    : []),
+  ...(as && wasm
+    ? [`pass on 'wasm', fail on 'as': ${regressions.length}`, ...(full ? regressions.map(n => `    - ${n}`) : [])]
+    : []),
+  ...(as && wasm
+    ? [`fail on 'wasm', pass on 'as': ${improvements.length}`, ...(full ? improvements.map(n => `    - ${n}`) : [])]
+    : []),
 ];
 console.log(report(false).join('\n'));
 
@@ -285,12 +384,25 @@ const incomplete = runs.filter(r => r.incomplete);
 const passed = (as ?? wasm ?? cpu).passed;
 const failed = failing.length + staleExceptions.length + incomplete.length;
 const version = require('@tensorflow/tfjs-core/package.json').version;
-fs.writeFileSync(path.join(resultsDir, 'conformance-summary.md'), [
-  `# tfjs-core ${version} specs: ${backends.map(b => `'${b}'`).join(' vs ')}`, '',
-  ...runs.map(run => `- ${run.backend}: ${results[run.backend].passed} passed of ${results[run.backend].passed + results[run.backend].failed} run, ` +
-    `${run.seconds.toFixed(0)} s, ${run.restarts} restart(s)${run.incomplete ? `, INCOMPLETE: ${run.incomplete}` : ''}`),
-  '', '```', ...report(true), '```', '',
-].join('\n'));
-console.log(`results: ${backends.map(b => `test/results/conformance-${b}.json`).join(', ')}, test/results/conformance-summary.md (${((Date.now() - t0) / 1000).toFixed(0)} s in all)`);
+fs.writeFileSync(
+  path.join(resultsDir, 'conformance-summary.md'),
+  [
+    `# tfjs-core ${version} specs: ${backends.map(b => `'${b}'`).join(' vs ')}`,
+    '',
+    ...runs.map(
+      run =>
+        `- ${run.backend}: ${results[run.backend].passed} passed of ${results[run.backend].passed + results[run.backend].failed} run, ` +
+        `${run.seconds.toFixed(0)} s, ${run.restarts} restart(s)${run.incomplete ? `, INCOMPLETE: ${run.incomplete}` : ''}`,
+    ),
+    '',
+    '```',
+    ...report(true),
+    '```',
+    '',
+  ].join('\n'),
+);
+console.log(
+  `results: ${backends.map(b => `test/results/conformance-${b}.json`).join(', ')}, test/results/conformance-summary.md (${((Date.now() - t0) / 1000).toFixed(0)} s in all)`,
+);
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed > 0 ? 1 : 0);

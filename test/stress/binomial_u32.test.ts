@@ -3,7 +3,7 @@ import {test} from 'uvu';
 import * as assert from 'uvu/assert';
 import * as tf from '@tensorflow/tfjs-core';
 import {randomBinomial} from '../../src/index.js';
-import {healthy, } from './helpers.js';
+import {healthy} from './helpers.js';
 
 test('randomBinomial past 2^31 elements (bool) counts them all: the kernel takes an unsigned count', () => {
   const n = 2 ** 31 + 4099;

@@ -5,7 +5,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import {healthy, outOfMemory} from './helpers.js';
 
 test('concat of two 1.5 GiB tensors: was silent corruption', () => {
-  const p = tf.fill([384 * 2 ** 20], 1), q = tf.fill([384 * 2 ** 20], 2);
+  const p = tf.fill([384 * 2 ** 20], 1),
+    q = tf.fill([384 * 2 ** 20], 2);
   try {
     assert.throws(() => tf.concat([p, q]), outOfMemory('Concat'));
     healthy('concat');

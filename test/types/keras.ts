@@ -5,8 +5,23 @@
 // list where one tensor is returned, `string` for a name) breaks CI.
 import type * as tf from '@tensorflow/tfjs-core';
 import {expectTypeOf} from 'expect-type';
-import {input, K, Layer, layers, losses, metrics, Model, model, optimizers, type Kwargs, type LossName,
-  type MetricName, type OptimizerIdentifier, type ActivationName, type SymbolicTensor} from '../../src/keras/index.js';
+import {
+  input,
+  K,
+  Layer,
+  layers,
+  losses,
+  metrics,
+  Model,
+  model,
+  optimizers,
+  type Kwargs,
+  type LossName,
+  type MetricName,
+  type OptimizerIdentifier,
+  type ActivationName,
+  type SymbolicTensor,
+} from '../../src/keras/index.js';
 
 declare const x: SymbolicTensor;
 declare const y: SymbolicTensor;
@@ -16,7 +31,7 @@ declare const u: tf.Tensor;
 // ---------------------------------------------------------------- Lambda
 
 // The function's input is a concrete tensor without an annotation, and K keeps it concrete.
-const square = layers.lambda((v) => {
+const square = layers.lambda(v => {
   expectTypeOf(v).toEqualTypeOf<tf.Tensor>();
   return K.square(v);
 });
@@ -32,10 +47,10 @@ expectTypeOf(sum.apply([t, u])).toEqualTypeOf<tf.Tensor>();
 // @ts-expect-error -- ... and takes no single tensor
 sum.apply(x);
 // A Lambda returning a list gives a list.
-const split = layers.lambda((v) => [v, K.neg(v)]);
+const split = layers.lambda(v => [v, K.neg(v)]);
 expectTypeOf(split.apply(x)).toEqualTypeOf<SymbolicTensor[]>();
 // @ts-expect-error -- a Lambda's function returns tensors, not numbers
-layers.lambda((v) => v.size);
+layers.lambda(v => v.size);
 
 // ---------------------------------------------------------------- built-in layers
 
@@ -53,7 +68,9 @@ layers.concatenate().apply([x, t]);
 
 // Undeclared: the result has the form of the input.
 class Scale extends Layer {
-  override call(inputs: tf.Tensor | tf.Tensor[]) { return inputs; }
+  override call(inputs: tf.Tensor | tf.Tensor[]) {
+    return inputs;
+  }
 }
 expectTypeOf(new Scale().apply(x)).toEqualTypeOf<SymbolicTensor>();
 expectTypeOf(new Scale().apply([x, y])).toEqualTypeOf<SymbolicTensor[]>();
@@ -73,20 +90,26 @@ expectTypeOf(new Merge().apply([t, u])).toEqualTypeOf<tf.Tensor>();
 new Merge().apply(x);
 
 class Pair extends Layer<tf.Tensor, [tf.Tensor, tf.Tensor]> {
-  override call(inputs: tf.Tensor): [tf.Tensor, tf.Tensor] { return [inputs, inputs]; }
+  override call(inputs: tf.Tensor): [tf.Tensor, tf.Tensor] {
+    return [inputs, inputs];
+  }
 }
 expectTypeOf(new Pair().apply(x)).toEqualTypeOf<[SymbolicTensor, SymbolicTensor]>();
 expectTypeOf(new Pair().apply(t)).toEqualTypeOf<[tf.Tensor, tf.Tensor]>();
 
 class Wrong extends Layer<tf.Tensor, tf.Tensor> {
   // @ts-expect-error -- call must return what the class declared
-  override call(inputs: tf.Tensor): tf.Tensor[] { return [inputs]; }
+  override call(inputs: tf.Tensor): tf.Tensor[] {
+    return [inputs];
+  }
 }
 void Wrong;
 
 // Narrowing call alone (API.md's MyDense) types apply too.
 class MyDense extends Layer {
-  override call(inputs: tf.Tensor) { return K.mul(inputs, 2); }
+  override call(inputs: tf.Tensor) {
+    return K.mul(inputs, 2);
+  }
 }
 expectTypeOf(new MyDense().apply(x)).toEqualTypeOf<SymbolicTensor>();
 
@@ -106,7 +129,11 @@ expectTypeOf(multi.apply(x)).toEqualTypeOf<SymbolicTensor[]>();
 
 single.compile({optimizer: 'adam', loss: 'categoricalCrossentropy', metrics: ['accuracy']});
 single.compile({optimizer: 'RMSprop', loss: 'mean_squared_error', metrics: ['acc', 'mae', 'categorical_accuracy']});
-single.compile({optimizer: optimizers.adam({learningRate: 0.01}), loss: (a: tf.Tensor, b: tf.Tensor) => K.sub(a, b), metrics: [metrics.binaryAccuracy]});
+single.compile({
+  optimizer: optimizers.adam({learningRate: 0.01}),
+  loss: (a: tf.Tensor, b: tf.Tensor) => K.sub(a, b),
+  metrics: [metrics.binaryAccuracy],
+});
 single.compile({optimizer: 'sgd', loss: {dense: 'BinaryCrossentropy', other: null}});
 // @ts-expect-error -- optimizer typo
 single.compile({optimizer: 'adamm'});

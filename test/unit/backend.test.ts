@@ -20,15 +20,20 @@ test('backendInfo reports variant, support and our kernels', async () => {
   assert.equal(info.heapKernels, ['GatherV2', 'Identity', 'Slice']);
   assert.not.ok(info.kernels.some(k => info.heapKernels.includes(k)));
   // The other TypeScript overrides (complex forms, Einsum, string and ragged kernels) apart too.
-  for (const k of ['Complex', 'Einsum', 'RaggedGather', 'StaticRegexReplace']) assert.ok(info.typescriptKernels.includes(k), k);
-  for (const k of ['UnsortedSegmentSum', 'FFT', 'IFFT', 'ComplexAbs', 'ClipByValue']) assert.ok(info.kernels.includes(k), k);
+  for (const k of ['Complex', 'Einsum', 'RaggedGather', 'StaticRegexReplace'])
+    assert.ok(info.typescriptKernels.includes(k), k);
+  for (const k of ['UnsortedSegmentSum', 'FFT', 'IFFT', 'ComplexAbs', 'ClipByValue'])
+    assert.ok(info.kernels.includes(k), k);
   assert.not.ok(info.typescriptKernels.some(k => info.kernels.includes(k) || info.heapKernels.includes(k)));
   // In Node 'as' runs on tfjs-backend-wasm's threaded build, whose heap is shared (threads.test.ts).
   assert.is(info.sharedMemory, true);
 });
 
 test('setKernelVariant throws on an unknown name, listing the valid ones', () => {
-  assert.throws(() => setKernelVariant('fast' as never), /unknown variant 'fast'.*'auto', 'scalar', 'simd', 'relaxed-simd'/);
+  assert.throws(
+    () => setKernelVariant('fast' as never),
+    /unknown variant 'fast'.*'auto', 'scalar', 'simd', 'relaxed-simd'/,
+  );
 });
 
 test('setKernelVariant rejects a variant the runtime cannot run, saying why', async () => {
@@ -43,7 +48,14 @@ test('setKernelVariant rejects a variant the runtime cannot run, saying why', as
 
 test('fused matMul with a transposed operand and bias is right (tfjs-backend-wasm 4.22 is not)', async () => {
   await tf.setBackend('as');
-  const a = tf.tensor2d([[1, 2, 3], [4, 5, 6]]), b = tf.tensor2d([[1, 0, 0], [0, 1, 0]]);
+  const a = tf.tensor2d([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]),
+    b = tf.tensor2d([
+      [1, 0, 0],
+      [0, 1, 0],
+    ]);
   const y = tf.fused.matMul({a, b, transposeB: true, bias: tf.tensor1d([10, 20])});
   assert.equal(Array.from(await y.data()), [11, 22, 14, 25]);
 });

@@ -8,19 +8,23 @@ import {BACKEND_NAME, denseConcat, dropout, randomBinomial} from '../../src/inde
 
 function reference(a: number[][], b: number[][]): number[] {
   const out: number[] = [];
-  for (let i = 0; i < a.length; i++) for (let j = 0; j < b[0].length; j++) {
-    let s = 0;
-    for (let p = 0; p < b.length; p++) s += a[i][p] * b[p][j];
-    out.push(s);
-  }
+  for (let i = 0; i < a.length; i++)
+    for (let j = 0; j < b[0].length; j++) {
+      let s = 0;
+      for (let p = 0; p < b.length; p++) s += a[i][p] * b[p][j];
+      out.push(s);
+    }
   return out;
 }
-const rand = (m: number, n: number) => Array.from({length: m}, () => Array.from({length: n}, () => Math.round(Math.random() * 20 - 10)));
+const rand = (m: number, n: number) =>
+  Array.from({length: m}, () => Array.from({length: n}, () => Math.round(Math.random() * 20 - 10)));
 
 test('earlier tensors still compute right after the heap grows between kernel calls', async () => {
   await tf.setBackend(BACKEND_NAME);
-  const av = rand(7, 13), bv = rand(13, 5);
-  const a = tf.tensor2d(av), b = tf.tensor2d(bv);
+  const av = rand(7, 13),
+    bv = rand(13, 5);
+  const a = tf.tensor2d(av),
+    b = tf.tensor2d(bv);
   const before = Array.from(await tf.matMul(a, b).data());
   const memory = (tf.backend() as unknown as {wasm: {HEAPU8: Uint8Array}}).wasm;
   const bytesBefore = memory.HEAPU8.buffer.byteLength;
@@ -35,7 +39,9 @@ test('earlier tensors still compute right after the heap grows between kernel ca
 
 test('tf.memory().numTensors is unchanged after a loop of kernel calls', async () => {
   await tf.setBackend(BACKEND_NAME);
-  const a = tf.randomNormal([17, 31]), b = tf.randomNormal([31, 9]), bias = tf.randomNormal([9]);
+  const a = tf.randomNormal([17, 31]),
+    b = tf.randomNormal([31, 9]),
+    bias = tf.randomNormal([9]);
   const tensors = tf.memory().numTensors;
   const dataIds = tf.backend().numDataIds();
   for (let i = 0; i < 50; i++) {
@@ -54,7 +60,10 @@ test('tf.memory().numTensors is unchanged after a loop of kernel calls', async (
 test('a kernel whose scratch allocation fails throws, saying so, and frees its output', async () => {
   await tf.setBackend(BACKEND_NAME);
   const wasm = (tf.backend() as unknown as {wasm: {_malloc(bytes: number): number}}).wasm;
-  const a = tf.randomNormal([9, 17]), b = tf.randomNormal([17, 11]), x = tf.ones([3, 4]), y = tf.ones([3, 5]);
+  const a = tf.randomNormal([9, 17]),
+    b = tf.randomNormal([17, 11]),
+    x = tf.ones([3, 4]),
+    y = tf.ones([3, 5]);
   // Each allocates its output, then its scratch space (packing buffers, a table, Philox draws).
   const kernels: Array<[string, () => unknown]> = [
     ['BatchMatMul', () => tf.matMul(a, b)],
@@ -66,9 +75,10 @@ test('a kernel whose scratch allocation fails throws, saying so, and frees its o
   const malloc = wasm._malloc;
   try {
     for (const [name, run] of kernels) {
-      const tensors = tf.memory().numTensors, dataIds = tf.backend().numDataIds();
+      const tensors = tf.memory().numTensors,
+        dataIds = tf.backend().numDataIds();
       let calls = 0;
-      wasm._malloc = bytes => ++calls === 2 ? 0 : malloc.call(wasm, bytes);   // as emscripten's malloc when the heap cannot grow
+      wasm._malloc = bytes => (++calls === 2 ? 0 : malloc.call(wasm, bytes)); // as emscripten's malloc when the heap cannot grow
       assert.throws(run, /out of memory allocating \d+ bytes of scratch space/, name);
       wasm._malloc = malloc;
       assert.is(calls, 2, `${name}: allocates its output, then its scratch space`);
@@ -82,7 +92,8 @@ test('a kernel whose scratch allocation fails throws, saying so, and frees its o
 });
 
 test("'wasm' and 'as' work side by side and agree", async () => {
-  const av = rand(9, 4), bv = rand(4, 6);
+  const av = rand(9, 4),
+    bv = rand(4, 6);
   const results: Record<string, number[]> = {};
   for (const name of ['wasm', 'as', 'wasm', 'cpu', 'as']) {
     await tf.setBackend(name);
@@ -110,11 +121,13 @@ test('the backend is registered once with its kernels (and registering again is 
   for (const name of wasmKernels) assert.ok(asKernels.has(name), `'as' lacks inherited kernel ${name}`);
 });
 
-test('after tf.removeBackend(\'as\'), registerBackendAs() brings it back, kernels and all, without warnings', async () => {
+test("after tf.removeBackend('as'), registerBackendAs() brings it back, kernels and all, without warnings", async () => {
   const {registerBackendAs, backendInfo} = await import('../../src/index.js');
   const warnings: string[] = [];
   const warn = console.warn;
-  console.warn = (...args: unknown[]) => { warnings.push(args.join(' ')); };
+  console.warn = (...args: unknown[]) => {
+    warnings.push(args.join(' '));
+  };
   try {
     await tf.setBackend('as');
     tf.removeBackend('as');
@@ -122,10 +135,19 @@ test('after tf.removeBackend(\'as\'), registerBackendAs() brings it back, kernel
     registerBackendAs();
     assert.ok(await tf.setBackend('as'), 'setBackend(as) after re-registration');
     assert.is(tf.getBackend(), 'as');
-    const y = tf.matMul(tf.tensor2d([[1, 2], [3, 4]]), tf.tensor2d([[5, 6], [7, 8]]));
+    const y = tf.matMul(
+      tf.tensor2d([
+        [1, 2],
+        [3, 4],
+      ]),
+      tf.tensor2d([
+        [5, 6],
+        [7, 8],
+      ]),
+    );
     assert.equal(Array.from(await y.data()), [19, 22, 43, 50]);
     assert.ok(backendInfo().kernels.includes('BatchMatMul'));
-    registerBackendAs();   // while registered: nothing happens
+    registerBackendAs(); // while registered: nothing happens
     assert.ok(tf.findBackend('as') != null, 'the running instance is kept');
   } finally {
     console.warn = warn;

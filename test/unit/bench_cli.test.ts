@@ -78,7 +78,11 @@ test('an unknown benchmark names itself and the valid ones, exit 2', () => {
 });
 
 test("'bench conv' says it is not in this version, exit 2", () => {
-  usageError(['bench', 'conv'], /'conv' is not available in this version/, /available: matmul, dropout, concat, segment, train/);
+  usageError(
+    ['bench', 'conv'],
+    /'conv' is not available in this version/,
+    /available: matmul, dropout, concat, segment, train/,
+  );
 });
 
 test('an unknown variant names itself and the valid ones, exit 2', () => {
@@ -112,7 +116,11 @@ test('--quick --json: every benchmark, every kernels build against tfjs-backend-
     // segment: tfjs-backend-wasm has no UnsortedSegmentSum, so no wasm row and no ratio to it.
     const hasWasm = b.name !== 'segment';
     const contenders = new Set(b.rows.map(row => row.variant ?? row.backend));
-    assert.equal([...contenders].sort(), ['cpu', 'relaxed-simd', 'scalar', 'simd', ...(hasWasm ? ['wasm'] : [])], b.name);
+    assert.equal(
+      [...contenders].sort(),
+      ['cpu', 'relaxed-simd', 'scalar', 'simd', ...(hasWasm ? ['wasm'] : [])],
+      b.name,
+    );
     for (const row of b.rows) {
       assert.ok(row.median > 0 && Number.isFinite(row.median), `${b.name} ${row.contender}: median ${row.median}`);
       if (hasWasm) assert.ok(row.vsWasm! > 0, `${b.name} ${row.contender}: vsWasm ${row.vsWasm}`);

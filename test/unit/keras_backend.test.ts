@@ -13,7 +13,8 @@ function close(a: tf.Tensor, b: tf.Tensor | number[], tol = 1e-5, what = ''): vo
   if (b instanceof tf.Tensor) assert.equal(a.shape, b.shape, `${what} shape`);
   assert.is(x.length, y.length, `${what} size`);
   x.forEach((v, i) => {
-    if (!(Math.abs(v - y[i]) <= tol * Math.max(1, Math.abs(y[i])))) assert.unreachable(`${what}[${i}]: ${v} vs ${y[i]}`);
+    if (!(Math.abs(v - y[i]) <= tol * Math.max(1, Math.abs(y[i]))))
+      assert.unreachable(`${what}[${i}]: ${v} vs ${y[i]}`);
   });
 }
 
@@ -23,7 +24,9 @@ for (const backend of ['as', 'cpu']) {
   test(`[${backend}] K elementwise, reductions and shapes match tfjs`, async () => {
     await tf.setBackend(backend);
     tf.tidy(() => {
-      const x = rand([3, 4]), y = rand([3, 4], 2), p = tf.abs(x);
+      const x = rand([3, 4]),
+        y = rand([3, 4], 2),
+        p = tf.abs(x);
       close(K.add(x, y), tf.add(x, y));
       close(K.sub(x, 2), tf.sub(x, 2));
       close(K.mul(x, y), tf.mul(x, y));
@@ -71,7 +74,9 @@ for (const backend of ['as', 'cpu']) {
   test(`[${backend}] K.dot is Keras' N-D dot; K.batchDot is Keras' batch_dot`, async () => {
     await tf.setBackend(backend);
     tf.tidy(() => {
-      const a = rand([2, 3, 4]), b = rand([5, 4, 6], 2), m = rand([4, 6], 3);
+      const a = rand([2, 3, 4]),
+        b = rand([5, 4, 6], 2),
+        m = rand([4, 6], 3);
       // 3-D · 2-D: the last axis of a with the first of m.
       close(K.dot(a, m), tf.reshape(tf.matMul(tf.reshape(a, [6, 4]), m), [2, 3, 6]), 1e-5, 'dot3x2');
       // 3-D · 3-D: result [2,3,5,6], r[i,j,k,l] = sum_c a[i,j,c] b[k,c,l].
@@ -79,20 +84,30 @@ for (const backend of ['as', 'cpu']) {
       assert.equal(r.shape, [2, 3, 5, 6]);
       const [av, bv] = [a.arraySync() as number[][][], b.arraySync() as number[][][]];
       const ref: number[] = [];
-      for (let i = 0; i < 2; i++) for (let j = 0; j < 3; j++) for (let k = 0; k < 5; k++) for (let l = 0; l < 6; l++) {
-        let acc = 0;
-        for (let c = 0; c < 4; c++) acc += av[i][j][c] * bv[k][c][l];
-        ref.push(acc);
-      }
+      for (let i = 0; i < 2; i++)
+        for (let j = 0; j < 3; j++)
+          for (let k = 0; k < 5; k++)
+            for (let l = 0; l < 6; l++) {
+              let acc = 0;
+              for (let c = 0; c < 4; c++) acc += av[i][j][c] * bv[k][c][l];
+              ref.push(acc);
+            }
       close(r, ref, 1e-5, 'dot3x3');
       close(K.dot(tf.ones([2, 3]), tf.ones([3, 2])), [3, 3, 3, 3]);
-      const x = rand([4, 3, 5]), y = rand([4, 5, 2], 5);
+      const x = rand([4, 3, 5]),
+        y = rand([4, 5, 2], 5);
       close(K.batchDot(x, y), tf.matMul(x, y), 1e-5, 'batchDot default');
-      const u = rand([4, 5]), v = rand([4, 5], 6);
+      const u = rand([4, 5]),
+        v = rand([4, 5], 6);
       close(K.batchDot(u, v, 1), tf.reshape(tf.sum(tf.mul(u, v), 1), [4, 1]), 1e-5, 'batchDot 2-D');
       // axes [1, 2]: contract x's axis 1 (3) with z's axis 2 (3): r[b,i,j] = sum_c x[b,c,i] z[b,j,c].
       const z = rand([4, 2, 3], 7);
-      close(K.batchDot(x, z, [1, 2]), tf.matMul(tf.transpose(x, [0, 2, 1]), tf.transpose(z, [0, 2, 1])), 1e-5, 'batchDot axes');
+      close(
+        K.batchDot(x, z, [1, 2]),
+        tf.matMul(tf.transpose(x, [0, 2, 1]), tf.transpose(z, [0, 2, 1])),
+        1e-5,
+        'batchDot axes',
+      );
     });
   });
 
@@ -116,12 +131,22 @@ for (const backend of ['as', 'cpu']) {
 test('K crossentropies follow Keras', async () => {
   await tf.setBackend('as');
   tf.tidy(() => {
-    const y = tf.tensor2d([[0, 1, 0], [1, 0, 0]]);
-    const p = tf.tensor2d([[0.2, 0.7, 0.1], [0.5, 0.25, 0.25]]);
+    const y = tf.tensor2d([
+      [0, 1, 0],
+      [1, 0, 0],
+    ]);
+    const p = tf.tensor2d([
+      [0.2, 0.7, 0.1],
+      [0.5, 0.25, 0.25],
+    ]);
     close(K.categoricalCrossentropy(y, p), [-Math.log(0.7), -Math.log(0.5)]);
-    const logits = tf.tensor2d([[1, 2, 0.5], [0, -1, 3]]);
+    const logits = tf.tensor2d([
+      [1, 2, 0.5],
+      [0, -1, 3],
+    ]);
     close(K.categoricalCrossentropy(y, logits, true), K.categoricalCrossentropy(y, tf.softmax(logits)), 1e-5);
-    const z = tf.tensor1d([1, 0, 1]), q = tf.tensor1d([0.9, 0.2, 0.5]);
+    const z = tf.tensor1d([1, 0, 1]),
+      q = tf.tensor1d([0.9, 0.2, 0.5]);
     close(K.binaryCrossentropy(z, q), [-Math.log(0.9 + 1e-7), -Math.log(0.8 + 1e-7), -Math.log(0.5 + 1e-7)], 1e-5);
     const lz = tf.tensor1d([2, -1, 0]);
     close(K.binaryCrossentropy(z, lz, true), K.binaryCrossentropy(z, tf.sigmoid(lz)), 1e-5);
@@ -150,7 +175,10 @@ test('K functions on symbolic tensors add graph nodes with static shapes', async
   const model = new Model({inputs: x, outputs: y});
   const out = model.predict(tf.ones([3, 500])) as tf.Tensor;
   const v = out.dataSync();
-  assert.ok(v.every(e => e === 0 || e === 2), 'x * mask * 2');
+  assert.ok(
+    v.every(e => e === 0 || e === 2),
+    'x * mask * 2',
+  );
   const frac = v.filter(e => e === 2).length / v.length;
   assert.ok(frac > 0.4 && frac < 0.6, `kept ${frac}`);
   out.dispose();
@@ -160,19 +188,29 @@ test('shape inference: computeOutputShape when given, else traced; null exactly 
   await tf.setBackend('as');
   let traced = 0;
   class Pairs extends Layer {
-    override call(x: tf.Tensor) { traced++; return tf.reshape(x, [-1, 2]); }       // [b,6] -> [3b,2]
+    override call(x: tf.Tensor) {
+      traced++;
+      return tf.reshape(x, [-1, 2]);
+    } // [b,6] -> [3b,2]
   }
   const x = input({shape: [6]});
   const y = new Pairs().apply(x);
   assert.equal(y.shape, [null, 2]);
   assert.is(traced, 2, 'traced with two batch sizes');
   class Fixed extends Layer {
-    override call(x: tf.Tensor) { return tf.sum(x, 0); }                              // batch reduced away
+    override call(x: tf.Tensor) {
+      return tf.sum(x, 0);
+    } // batch reduced away
   }
   assert.equal(new Fixed().apply(x).shape, [6]);
   class Declared extends Layer {
-    override call(x: tf.Tensor) { traced++; return tf.tile(x, [1, 2]); }
-    override computeOutputShape(s: Shape) { return [s[0], s[1]! * 2]; }
+    override call(x: tf.Tensor) {
+      traced++;
+      return tf.tile(x, [1, 2]);
+    }
+    override computeOutputShape(s: Shape) {
+      return [s[0], s[1]! * 2];
+    }
   }
   traced = 0;
   assert.equal(new Declared().apply(x).shape, [null, 12]);
@@ -186,12 +224,14 @@ test('shape inference: computeOutputShape when given, else traced; null exactly 
 
 test('K functions mixing incompatible shapes throw as tfjs does, naming the op', async () => {
   await tf.setBackend('as');
-  const a = tf.ones([2, 3]), b = tf.ones([2, 4]);
+  const a = tf.ones([2, 3]),
+    b = tf.ones([2, 4]);
   assert.throws(() => K.add(a, b), /^K\.add: Operands could not be broadcast together with shapes 2,3 and 2,4/);
   assert.throws(() => K.dot(a, b), /^K\.dot: .*inner (shapes \(3\) and \(2\)|dimensions 3 and 2)/i);
   assert.throws(() => K.concatenate([a, tf.ones([3, 3])], -1), /^K\.concatenate: /);
   assert.throws(() => K.biasAdd(a, tf.ones([4])), /^K\.biasAdd: the bias must be 1-D with 3 elements/);
-  const x = input({shape: [3]}), y = input({shape: [4]});
+  const x = input({shape: [3]}),
+    y = input({shape: [4]});
   assert.throws(() => K.add(x, y), /K\.add: Operands could not be broadcast together with shapes 2,3 and 2,4/);
   assert.throws(() => K.dot(x, tf.ones([4, 2])), /Layer 'k\.dot(_\d+)?' \(TFOpLambda\).*K\.dot: /);
   tf.dispose([a, b]);
@@ -208,7 +248,10 @@ test('symbolic K ops capture constants and leak nothing per run', async () => {
   const before = tf.memory().numTensors;
   const out = m.predict(xs) as tf.Tensor;
   assert.is(tf.memory().numTensors, before + 1);
-  close(out, tf.tidy(() => tf.softmax(tf.add(tf.matMul(xs, w), tf.tensor1d([0, 1])))));
+  close(
+    out,
+    tf.tidy(() => tf.softmax(tf.add(tf.matMul(xs, w), tf.tensor1d([0, 1])))),
+  );
   tf.dispose([out, xs]);
 });
 

@@ -11,9 +11,13 @@ import {fileURLToPath} from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 function run(name: string, ...args: string[]): string {
-  if (!fs.existsSync(path.join(root, 'dist/keras.js'))) throw new Error('dist/keras.js is missing: run `npm run build` first');
-  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'examples', `${name}.ts`), ...args],
-    {cwd: root, encoding: 'utf8', timeout: 120_000});
+  if (!fs.existsSync(path.join(root, 'dist/keras.js')))
+    throw new Error('dist/keras.js is missing: run `npm run build` first');
+  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'examples', `${name}.ts`), ...args], {
+    cwd: root,
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
   const output = `${r.stdout}\n${r.stderr}`;
   if (r.status !== 0) assert.unreachable(`examples/${name}.ts exited with ${r.status}:\n${output.slice(-3000)}`);
   return r.stdout;
@@ -70,8 +74,14 @@ test('examples/summary_and_plot.ts: the summary, the DOT and an SVG file', () =>
     const out = run('summary_and_plot', dir);
     assert.match(out, /^Model: "two_views"/);
     assert.match(out, /Total params: 795,010/);
-    assert.match(out, /n4 \[label="concatenate: Concatenate\\n\|\{input:\|output:\}\|\{\{\[\(None, 500\), \(None, 500\)\]\}\|\{\(None, 1000\)\}\}"\];/);
-    assert.match(out, /n6 \[label="k\.mul: TFOpLambda\\n\|\{input:\|output:\}\|\{\{\(None, 1000\)\}\|\{\(None, 1000\)\}\}"\];/);
+    assert.match(
+      out,
+      /n4 \[label="concatenate: Concatenate\\n\|\{input:\|output:\}\|\{\{\[\(None, 500\), \(None, 500\)\]\}\|\{\(None, 1000\)\}\}"\];/,
+    );
+    assert.match(
+      out,
+      /n6 \[label="k\.mul: TFOpLambda\\n\|\{input:\|output:\}\|\{\{\(None, 1000\)\}\|\{\(None, 1000\)\}\}"\];/,
+    );
     assert.match(out, /8 nodes, 7 edges/);
     const svg = fs.readFileSync(path.join(dir, 'two_views.svg'), 'utf8');
     assert.match(svg, /^<\?xml[\s\S]*<svg[\s\S]*concatenate: Concatenate[\s\S]*<\/svg>\s*$/);

@@ -4,20 +4,31 @@ import {K, Layer, Model, model, input, layers, type Shape} from '../../src/keras
 
 /** The seed's MyDense: trainable w and b, a non-trainable vector a. */
 export class MyDense extends Layer {
-  w!: tf.Variable; b!: tf.Variable; a!: tf.Variable;
-  constructor(readonly units = 32) { super(); }
+  w!: tf.Variable;
+  b!: tf.Variable;
+  a!: tf.Variable;
+  constructor(readonly units = 32) {
+    super();
+  }
   override build(inputShape: Shape) {
     this.w = K.variable(K.randomNormal([inputShape[inputShape.length - 1]!, this.units]));
     this.b = tf.variable(K.randomNormal([this.units]), true);
     this.a = tf.variable(K.randomNormal([this.units]), false);
   }
-  override call(inputs: tf.Tensor) { return K.add(K.dot(inputs, this.w), this.b); }
+  override call(inputs: tf.Tensor) {
+    return K.add(K.dot(inputs, this.w), this.b);
+  }
 }
 
 /** The seed's two-input layer: K.concatenate of two dense products. */
 export class MyLayer extends Layer {
-  W1!: tf.Variable; b1!: tf.Variable; W2!: tf.Variable; b2!: tf.Variable;
-  constructor(readonly outputDims: [number, number]) { super(); }
+  W1!: tf.Variable;
+  b1!: tf.Variable;
+  W2!: tf.Variable;
+  b2!: tf.Variable;
+  constructor(readonly outputDims: [number, number]) {
+    super();
+  }
   override build([s1, s2]: Shape[]) {
     this.W1 = this.addWeight('W1', [s1[1]!, this.outputDims[0]]);
     this.b1 = this.addWeight('b1', [this.outputDims[0]], {initializer: 'zeros'});
@@ -27,7 +38,9 @@ export class MyLayer extends Layer {
   override call([x1, x2]: tf.Tensor[]) {
     return K.concatenate([K.add(K.dot(x1, this.W1), this.b1), K.add(K.dot(x2, this.W2), this.b2)]);
   }
-  override computeOutputShape([s1]: Shape[]): Shape { return [s1[0], this.outputDims[0] + this.outputDims[1]]; }
+  override computeOutputShape([s1]: Shape[]): Shape {
+    return [s1[0], this.outputDims[0] + this.outputDims[1]];
+  }
 }
 
 /** Reshape([784]) -> Dense 500 relu -> MyDense 100 -> Dense 10 softmax: 443,710 params. */
@@ -42,7 +55,8 @@ export function seedMyDenseModel(): Model {
 
 /** Two 784 inputs -> Dense 500 each -> MyLayer([100, 80]) -> Dense 10: 876,990 params. */
 export function seedMultiInputModel(): Model {
-  const x1 = input({shape: [784]}), x2 = input({shape: [784]});
+  const x1 = input({shape: [784]}),
+    x2 = input({shape: [784]});
   const h1 = layers.dense({units: 500, activation: 'relu'}).apply(x1);
   const h2 = layers.dense({units: 500, activation: 'relu'}).apply(x2);
   const y = new MyLayer([100, 80]).apply([h1, h2]);

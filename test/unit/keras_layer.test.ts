@@ -26,10 +26,15 @@ test('default names come from the class name in snake_case, numbered like Keras'
 });
 
 test('build runs once, on first use, with the input shape; call gets kwargs', () => {
-  const seen: {shapes: unknown[], training: unknown[]} = {shapes: [], training: []};
+  const seen: {shapes: unknown[]; training: unknown[]} = {shapes: [], training: []};
   class Probe extends Layer {
-    override build(shape: Shape) { seen.shapes.push(shape); }
-    override call(x: tf.Tensor, kwargs: Kwargs) { seen.training.push(kwargs.training); return tf.mul(x, 2); }
+    override build(shape: Shape) {
+      seen.shapes.push(shape);
+    }
+    override call(x: tf.Tensor, kwargs: Kwargs) {
+      seen.training.push(kwargs.training);
+      return tf.mul(x, 2);
+    }
   }
   const l = new Probe();
   assert.is(l.built, false);
@@ -63,7 +68,9 @@ test('variables in arrays, plain objects, the constructor and sublayers are trac
       this.list = [K.variable(tf.ones([1])), K.variable(tf.ones([2]))];
       this.map = {x: {v: K.variable(tf.ones([3]))}};
     }
-    override call(x: tf.Tensor) { return this.inner.apply(x) as tf.Tensor; }
+    override call(x: tf.Tensor) {
+      return this.inner.apply(x) as tf.Tensor;
+    }
   }
   const h = new Holder();
   h.apply(tf.ones([1, 6])).dispose();
@@ -97,7 +104,9 @@ test('constructor config (name, trainable, dtype), layers.Layer, getWeights/setW
   assert.equal(d.trainableWeights, []);
   assert.is(d.nonTrainableWeights.length, 2);
   class Ints extends Layer {
-    override build() { this.addWeight('k', [2], {initializer: 'ones'}); }
+    override build() {
+      this.addWeight('k', [2], {initializer: 'ones'});
+    }
   }
   const i = new Ints({dtype: 'int32'});
   tf.dispose(i.apply(tf.ones([1, 1])));
@@ -105,7 +114,10 @@ test('constructor config (name, trainable, dtype), layers.Layer, getWeights/setW
   const values = d.getWeights();
   d.setWeights([tf.fill([3, 2], 2), tf.fill([2], 1)]);
   assert.equal(Array.from(d.apply(tf.ones([1, 3])).dataSync()), [7, 7]);
-  assert.throws(() => d.setWeights([tf.ones([2, 2]), tf.ones([2])]), /Layer 'frozen' \(Dense\): setWeights: weights\[0\] \(frozen\/kernel\) has shape \[2,2\], expected \[3,2\]/);
+  assert.throws(
+    () => d.setWeights([tf.ones([2, 2]), tf.ones([2])]),
+    /Layer 'frozen' \(Dense\): setWeights: weights\[0\] \(frozen\/kernel\) has shape \[2,2\], expected \[3,2\]/,
+  );
   assert.throws(() => d.setWeights([tf.ones([3, 2])]), /setWeights: expected 2 tensors, got 1/);
   const before = tf.memory().numTensors;
   d.setWeights(values);
@@ -118,10 +130,19 @@ test('addWeight: initializer names, objects and functions; trainable flag; dtype
     override build() {
       this.addWeight('z', [2, 2], {initializer: 'zeros'});
       this.addWeight('o', [3], {initializer: 'ones', trainable: false});
-      this.addWeight('f', [2], {initializer: (shape) => tf.fill(shape, 7)});
+      this.addWeight('f', [2], {initializer: shape => tf.fill(shape, 7)});
       this.addWeight('obj', [2], {initializer: {apply: (shape: number[]) => tf.fill(shape, 5)}});
       this.addWeight('i', [2], {initializer: 'ones', dtype: 'int32'});
-      for (const name of ['glorotUniform', 'glorotNormal', 'heNormal', 'heUniform', 'randomNormal', 'randomUniform', 'truncatedNormal', 'glorot_uniform'] as const) {
+      for (const name of [
+        'glorotUniform',
+        'glorotNormal',
+        'heNormal',
+        'heUniform',
+        'randomNormal',
+        'randomUniform',
+        'truncatedNormal',
+        'glorot_uniform',
+      ] as const) {
         this.addWeight(name, [40, 30], {initializer: name});
       }
     }
@@ -152,7 +173,9 @@ test('addWeight: initializer names, objects and functions; trainable flag; dtype
 test('addWeight regularizer joins the layer losses', () => {
   class R extends Layer {
     w!: tf.Variable;
-    override build() { this.w = this.addWeight('w', [2], {initializer: 'ones', regularizer: regularizers.l2(0.5)}); }
+    override build() {
+      this.w = this.addWeight('w', [2], {initializer: 'ones', regularizer: regularizers.l2(0.5)});
+    }
   }
   const l = new R();
   tf.dispose(l.apply(tf.ones([1, 1])));
@@ -166,54 +189,95 @@ test('addWeight regularizer joins the layer losses', () => {
 test('multi-input layers get a list of shapes and a list of tensors; multi-output returns lists', () => {
   class Two extends Layer {
     shapes: Shape[] = [];
-    override build(s: Shape[]) { this.shapes = s; }
-    override call([a, b]: tf.Tensor[]) { return [tf.add(a, b), tf.sub(a, b)]; }
+    override build(s: Shape[]) {
+      this.shapes = s;
+    }
+    override call([a, b]: tf.Tensor[]) {
+      return [tf.add(a, b), tf.sub(a, b)];
+    }
   }
   const t = new Two();
   const out = t.apply([tf.ones([2, 3]), tf.ones([2, 3])]) as tf.Tensor[];
-  assert.equal(t.shapes, [[2, 3], [2, 3]]);
+  assert.equal(t.shapes, [
+    [2, 3],
+    [2, 3],
+  ]);
   assert.is(out.length, 2);
   assert.equal(Array.from(out[1].dataSync()), [0, 0, 0, 0, 0, 0]);
   tf.dispose(out);
   const [s1, s2] = [input({shape: [3]}), input({shape: [3]})];
   const sym = t.apply([s1, s2]);
   assert.ok(Array.isArray(sym) && sym.length === 2);
-  assert.equal((sym as {shape: Shape}[]).map(s => s.shape), [[null, 3], [null, 3]]);
+  assert.equal(
+    (sym as {shape: Shape}[]).map(s => s.shape),
+    [
+      [null, 3],
+      [null, 3],
+    ],
+  );
 });
 
 test('getConfig has name, trainable, dtype and the layer options', () => {
   const d = layers.dense({units: 3, activation: 'relu', name: 'd1'});
-  assert.equal(d.getConfig(), {name: 'd1', trainable: true, dtype: 'float32', units: 3, activation: 'relu', useBias: true});
+  assert.equal(d.getConfig(), {
+    name: 'd1',
+    trainable: true,
+    dtype: 'float32',
+    units: 3,
+    activation: 'relu',
+    useBias: true,
+  });
   assert.equal(new MyDense().getConfig().trainable, true);
   assert.equal(layers.dropout({rate: 0.3}).getConfig().rate, 0.3);
 });
 
 test('addLoss inside call collects a loss per forward pass; outside call a Tensor is a constant term', () => {
   class Act extends Layer {
-    override call(x: tf.Tensor) { this.addLoss(tf.sum(x)); return tf.relu(x); }
+    override call(x: tf.Tensor) {
+      this.addLoss(tf.sum(x));
+      return tf.relu(x);
+    }
   }
   const l = new Act();
   l.apply(tf.tensor2d([[1, 2]])).dispose();
-  assert.equal(l.losses.map(t => t.dataSync()[0]), [3]);
+  assert.equal(
+    l.losses.map(t => t.dataSync()[0]),
+    [3],
+  );
   l.apply(tf.tensor2d([[5, 5]])).dispose();
-  assert.equal(l.losses.map(t => t.dataSync()[0]), [10], 'only the last call');
+  assert.equal(
+    l.losses.map(t => t.dataSync()[0]),
+    [10],
+    'only the last call',
+  );
   const c = tf.scalar(1);
   l.addLoss(c);
   c.dispose();
   l.addLoss(() => tf.scalar(4));
-  assert.equal(l.losses.map(t => t.dataSync()[0]), [10, 1, 4]);
+  assert.equal(
+    l.losses.map(t => t.dataSync()[0]),
+    [10, 1, 4],
+  );
 });
 
 test('a layer applied to the wrong shape throws naming the layer, the expected and the actual shape', () => {
   const d = layers.dense({units: 10, name: 'dense_784'});
   d.apply(input({shape: [784]}));
-  assert.throws(() => d.apply(input({shape: [783]})), /Layer 'dense_784' \(Dense\): expected shape \[null,784\], got \[null,783\]/);
-  assert.throws(() => d.apply(tf.zeros([2, 783])), /Layer 'dense_784' \(Dense\): expected shape \[null,784\], got \[2,783\]/);
+  assert.throws(
+    () => d.apply(input({shape: [783]})),
+    /Layer 'dense_784' \(Dense\): expected shape \[null,784\], got \[null,783\]/,
+  );
+  assert.throws(
+    () => d.apply(tf.zeros([2, 783])),
+    /Layer 'dense_784' \(Dense\): expected shape \[null,784\], got \[2,783\]/,
+  );
   // A custom layer without an input spec: the error comes from the op, wrapped with layer and shapes.
   const m = new MyDense(4);
   m.apply(input({shape: [6]}));
-  assert.throws(() => m.apply(input({shape: [5]})),
-    /Layer 'my_dense(_\d+)?' \(MyDense\) on input shape \[null,5\] \(built for input shape \[null,6\]\): K\.dot: .*/);
+  assert.throws(
+    () => m.apply(input({shape: [5]})),
+    /Layer 'my_dense(_\d+)?' \(MyDense\) on input shape \[null,5\] \(built for input shape \[null,6\]\): K\.dot: .*/,
+  );
   tf.dispose([d.weights, m.weights]);
 });
 
@@ -222,15 +286,18 @@ test('a build that throws leaves the layer unbuilt, with no variable or tensor l
     w: tf.Variable | null = null;
     override build() {
       this.w = this.addWeight('w', [3, 3]);
-      tf.variable(tf.ones([4]));          // not even kept in a field
-      tf.ones([100]);                     // a stray tensor
+      tf.variable(tf.ones([4])); // not even kept in a field
+      tf.ones([100]); // a stray tensor
       throw new Error('no good');
     }
   }
   const before = tf.memory().numTensors;
   const varsBefore = Object.keys(tf.engine().registeredVariables).length;
   const l = new BadBuild();
-  assert.throws(() => l.apply(tf.ones([1, 3])), /Layer 'bad_build(_\d+)?' \(BadBuild\): build\(\[1,3\]\) failed: no good/);
+  assert.throws(
+    () => l.apply(tf.ones([1, 3])),
+    /Layer 'bad_build(_\d+)?' \(BadBuild\): build\(\[1,3\]\) failed: no good/,
+  );
   assert.is(l.built, false);
   assert.is(l.w, null);
   assert.equal(l.weights, []);
@@ -241,8 +308,13 @@ test('a build that throws leaves the layer unbuilt, with no variable or tensor l
 test('a first call that throws leaves the layer unbuilt too (eager and symbolic)', () => {
   class BadCall extends Layer {
     w!: tf.Variable;
-    override build(s: Shape) { this.w = K.variable(tf.ones([s[1]!, 2])); }
-    override call(x: tf.Tensor): tf.Tensor { tf.mul(x, 3); throw new Error('call failed'); }
+    override build(s: Shape) {
+      this.w = K.variable(tf.ones([s[1]!, 2]));
+    }
+    override call(x: tf.Tensor): tf.Tensor {
+      tf.mul(x, 3);
+      throw new Error('call failed');
+    }
   }
   const x = tf.ones([2, 3]);
   const before = tf.memory().numTensors;
@@ -260,7 +332,10 @@ test('a first call that throws leaves the layer unbuilt too (eager and symbolic)
 test('a failed first use also rolls back the sublayers it built', () => {
   class Outer extends Layer {
     inner = layers.dense({units: 3, kernelRegularizer: 'l2'});
-    override call(x: tf.Tensor): tf.Tensor { this.inner.apply(x); throw new Error('outer failed'); }
+    override call(x: tf.Tensor): tf.Tensor {
+      this.inner.apply(x);
+      throw new Error('outer failed');
+    }
   }
   const varsBefore = Object.keys(tf.engine().registeredVariables).length;
   const o = new Outer();
@@ -284,7 +359,10 @@ test('eager apply leaks nothing but its output; inputs mixing symbolic and concr
   const y = d.apply(x);
   assert.is(tf.memory().numTensors, before + 1);
   y.dispose();
-  assert.throws(() => layers.concatenate().apply([input({shape: [3]}), x] as never), /mix SymbolicTensors and concrete Tensors/);
+  assert.throws(
+    () => layers.concatenate().apply([input({shape: [3]}), x] as never),
+    /mix SymbolicTensors and concrete Tensors/,
+  );
   x.dispose();
 });
 

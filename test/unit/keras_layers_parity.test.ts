@@ -17,19 +17,27 @@ for (const backend of ['as', 'cpu']) {
     await tf.setBackend(backend);
     K.clearSession();
     // Ours.
-    const a = input({shape: [4, 6]}), b = input({shape: [3, 5]});
+    const a = input({shape: [4, 6]}),
+      b = input({shape: [3, 5]});
     const ha = layers.dense({units: 16, activation: 'relu'}).apply(layers.reshape({targetShape: [24]}).apply(a));
     const hb = layers.dense({units: 8, activation: 'sigmoid'}).apply(layers.flatten().apply(b));
-    const hc = layers.dense({units: 7, activation: 'tanh'}).apply(b);                     // Dense on rank 3
+    const hc = layers.dense({units: 7, activation: 'tanh'}).apply(b); // Dense on rank 3
     const cat = layers.concatenate().apply([ha, hb, layers.flatten().apply(hc)]);
     const out = layers.dense({units: 5, activation: 'softmax'}).apply(cat);
     const ours = new Model({inputs: [a, b], outputs: out});
     // tfjs-layers, same graph.
-    const ta = tfl.input({shape: [4, 6]}), tb = tfl.input({shape: [3, 5]});
-    const tha = tfl.layers.dense({units: 16, activation: 'relu'}).apply(tfl.layers.reshape({targetShape: [24]}).apply(ta)) as tfl.SymbolicTensor;
-    const thb = tfl.layers.dense({units: 8, activation: 'sigmoid'}).apply(tfl.layers.flatten().apply(tb)) as tfl.SymbolicTensor;
+    const ta = tfl.input({shape: [4, 6]}),
+      tb = tfl.input({shape: [3, 5]});
+    const tha = tfl.layers
+      .dense({units: 16, activation: 'relu'})
+      .apply(tfl.layers.reshape({targetShape: [24]}).apply(ta)) as tfl.SymbolicTensor;
+    const thb = tfl.layers
+      .dense({units: 8, activation: 'sigmoid'})
+      .apply(tfl.layers.flatten().apply(tb)) as tfl.SymbolicTensor;
     const thc = tfl.layers.dense({units: 7, activation: 'tanh'}).apply(tb) as tfl.SymbolicTensor;
-    const tcat = tfl.layers.concatenate().apply([tha, thb, tfl.layers.flatten().apply(thc) as tfl.SymbolicTensor]) as tfl.SymbolicTensor;
+    const tcat = tfl.layers
+      .concatenate()
+      .apply([tha, thb, tfl.layers.flatten().apply(thc) as tfl.SymbolicTensor]) as tfl.SymbolicTensor;
     const tout = tfl.layers.dense({units: 5, activation: 'softmax'}).apply(tcat) as tfl.SymbolicTensor;
     const theirs = tfl.model({inputs: [ta, tb], outputs: tout});
     // Same weights, dense by dense in graph order.
@@ -37,9 +45,12 @@ for (const backend of ['as', 'cpu']) {
     const theirDense = theirs.layers.filter(l => l.getClassName() === 'Dense');
     assert.is(ourDense.length, 4);
     assert.is(theirDense.length, 4);
-    ourDense.forEach((l, i) => { theirDense[i].setWeights(l.weights); });
+    ourDense.forEach((l, i) => {
+      theirDense[i].setWeights(l.weights);
+    });
     assert.is(ours.countParams(), theirs.countParams());
-    const xa = tf.randomNormal([37, 4, 6], 0, 1, 'float32', 1), xb = tf.randomNormal([37, 3, 5], 0, 1, 'float32', 2);
+    const xa = tf.randomNormal([37, 4, 6], 0, 1, 'float32', 1),
+      xb = tf.randomNormal([37, 3, 5], 0, 1, 'float32', 2);
     const p = ours.predict([xa, xb], {batchSize: 16}) as tf.Tensor;
     const q = theirs.predict([xa, xb], {batchSize: 16}) as tf.Tensor;
     const d = maxDiff(p, q);
@@ -51,7 +62,18 @@ for (const backend of ['as', 'cpu']) {
   test(`[${backend}] every Dense activation equals tfjs-layers' (leakyRelu: tf.leakyRelu, alpha 0.2)`, async () => {
     await tf.setBackend(backend);
     const x = tf.randomNormal([9, 13], 0, 2, 'float32', 3);
-    for (const activation of ['linear', 'relu', 'relu6', 'elu', 'selu', 'sigmoid', 'tanh', 'softmax', 'softplus', 'leakyRelu'] as const) {
+    for (const activation of [
+      'linear',
+      'relu',
+      'relu6',
+      'elu',
+      'selu',
+      'sigmoid',
+      'tanh',
+      'softmax',
+      'softplus',
+      'leakyRelu',
+    ] as const) {
       const ours = layers.dense({units: 11, activation});
       const y = ours.apply(x);
       let ref: tf.Tensor;
@@ -96,17 +118,34 @@ for (const backend of ['as', 'cpu']) {
 }
 
 test('layer construction errors name the layer and the bad value', () => {
-  assert.throws(() => layers.dense({units: 0}), /Layer 'dense(_\d+)?' \(Dense\): units must be a positive integer, got 0/);
+  assert.throws(
+    () => layers.dense({units: 0}),
+    /Layer 'dense(_\d+)?' \(Dense\): units must be a positive integer, got 0/,
+  );
   // @ts-expect-error -- an unknown activation name is a type error too
   assert.throws(() => layers.dense({units: 2, activation: 'swishy'}), /unknown activation 'swishy'/);
   assert.throws(() => layers.dropout({rate: 1}), /rate must be in \[0, 1\), got 1/);
   assert.throws(() => layers.reshape({targetShape: [-1, -1]}), /at most one -1/);
-  assert.throws(() => layers.reshape({targetShape: [7]}).apply(input({shape: [10]})), /cannot reshape input shape \[null,10\] \(10 values per sample\) to \[null,7\]/);
-  assert.throws(() => layers.concatenate().apply([input({shape: [2, 3]}), input({shape: [4, 3]})]),
-    /Layer 'concatenate(_\d+)?' \(Concatenate\).*inputs must match in every axis but -1, got shapes \[\[null,2,3\], \[null,4,3\]\]/);
+  assert.throws(
+    () => layers.reshape({targetShape: [7]}).apply(input({shape: [10]})),
+    /cannot reshape input shape \[null,10\] \(10 values per sample\) to \[null,7\]/,
+  );
+  assert.throws(
+    () => layers.concatenate().apply([input({shape: [2, 3]}), input({shape: [4, 3]})]),
+    /Layer 'concatenate(_\d+)?' \(Concatenate\).*inputs must match in every axis but -1, got shapes \[\[null,2,3\], \[null,4,3\]\]/,
+  );
   assert.equal(layers.reshape({targetShape: [-1, 5]}).apply(input({shape: [10]})).shape, [null, 2, 5]);
-  assert.equal(layers.lambda(x => tf.mul(x as tf.Tensor, 2), {outputShape: [10]}).apply(input({shape: [10]})).shape, [null, 10]);
-  assert.equal(layers.lambda((x, args) => tf.mul(x as tf.Tensor, args.k as number), {arguments: {k: 3}}).apply(tf.ones([1, 2])).dataSync()[0], 3);
+  assert.equal(layers.lambda(x => tf.mul(x as tf.Tensor, 2), {outputShape: [10]}).apply(input({shape: [10]})).shape, [
+    null,
+    10,
+  ]);
+  assert.equal(
+    layers
+      .lambda((x, args) => tf.mul(x as tf.Tensor, args.k as number), {arguments: {k: 3}})
+      .apply(tf.ones([1, 2]))
+      .dataSync()[0],
+    3,
+  );
 });
 
 test.run();

@@ -36,24 +36,49 @@ function withEpsilon<T>(eps: number, fn: () => T): T {
 test('K.binaryCrossentropy is losses.binaryCrossentropy before the mean, on 0 and 1 too', () => {
   tf.tidy(() => {
     // Predictions at the clip edges (0, 1) and inside; targets 0, 1 and soft.
-    const yPred = tf.tensor2d([[0, 1, 0.3, 0.999], [1, 0, 0.5, 1e-9]]);
-    const yTrue = tf.tensor2d([[1, 0, 1, 0], [1, 0, 0.25, 1]]);
+    const yPred = tf.tensor2d([
+      [0, 1, 0.3, 0.999],
+      [1, 0, 0.5, 1e-9],
+    ]);
+    const yTrue = tf.tensor2d([
+      [1, 0, 1, 0],
+      [1, 0, 0.25, 1],
+    ]);
     const elementwise = K.binaryCrossentropy(yTrue, yPred);
     assert.equal(elementwise.shape, [2, 4]);
     closeTo(values(tf.mean(elementwise, -1)), values(losses.binaryCrossentropy(yTrue, yPred)), 1e-6, 'K vs losses');
     // p = 0 with target 1 is clipped to eps: -log(eps), as Keras 2 and tfjs-layers give.
     closeTo([values(elementwise)[0]!], [-Math.log(1e-7)], 1e-4, 'clipped p = 0');
     // fromLogits: the same loss on the logit of the (unclipped) probability.
-    const p = tf.tensor2d([[0.2, 0.7]]), z = tf.tensor2d([[0, 1]]);
-    closeTo(values(K.binaryCrossentropy(z, tf.log(tf.div(p, tf.sub(1, p))), true)), values(K.binaryCrossentropy(z, p)), 1e-5, 'fromLogits');
+    const p = tf.tensor2d([[0.2, 0.7]]),
+      z = tf.tensor2d([[0, 1]]);
+    closeTo(
+      values(K.binaryCrossentropy(z, tf.log(tf.div(p, tf.sub(1, p))), true)),
+      values(K.binaryCrossentropy(z, p)),
+      1e-5,
+      'fromLogits',
+    );
   });
 });
 
 test('K.categoricalCrossentropy is losses.categoricalCrossentropy, one-hot rows with 0 and 1', () => {
   tf.tidy(() => {
-    const yPred = tf.tensor2d([[0, 1, 0], [0.2, 0.3, 0.5], [1, 0, 0]]);
-    const yTrue = tf.tensor2d([[1, 0, 0], [0, 0, 1], [1, 0, 0]]);
-    closeTo(values(K.categoricalCrossentropy(yTrue, yPred)), values(losses.categoricalCrossentropy(yTrue, yPred)), 1e-6, 'K vs losses');
+    const yPred = tf.tensor2d([
+      [0, 1, 0],
+      [0.2, 0.3, 0.5],
+      [1, 0, 0],
+    ]);
+    const yTrue = tf.tensor2d([
+      [1, 0, 0],
+      [0, 0, 1],
+      [1, 0, 0],
+    ]);
+    closeTo(
+      values(K.categoricalCrossentropy(yTrue, yPred)),
+      values(losses.categoricalCrossentropy(yTrue, yPred)),
+      1e-6,
+      'K vs losses',
+    );
     closeTo([values(K.categoricalCrossentropy(yTrue, yPred))[0]!], [-Math.log(1e-7)], 1e-4, 'clipped p = 0');
   });
 });
@@ -63,7 +88,8 @@ test('K.setEpsilon reaches a compiled loss (a prediction of 0 for target 1 costs
   const inp = input({shape: [1]});
   const model = new Model({inputs: inp, outputs: layers.lambda(t => K.mul(t, 1)).apply(inp)});
   model.compile({optimizer: 'sgd', loss: 'binaryCrossentropy'});
-  const x = tf.zeros([2, 1]), y = tf.ones([2, 1]);
+  const x = tf.zeros([2, 1]),
+    y = tf.ones([2, 1]);
   const loss = (): number => {
     const t = model.evaluate(x, y) as tf.Scalar;
     const v = t.dataSync()[0]!;
@@ -74,10 +100,22 @@ test('K.setEpsilon reaches a compiled loss (a prediction of 0 for target 1 costs
     closeTo([loss()], [-Math.log(1e-7)], 1e-4, 'default epsilon');
     closeTo([withEpsilon(1e-3, loss)], [-Math.log(1e-3)], 1e-4, 'epsilon 1e-3');
     // The other losses that clip read it as well.
-    withEpsilon(1e-2, () => tf.tidy(() => {
-      closeTo(values(losses.meanAbsolutePercentageError(tf.zeros([1, 1]), tf.ones([1, 1]))), [100 / 1e-2], 1e-4, 'mape');
-      closeTo(values(losses.sparseCategoricalCrossentropy(tf.tensor1d([0]), tf.tensor2d([[0, 1]]))), [-Math.log(1e-2)], 1e-4, 'sparse');
-    }));
+    withEpsilon(1e-2, () =>
+      tf.tidy(() => {
+        closeTo(
+          values(losses.meanAbsolutePercentageError(tf.zeros([1, 1]), tf.ones([1, 1]))),
+          [100 / 1e-2],
+          1e-4,
+          'mape',
+        );
+        closeTo(
+          values(losses.sparseCategoricalCrossentropy(tf.tensor1d([0]), tf.tensor2d([[0, 1]]))),
+          [-Math.log(1e-2)],
+          1e-4,
+          'sparse',
+        );
+      }),
+    );
     assert.is(K.epsilon(), 1e-7);
   } finally {
     tf.dispose([x, y]);
@@ -92,7 +130,7 @@ test('K.setEpsilon rejects what would empty the clip range', () => {
   assert.is(K.epsilon(), 1e-7);
 });
 
-test("names resolve the same way everywhere: camelCase, snake_case, Keras class names, any case", () => {
+test('names resolve the same way everywhere: camelCase, snake_case, Keras class names, any case', () => {
   assert.is(losses.get('categorical_crossentropy'), losses.categoricalCrossentropy);
   assert.is(losses.get('CategoricalCrossentropy'), losses.categoricalCrossentropy);
   assert.is(metrics.get('categorical_accuracy'), metrics.categoricalAccuracy);

@@ -6,7 +6,11 @@ import * as assert from 'uvu/assert';
 import {KERNEL_WASM_BASE64} from '../../build/kernels_wasm.js';
 import {runtimeSupport} from '../../src/backend/variants.js';
 import {
-  ACTIVATION_CODES, ACTIVATION_EXPORTS, BINOMIAL_KIND_CODES, BINOMIAL_KIND_EXPORTS, DENSE_CONCAT_ACTIVATIONS,
+  ACTIVATION_CODES,
+  ACTIVATION_EXPORTS,
+  BINOMIAL_KIND_CODES,
+  BINOMIAL_KIND_EXPORTS,
+  DENSE_CONCAT_ACTIVATIONS,
   isFusedActivation,
 } from '../../src/kernel_names.js';
 
@@ -38,10 +42,18 @@ for (const variant of variants) {
     if (variant.startsWith('relaxed') && !runtimeSupport().relaxedSimd) return;
     const exports = exportsOf(variant);
     for (const [name, code] of Object.entries(ACTIVATION_CODES)) {
-      assert.is(exportedValue(exports, ACTIVATION_EXPORTS[name as keyof typeof ACTIVATION_EXPORTS]), code, `activation ${name}`);
+      assert.is(
+        exportedValue(exports, ACTIVATION_EXPORTS[name as keyof typeof ACTIVATION_EXPORTS]),
+        code,
+        `activation ${name}`,
+      );
     }
     for (const [dtype, code] of Object.entries(BINOMIAL_KIND_CODES)) {
-      assert.is(exportedValue(exports, BINOMIAL_KIND_EXPORTS[dtype as keyof typeof BINOMIAL_KIND_EXPORTS]), code, `binomial ${dtype}`);
+      assert.is(
+        exportedValue(exports, BINOMIAL_KIND_EXPORTS[dtype as keyof typeof BINOMIAL_KIND_EXPORTS]),
+        code,
+        `binomial ${dtype}`,
+      );
     }
     // Nothing the AssemblyScript side defines is missing from the contract.
     const known = new Set([...Object.values(ACTIVATION_EXPORTS), ...Object.values(BINOMIAL_KIND_EXPORTS)]);

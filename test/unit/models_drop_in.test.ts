@@ -13,10 +13,17 @@ import '../../src/index.js';
 class EinsumDense extends tfl.layers.Layer {
   static className = 'EinsumDense';
   private kernel!: tfl.LayerVariable;
-  constructor(private readonly units: number) { super({}); }
+  constructor(private readonly units: number) {
+    super({});
+  }
   override build(inputShape: tfl.Shape | tfl.Shape[]): void {
     const shape = inputShape as tfl.Shape;
-    this.kernel = this.addWeight('kernel', [shape[shape.length - 1]!, this.units], 'float32', tfl.initializers.glorotUniform({seed: 3}));
+    this.kernel = this.addWeight(
+      'kernel',
+      [shape[shape.length - 1]!, this.units],
+      'float32',
+      tfl.initializers.glorotUniform({seed: 3}),
+    );
     this.built = true;
   }
   override computeOutputShape(inputShape: tfl.Shape | tfl.Shape[]): tfl.Shape {
@@ -33,7 +40,7 @@ tf.serialization.registerClass(EinsumDense);
 interface Case {
   name: string;
   build: () => tfl.LayersModel;
-  data: () => {x: tf.Tensor, y: tf.Tensor};
+  data: () => {x: tf.Tensor; y: tf.Tensor};
   loss: string;
   /** Loss histories on 'as' and 'cpu' agree within this (relative). */
   tolerance: number;
@@ -44,11 +51,14 @@ const N = 64;
 const CASES: Case[] = [
   {
     name: 'Embedding(1000, 32) -> GlobalAveragePooling1D -> Dense',
-    build: () => tfl.sequential({layers: [
-      tfl.layers.embedding({inputDim: 1000, outputDim: 32, inputLength: 20}),
-      tfl.layers.globalAveragePooling1d(),
-      tfl.layers.dense({units: 4, activation: 'softmax'}),
-    ]}),
+    build: () =>
+      tfl.sequential({
+        layers: [
+          tfl.layers.embedding({inputDim: 1000, outputDim: 32, inputLength: 20}),
+          tfl.layers.globalAveragePooling1d(),
+          tfl.layers.dense({units: 4, activation: 'softmax'}),
+        ],
+      }),
     data: () => {
       const x = tf.floor(tf.randomUniform([N, 20], 0, 1000, 'float32', 1));
       const y = tf.oneHot(tf.cast(tf.floor(tf.div(tf.mean(x, 1), 250)), 'int32'), 4);
@@ -57,30 +67,38 @@ const CASES: Case[] = [
     loss: 'categoricalCrossentropy',
     tolerance: 1e-4,
   },
-  ...(['lstm', 'gru'] as const).map((kind): Case => ({
-    name: `${kind.toUpperCase()}(32) over [20,16] sequences -> Dense`,
-    build: () => tfl.sequential({layers: [
-      // glorotUniform: the default orthogonal initializer calls chained tensor methods, which
-      // tfjs-core's Node bundle registers only with its chained_ops module.
-      tfl.layers[kind]({units: 32, inputShape: [20, 16], recurrentInitializer: 'glorotUniform'}),
-      tfl.layers.dense({units: 1}),
-    ]}),
-    data: () => {
-      const x = tf.randomNormal([N, 20, 16], 0, 1, 'float32', 2);
-      return {x, y: tf.sum(tf.mean(x, 1), 1, true)};
-    },
-    loss: 'meanSquaredError',
-    tolerance: 1e-3,
-  })),
+  ...(['lstm', 'gru'] as const).map(
+    (kind): Case => ({
+      name: `${kind.toUpperCase()}(32) over [20,16] sequences -> Dense`,
+      build: () =>
+        tfl.sequential({
+          layers: [
+            // glorotUniform: the default orthogonal initializer calls chained tensor methods, which
+            // tfjs-core's Node bundle registers only with its chained_ops module.
+            tfl.layers[kind]({units: 32, inputShape: [20, 16], recurrentInitializer: 'glorotUniform'}),
+            tfl.layers.dense({units: 1}),
+          ],
+        }),
+      data: () => {
+        const x = tf.randomNormal([N, 20, 16], 0, 1, 'float32', 2);
+        return {x, y: tf.sum(tf.mean(x, 1), 1, true)};
+      },
+      loss: 'meanSquaredError',
+      tolerance: 1e-3,
+    }),
+  ),
   {
     name: 'MLP with BatchNormalization',
-    build: () => tfl.sequential({layers: [
-      tfl.layers.dense({units: 32, inputShape: [10], activation: 'relu'}),
-      tfl.layers.batchNormalization(),
-      tfl.layers.dense({units: 16, activation: 'relu'}),
-      tfl.layers.batchNormalization(),
-      tfl.layers.dense({units: 3, activation: 'softmax'}),
-    ]}),
+    build: () =>
+      tfl.sequential({
+        layers: [
+          tfl.layers.dense({units: 32, inputShape: [10], activation: 'relu'}),
+          tfl.layers.batchNormalization(),
+          tfl.layers.dense({units: 16, activation: 'relu'}),
+          tfl.layers.batchNormalization(),
+          tfl.layers.dense({units: 3, activation: 'softmax'}),
+        ],
+      }),
     data: () => {
       const x = tf.randomNormal([N, 10], 0, 1, 'float32', 4);
       const y = tf.oneHot(tf.argMax(tf.matMul(x, tf.randomNormal([10, 3], 0, 1, 'float32', 5)), 1), 3);

@@ -11,7 +11,13 @@ import {seededRandom, VARIANTS} from './variants.js';
 const rand = seededRandom(777);
 const randInt = (lo: number, hi: number) => lo + Math.floor(rand() * (hi - lo + 1));
 
-interface Case { xShape: number[]; ids: number[]; x: number[]; numSegments: number; dtype: 'float32' | 'int32' }
+interface Case {
+  xShape: number[];
+  ids: number[];
+  x: number[];
+  numSegments: number;
+  dtype: 'float32' | 'int32';
+}
 
 function run(c: Case) {
   return tf.tidy(() => {
@@ -27,8 +33,10 @@ function randomCase(): Case {
   const dtype = rand() < 0.3 ? 'int32' : 'float32';
   const n = rows * inner.reduce((a, b) => a * b, 1);
   // About one id in ten is out of range (negative or >= numSegments): those rows are dropped.
-  const ids = Array.from({length: rows}, () => rand() < 0.1 ? [-1, -5, numSegments, numSegments + 3][randInt(0, 3)]! : randInt(0, Math.max(0, numSegments - 1)));
-  const x = Array.from({length: n}, () => dtype === 'int32' ? randInt(-1000, 1000) : (rand() - 0.5) * 10);
+  const ids = Array.from({length: rows}, () =>
+    rand() < 0.1 ? [-1, -5, numSegments, numSegments + 3][randInt(0, 3)]! : randInt(0, Math.max(0, numSegments - 1)),
+  );
+  const x = Array.from({length: n}, () => (dtype === 'int32' ? randInt(-1000, 1000) : (rand() - 0.5) * 10));
   return {xShape: [rows, ...inner], ids, x, numSegments, dtype};
 }
 
@@ -46,8 +54,10 @@ function reference(c: Case): number[] {
 function close(got: number[], want: number[], label: string) {
   assert.is(got.length, want.length, label);
   for (let i = 0; i < got.length; i++) {
-    const g = got[i]!, w = want[i]!;
-    if (!(Object.is(g, w) || Math.abs(g - w) <= 1e-4 * (1 + Math.abs(w)))) assert.unreachable(`${label}: [${i}] = ${g}, cpu ${w}`);
+    const g = got[i]!,
+      w = want[i]!;
+    if (!(Object.is(g, w) || Math.abs(g - w) <= 1e-4 * (1 + Math.abs(w))))
+      assert.unreachable(`${label}: [${i}] = ${g}, cpu ${w}`);
   }
 }
 
@@ -72,7 +82,9 @@ for (const variant of VARIANTS) {
 
   test(`${variant}: a large embedding gradient (10000 rows of 64 into 1000 segments)`, async () => {
     await setKernelVariant(variant);
-    const rows = 10000, width = 64, segments = 1000;
+    const rows = 10000,
+      width = 64,
+      segments = 1000;
     const ids = Array.from({length: rows}, () => randInt(0, segments - 1));
     const x = Array.from({length: rows * width}, () => rand() - 0.5);
     const c: Case = {xShape: [rows, width], ids, x, numSegments: segments, dtype: 'float32'};
@@ -84,10 +96,18 @@ for (const variant of VARIANTS) {
 
 test('ids out of range are dropped, exactly as on cpu', async () => {
   await tf.setBackend('as');
-  const y = tf.unsortedSegmentSum(tf.tensor2d([1, 2, 3, 4, 5, 6, 7, 8], [4, 2]), tf.tensor1d([0, 5, 1, -1], 'int32'), 3);
+  const y = tf.unsortedSegmentSum(
+    tf.tensor2d([1, 2, 3, 4, 5, 6, 7, 8], [4, 2]),
+    tf.tensor1d([0, 5, 1, -1], 'int32'),
+    3,
+  );
   assert.equal(Array.from(y.dataSync()), [1, 2, 5, 6, 0, 0]);
   await tf.setBackend('cpu');
-  const z = tf.unsortedSegmentSum(tf.tensor2d([1, 2, 3, 4, 5, 6, 7, 8], [4, 2]), tf.tensor1d([0, 5, 1, -1], 'int32'), 3);
+  const z = tf.unsortedSegmentSum(
+    tf.tensor2d([1, 2, 3, 4, 5, 6, 7, 8], [4, 2]),
+    tf.tensor1d([0, 5, 1, -1], 'int32'),
+    3,
+  );
   assert.equal(Array.from(z.dataSync()), [1, 2, 5, 6, 0, 0]);
   tf.dispose([y, z]);
 });
@@ -117,7 +137,9 @@ test("tf.gather's gradient (Embedding training) equals cpu's, with repeated indi
   const grad = async (backend: string) => {
     await tf.setBackend(backend);
     return tf.tidy(() => {
-      const g = tf.grad((p: tf.Tensor) => tf.sum(tf.mul(tf.gather(p, tf.tensor1d(indices, 'int32')), tf.tensor2d(dyValues, [300, 8]))));
+      const g = tf.grad((p: tf.Tensor) =>
+        tf.sum(tf.mul(tf.gather(p, tf.tensor1d(indices, 'int32')), tf.tensor2d(dyValues, [300, 8]))),
+      );
       return Array.from(g(tf.tensor2d(table, [50, 8])).dataSync());
     });
   };
@@ -127,7 +149,8 @@ test("tf.gather's gradient (Embedding training) equals cpu's, with repeated indi
 test('bad input: ids that are not a prefix of x; no tensors leak', async () => {
   await tf.setBackend('as');
   const before = tf.memory().numTensors;
-  const x = tf.ones([3, 2]), ids = tf.tensor1d([0, 1], 'int32');
+  const x = tf.ones([3, 2]),
+    ids = tf.tensor1d([0, 1], 'int32');
   assert.throws(() => tf.unsortedSegmentSum(x, ids, 2), /prefix/);
   tf.dispose([x, ids]);
   assert.is(tf.memory().numTensors, before);

@@ -35,15 +35,27 @@ test('10,000 training steps: tensors, bytes and heap stay flat after warm-up', a
   const ys = tf.oneHot(tf.randomUniform([128], 0, 3, 'int32', 2) as tf.Tensor1D, 3);
   const heap = memoryOf(tf.backend() as BackendWasm);
   const samples: {tensors: number; bytes: number; heap: number}[] = [];
-  const epochs = 2500, batchSize = 32;   // 4 steps an epoch: 10,000 steps
+  const epochs = 2500,
+    batchSize = 32; // 4 steps an epoch: 10,000 steps
   const history = await model.fit(xs, ys, {
-    batchSize, epochs, verbose: 0, seed: 3,
-    callbacks: {onEpochEnd: () => { samples.push({tensors: tf.memory().numTensors, bytes: tf.memory().numBytes, heap: heap.buffer.byteLength}); }},
+    batchSize,
+    epochs,
+    verbose: 0,
+    seed: 3,
+    callbacks: {
+      onEpochEnd: () => {
+        samples.push({tensors: tf.memory().numTensors, bytes: tf.memory().numBytes, heap: heap.buffer.byteLength});
+      },
+    },
   });
   assert.is(history.epoch.length, epochs);
   const warm = samples[10]!;
   for (let e = 10; e < samples.length; e++) {
-    assert.equal(samples[e], warm, `epoch ${e}: ${JSON.stringify(samples[e])} vs ${JSON.stringify(warm)} after warm-up`);
+    assert.equal(
+      samples[e],
+      warm,
+      `epoch ${e}: ${JSON.stringify(samples[e])} vs ${JSON.stringify(warm)} after warm-up`,
+    );
   }
   assert.ok(history.loss![epochs - 1]! < history.loss![0]!, 'it trains');
   model.dispose();

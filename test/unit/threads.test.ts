@@ -28,7 +28,11 @@ const bits = (t: tf.Tensor) => Array.from(new Uint32Array((t.dataSync() as Float
 
 test('setThreads rejects what is not a positive integer or "auto"', () => {
   for (const bad of [0, -1, 1.5, Number.NaN, Infinity, '2', null, {}]) {
-    assert.throws(() => setThreads(bad as never), /^setThreads: expected a positive integer or 'auto', got /, String(bad));
+    assert.throws(
+      () => setThreads(bad as never),
+      /^setThreads: expected a positive integer or 'auto', got /,
+      String(bad),
+    );
   }
 });
 
@@ -44,38 +48,85 @@ test('in Node the heap is shared and the threads are the cores (auto); backendIn
 });
 
 test('splitRows cuts at multiples of the micro-kernel rows, as evenly as that allows', () => {
-  assert.equal(splitRows(10, 3, 4), [[0, 4], [4, 8], [8, 10]]);
-  assert.equal(splitRows(8, 3, 4), [[0, 4], [4, 8]]);
-  assert.equal(splitRows(100, 2, 4), [[0, 52], [52, 100]]);
+  assert.equal(splitRows(10, 3, 4), [
+    [0, 4],
+    [4, 8],
+    [8, 10],
+  ]);
+  assert.equal(splitRows(8, 3, 4), [
+    [0, 4],
+    [4, 8],
+  ]);
+  assert.equal(splitRows(100, 2, 4), [
+    [0, 52],
+    [52, 100],
+  ]);
   assert.equal(splitRows(3, 2, 4), [[0, 3]]);
 });
 
-interface Case {m: number; n: number; k: number; transposeA: boolean; transposeB: boolean; batch: number; bias: boolean; activation: string}
+interface Case {
+  m: number;
+  n: number;
+  k: number;
+  transposeA: boolean;
+  transposeB: boolean;
+  batch: number;
+  bias: boolean;
+  activation: string;
+}
 
 function randomCase(): Case {
   const pick = <T>(xs: T[]) => xs[Math.floor(rand() * xs.length)]!;
-  let m = pick([8, 9, 13, 31, 64, 97, 130, 257]), n = pick([2, 7, 8, 63, 129, 500]), k = pick([1, 5, 64, 255, 257, 700]);
+  let m = pick([8, 9, 13, 31, 64, 97, 130, 257]),
+    n = pick([2, 7, 8, 63, 129, 500]),
+    k = pick([1, 5, 64, 255, 257, 700]);
   // Large enough to be split (the rest would be one thread whatever the count).
   while (2 * m * n * k < PARALLEL_MIN_FLOPS) k = k * 2 + 1;
-  if (k > 3000) { k = 3000; m = Math.max(m, 64); n = Math.max(n, 64); }
-  return {m, n, k, transposeA: rand() < 0.5, transposeB: rand() < 0.5, batch: pick([1, 1, 2]), bias: rand() < 0.5,
-    activation: pick(['linear', 'relu', 'elu', 'sigmoid', 'leakyrelu', 'relu6'])};
+  if (k > 3000) {
+    k = 3000;
+    m = Math.max(m, 64);
+    n = Math.max(n, 64);
+  }
+  return {
+    m,
+    n,
+    k,
+    transposeA: rand() < 0.5,
+    transposeB: rand() < 0.5,
+    batch: pick([1, 1, 2]),
+    bias: rand() < 0.5,
+    activation: pick(['linear', 'relu', 'elu', 'sigmoid', 'leakyrelu', 'relu6']),
+  };
 }
 
 function runCase(c: Case, a: Float32Array, b: Float32Array, bias: Float32Array): tf.Tensor {
   return tf.tidy(() => {
-    const A = tf.tensor(a, c.batch > 1 ? [c.batch, ...(c.transposeA ? [c.k, c.m] : [c.m, c.k])] : c.transposeA ? [c.k, c.m] : [c.m, c.k]);
-    const B = tf.tensor(b, c.batch > 1 ? [c.batch, ...(c.transposeB ? [c.n, c.k] : [c.k, c.n])] : c.transposeB ? [c.n, c.k] : [c.k, c.n]);
+    const A = tf.tensor(
+      a,
+      c.batch > 1 ? [c.batch, ...(c.transposeA ? [c.k, c.m] : [c.m, c.k])] : c.transposeA ? [c.k, c.m] : [c.m, c.k],
+    );
+    const B = tf.tensor(
+      b,
+      c.batch > 1 ? [c.batch, ...(c.transposeB ? [c.n, c.k] : [c.k, c.n])] : c.transposeB ? [c.n, c.k] : [c.k, c.n],
+    );
     if (!c.bias && c.activation === 'linear') return tf.matMul(A, B, c.transposeA, c.transposeB);
-    return tf.fused.matMul({a: A, b: B, transposeA: c.transposeA, transposeB: c.transposeB,
-      bias: c.bias ? tf.tensor1d(bias) : undefined, activation: c.activation as tf.fused.Activation});
+    return tf.fused.matMul({
+      a: A,
+      b: B,
+      transposeA: c.transposeA,
+      transposeB: c.transposeB,
+      bias: c.bias ? tf.tensor1d(bias) : undefined,
+      activation: c.activation as tf.fused.Activation,
+    });
   });
 }
 
 test('random products (transposes, batches, bias, activations) are bit-identical on 1, 2 and 3 threads', async () => {
   for (let i = 0; i < 24; i++) {
     const c = randomCase();
-    const a = values(c.batch * c.m * c.k), b = values(c.batch * c.k * c.n), bias = values(c.n);
+    const a = values(c.batch * c.m * c.k),
+      b = values(c.batch * c.k * c.n),
+      bias = values(c.n);
     const results: number[][] = [];
     for (const threads of [1, 2, 3]) {
       await setThreads(threads);
@@ -87,7 +138,8 @@ test('random products (transposes, batches, bias, activations) are bit-identical
     assert.equal(results[2], results[0], `3 threads vs 1: ${JSON.stringify(c)}`);
   }
   // NaN and Inf propagate the same way.
-  const a = values(128 * 96), b = values(96 * 80);
+  const a = values(128 * 96),
+    b = values(96 * 80);
   a[5] = Number.NaN;
   a[200] = Infinity;
   const outs: number[][] = [];
@@ -101,8 +153,10 @@ test('random products (transposes, batches, bias, activations) are bit-identical
 });
 
 test('denseConcat splits each block across threads, bit-identically', async () => {
-  const x1 = tf.tensor2d(values(256 * 300), [256, 300]), x2 = tf.tensor2d(values(256 * 200), [256, 200]);
-  const w1 = tf.tensor2d(values(300 * 128), [300, 128]), w2 = tf.tensor2d(values(200 * 64), [200, 64]);
+  const x1 = tf.tensor2d(values(256 * 300), [256, 300]),
+    x2 = tf.tensor2d(values(256 * 200), [256, 200]);
+  const w1 = tf.tensor2d(values(300 * 128), [300, 128]),
+    w2 = tf.tensor2d(values(200 * 64), [200, 64]);
   const b1 = tf.tensor1d(values(128));
   const outs: number[][] = [];
   for (const threads of [1, 2, 3]) {
@@ -120,9 +174,10 @@ test('memory that grows between calls is seen by the workers: operands at new hi
   await setThreads(2);
   const heap = () => ((tf.backend() as BackendWasm).wasm as unknown as {HEAPU8: Uint8Array}).HEAPU8.length;
   const before = heap();
-  const filler = tf.fill([64 * 2 ** 20], 1);   // 256 MiB: the heap grows
+  const filler = tf.fill([64 * 2 ** 20], 1); // 256 MiB: the heap grows
   assert.ok(heap() > before + 2 ** 27, `grew from ${before} to ${heap()}`);
-  const a = values(300 * 200), b = values(200 * 150);
+  const a = values(300 * 200),
+    b = values(200 * 150);
   const threaded = bits(tf.matMul(tf.tensor2d(a, [300, 200]), tf.tensor2d(b, [200, 150])));
   await setThreads(1);
   const single = bits(tf.matMul(tf.tensor2d(a, [300, 200]), tf.tensor2d(b, [200, 150])));
@@ -133,7 +188,8 @@ test('memory that grows between calls is seen by the workers: operands at new hi
 test('a worker that dies makes the next call throw, naming it; later calls run on one thread, correctly', async () => {
   await setThreads(3);
   const pool = globalState().instances.get(tf.backend() as BackendWasm)!.pool!;
-  const a = tf.tensor2d(values(200 * 100), [200, 100]), b = tf.tensor2d(values(100 * 120), [100, 120]);
+  const a = tf.tensor2d(values(200 * 100), [200, 100]),
+    b = tf.tensor2d(values(100 * 120), [100, 120]);
   await setThreads(1);
   const want = bits(tf.matMul(a, b));
   await setThreads(3);
@@ -149,7 +205,10 @@ test('a worker that dies makes the next call throw, naming it; later calls run o
   } catch (e) {
     message = (e as Error).message;
   }
-  assert.match(message, /^tfjs-backend-as: worker thread 2 of 2 stopped \(it exited with code 1\); this call failed, and every later call runs on one thread$/);
+  assert.match(
+    message,
+    /^tfjs-backend-as: worker thread 2 of 2 stopped \(it exited with code 1\); this call failed, and every later call runs on one thread$/,
+  );
   assert.is(tf.memory().numTensors, tensors, 'the failed call left nothing');
   assert.equal(bits(tf.matMul(a, b)), want, 'one thread, right values');
   assert.is(backendInfo().threads, 1);

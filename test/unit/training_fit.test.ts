@@ -12,30 +12,47 @@ import {input, K, Layer, layers, Model, regularizers, utils, type Kwargs, type S
 
 await tf.setBackend('as');
 
-const N = 64, D = 6, C = 3;
+const N = 64,
+  D = 6,
+  C = 3;
 const X = tf.randomNormal([N, D], 0, 1, 'float32', 11);
 const LABELS = tf.tidy(() => tf.argMax(tf.matMul(X, tf.randomNormal([D, C], 0, 1, 'float32', 12)), -1));
 const Y = tf.tidy(() => tf.cast(tf.oneHot(LABELS, C), 'float32'));
 
 /** The seed's custom layer: w, b trainable, a non-trainable, all in fields. */
 class MyDense extends Layer {
-  w!: tf.Variable; b!: tf.Variable; a!: tf.Variable;
-  constructor(readonly units = 4, config = {}) { super(config); }
+  w!: tf.Variable;
+  b!: tf.Variable;
+  a!: tf.Variable;
+  constructor(
+    readonly units = 4,
+    config = {},
+  ) {
+    super(config);
+  }
   override build(inputShape: Shape | Shape[]) {
     const s = inputShape as Shape;
     this.w = K.variable(tf.randomNormal([s[s.length - 1]!, this.units], 0, 0.3, 'float32', 5));
     this.b = tf.variable(tf.zeros([this.units]), true);
     this.a = tf.variable(tf.ones([this.units]), false);
   }
-  override call(inputs: tf.Tensor | tf.Tensor[]) { return K.add(K.dot(inputs as tf.Tensor, this.w), this.b) as tf.Tensor; }
+  override call(inputs: tf.Tensor | tf.Tensor[]) {
+    return K.add(K.dot(inputs as tf.Tensor, this.w), this.b) as tf.Tensor;
+  }
 }
 
 function mlp(opts: {kernelRegularizer?: unknown; name?: string} = {}) {
   const inp = input({shape: [D]});
   const h = new MyDense(8).apply(inp);
   const r = layers.activation({activation: 'relu'}).apply(h);
-  const out = layers.dense({units: C, activation: 'softmax', kernelRegularizer: opts.kernelRegularizer as never,
-    kernelInitializer: 'glorotUniform'}).apply(r);
+  const out = layers
+    .dense({
+      units: C,
+      activation: 'softmax',
+      kernelRegularizer: opts.kernelRegularizer as never,
+      kernelInitializer: 'glorotUniform',
+    })
+    .apply(r);
   return {model: new Model({inputs: inp, outputs: out, name: opts.name}), inp, hidden: h, out};
 }
 
@@ -69,8 +86,11 @@ test('a custom loss: per-sample or scalar, mean-reduced; validationData; numbers
   model.compile({optimizer: 'sgd', loss: scalar});
   const b = model.evaluate(X, Y, {batchSize: N}) as tf.Scalar;
   assert.ok(Math.abs(num(a) - num(b)) < 1e-5, `${num(a)} vs ${num(b)}`);
-  const h = await model.fit(X.arraySync() as number[][], Y.arraySync() as number[][],
-    {epochs: 2, verbose: 0, validationData: [X, Y]});
+  const h = await model.fit(X.arraySync() as number[][], Y.arraySync() as number[][], {
+    epochs: 2,
+    verbose: 0,
+    validationData: [X, Y],
+  });
   assert.is(h.history.val_loss!.length, 2);
   tf.dispose([a, b]);
 });
@@ -79,18 +99,26 @@ test('multi-output: loss record and array, lossWeights, per-output logs; the tot
   const {model: base, inp, hidden, out} = mlp();
   void base;
   const model = new Model({inputs: inp, outputs: [out, hidden]});
-  const outName = out.sourceLayer.name, hidName = hidden.sourceLayer.name;
+  const outName = out.sourceLayer.name,
+    hidName = hidden.sourceLayer.name;
   // The seed's first method: a hidden layer's output as an extra output with its own loss.
   const hiddenLoss = (_yTrue: tf.Tensor, yPred: tf.Tensor) => tf.mean(tf.square(yPred), -1);
   const zeros = tf.zeros([N, 8]);
-  model.compile({optimizer: 'sgd', loss: {[outName]: 'categoricalCrossentropy', [hidName]: hiddenLoss},
-    lossWeights: {[outName]: 1, [hidName]: 0.5}, metrics: {[outName]: ['accuracy']}});
+  model.compile({
+    optimizer: 'sgd',
+    loss: {[outName]: 'categoricalCrossentropy', [hidName]: hiddenLoss},
+    lossWeights: {[outName]: 1, [hidName]: 0.5},
+    metrics: {[outName]: ['accuracy']},
+  });
   const ev = model.evaluate(X, {[outName]: Y, [hidName]: zeros}) as tf.Scalar[];
   const [total, l1, l2] = ev.map(num);
   assert.is(ev.length, 4, 'loss, two output losses, accuracy');
   assert.ok(Math.abs(total! - (l1! + 0.5 * l2!)) < 1e-5, `${total} = ${l1} + 0.5 * ${l2}`);
   const h = await model.fit(X, [Y, zeros], {epochs: 1, verbose: 0});
-  assert.equal(Object.keys(h.history).sort(), ['loss', `${hidName}_loss`, `${outName}_accuracy`, `${outName}_loss`].sort());
+  assert.equal(
+    Object.keys(h.history).sort(),
+    ['loss', `${hidName}_loss`, `${outName}_accuracy`, `${outName}_loss`].sort(),
+  );
   // An array of losses, one per output; an output without a loss needs no target.
   model.compile({optimizer: 'sgd', loss: ['categoricalCrossentropy', null]});
   const h2 = await model.fit(X, Y, {epochs: 1, verbose: 0});
@@ -98,7 +126,7 @@ test('multi-output: loss record and array, lossWeights, per-output logs; the tot
   tf.dispose([...ev, zeros]);
 });
 
-test("addLoss: a symbolic tensor from a hidden layer, an eager tensor and a function; fit(x) without targets", async () => {
+test('addLoss: a symbolic tensor from a hidden layer, an eager tensor and a function; fit(x) without targets', async () => {
   const {model, hidden} = mlp();
   model.addLoss(K.mul(0.1, K.mean(K.square(hidden))) as never);
   model.compile({optimizer: 'sgd'});
@@ -129,14 +157,26 @@ test('a layer used only by an added loss belongs to the model (Keras inserts it)
   // summary() and plotModel() show it after the model's own layers, and the rows add up to the total.
   const lines: string[] = [];
   model.summary(undefined, undefined, line => lines.push(line));
-  const rowParams = lines.filter(l => /^\S+ \(\w+\)/.test(l) && !l.startsWith('Layer (type)')).map(l => +l.split(/\s{2,}/)[2]!);
+  const rowParams = lines
+    .filter(l => /^\S+ \(\w+\)/.test(l) && !l.startsWith('Layer (type)'))
+    .map(l => +l.split(/\s{2,}/)[2]!);
   const total = +lines.find(l => l.startsWith('Total params:'))!.replace(/\D/g, '');
-  assert.ok(lines.some(l => l.startsWith(`${probe.name} (Dense)`)), lines.join('\n'));
-  assert.is(rowParams.reduce((a, b) => a + b, 0), total, lines.join('\n'));
+  assert.ok(
+    lines.some(l => l.startsWith(`${probe.name} (Dense)`)),
+    lines.join('\n'),
+  );
+  assert.is(
+    rowParams.reduce((a, b) => a + b, 0),
+    total,
+    lines.join('\n'),
+  );
   assert.match(await utils.plotModel(model, {format: 'dot'}), new RegExp(`label="${probe.name}: Dense"`));
   const before = Array.from(probe.kernel!.dataSync());
   await model.fit(X, Y, {epochs: 1, verbose: 0});
-  assert.ok(Array.from(probe.kernel!.dataSync()).some((v, i) => v !== before[i]), 'the probe trained');
+  assert.ok(
+    Array.from(probe.kernel!.dataSync()).some((v, i) => v !== before[i]),
+    'the probe trained',
+  );
 });
 
 test('compiled loss + added loss + layer loss from call() + regularizers all sum; model.losses lists the terms', async () => {
@@ -152,19 +192,30 @@ test('compiled loss + added loss + layer loss from call() + regularizers all sum
     override build(s: Shape | Shape[]) {
       this.k = this.addWeight('k', [(s as Shape)[1]!, C], {initializer: 'ones', regularizer: regularizers.l2(0.01)});
     }
-    override call(x: tf.Tensor | tf.Tensor[]) { return tf.softmax(tf.matMul(x as tf.Tensor, this.k)); }
+    override call(x: tf.Tensor | tf.Tensor[]) {
+      return tf.softmax(tf.matMul(x as tf.Tensor, this.k));
+    }
   }
   const inp = input({shape: [D]});
-  const d = layers.dense({units: 5, kernelInitializer: 'ones', kernelRegularizer: regularizers.l1(0.001),
-    biasRegularizer: regularizers.l2({l2: 0.5}), biasInitializer: 'ones'});
+  const d = layers.dense({
+    units: 5,
+    kernelInitializer: 'ones',
+    kernelRegularizer: regularizers.l1(0.001),
+    biasRegularizer: regularizers.l2({l2: 0.5}),
+    biasInitializer: 'ones',
+  });
   const h = new ActivityLayer().apply(d.apply(inp));
   const out = new RegDense().apply(h);
   const model = new Model({inputs: inp, outputs: out});
   // Regularization terms: l1(0.001) * 30 ones, l2(0.5) * 5 ones, l2(0.01) * 15 ones.
   const terms = model.losses.map(t => t.dataSync()[0]!).sort((a, b) => a - b);
-  assert.equal(terms.map(v => +v.toFixed(5)), [0.03, 0.15, 2.5]);
+  assert.equal(
+    terms.map(v => +v.toFixed(5)),
+    [0.03, 0.15, 2.5],
+  );
   model.compile({optimizer: 'sgd', loss: 'categoricalCrossentropy'});
-  const x1 = tf.slice(X, 0, 1), y1 = tf.slice(Y, 0, 1);
+  const x1 = tf.slice(X, 0, 1),
+    y1 = tf.slice(Y, 0, 1);
   const total = num(model.evaluate(x1, y1) as tf.Scalar);
   const withoutReg = tf.tidy(() => {
     const p = model.predict(x1) as tf.Tensor;
@@ -186,7 +237,7 @@ test("Dense's activityRegularizer joins the loss (Keras: averaged over the batch
   const model = new Model({inputs: inp, outputs: h});
   model.compile({optimizer: 'sgd'});
   const x4 = tf.slice(X, 0, 4);
-  const expected = tf.tidy(() => 0.05 * tf.sum(tf.abs(model.predict(x4) as tf.Tensor)).dataSync()[0]! / 4);
+  const expected = tf.tidy(() => (0.05 * tf.sum(tf.abs(model.predict(x4) as tf.Tensor)).dataSync()[0]!) / 4);
   const ev = model.evaluate(x4, undefined, {batchSize: 4}) as tf.Scalar;
   assert.ok(Math.abs(num(ev) - expected) < 1e-5, `${num(ev)} vs ${expected}`);
   const h1 = await model.fit(X, {epochs: 3, verbose: 0});
@@ -197,7 +248,10 @@ test("Dense's activityRegularizer joins the loss (Keras: averaged over the batch
 test('the training flag reaches every layer: true in fit, false in evaluate and validation', async () => {
   const seen: string[] = [];
   class Spy extends Layer {
-    override call(x: tf.Tensor | tf.Tensor[], kwargs: Kwargs) { seen.push(String(kwargs.training)); return tf.clone(x as tf.Tensor); }
+    override call(x: tf.Tensor | tf.Tensor[], kwargs: Kwargs) {
+      seen.push(String(kwargs.training));
+      return tf.clone(x as tf.Tensor);
+    }
   }
   const inp = input({shape: [D]});
   const out = layers.dense({units: C, activation: 'softmax'}).apply(new Spy().apply(inp));
@@ -243,22 +297,62 @@ test('callbacks: order of hooks, batch logs, params, async hooks, EarlyStopping 
   model.compile({optimizer: 'sgd', loss: 'categoricalCrossentropy', metrics: ['acc']});
   const calls: string[] = [];
   let params: unknown;
-  await model.fit(X, Y, {epochs: 2, batchSize: 32, verbose: 0, callbacks: [{
-    setParams(p) { params = p; },
-    onTrainBegin() { calls.push('trainBegin'); },
-    onEpochBegin(e) { calls.push(`epochBegin ${e}`); },
-    onBatchBegin(b) { calls.push(`batchBegin ${b}`); },
-    async onBatchEnd(b, logs) { await Promise.resolve(); calls.push(`batchEnd ${b} ${Object.keys(logs!).join(',')}`); },
-    onEpochEnd(e, logs) { calls.push(`epochEnd ${e} ${Object.keys(logs!).join(',')}`); },
-    onTrainEnd() { calls.push('trainEnd'); },
-  }]});
-  assert.equal(calls, ['trainBegin', 'epochBegin 0', 'batchBegin 0', 'batchEnd 0 batch,size,loss,acc', 'batchBegin 1',
-    'batchEnd 1 batch,size,loss,acc', 'epochEnd 0 loss,acc', 'epochBegin 1', 'batchBegin 0', 'batchEnd 0 batch,size,loss,acc',
-    'batchBegin 1', 'batchEnd 1 batch,size,loss,acc', 'epochEnd 1 loss,acc', 'trainEnd']);
+  await model.fit(X, Y, {
+    epochs: 2,
+    batchSize: 32,
+    verbose: 0,
+    callbacks: [
+      {
+        setParams(p) {
+          params = p;
+        },
+        onTrainBegin() {
+          calls.push('trainBegin');
+        },
+        onEpochBegin(e) {
+          calls.push(`epochBegin ${e}`);
+        },
+        onBatchBegin(b) {
+          calls.push(`batchBegin ${b}`);
+        },
+        async onBatchEnd(b, logs) {
+          await Promise.resolve();
+          calls.push(`batchEnd ${b} ${Object.keys(logs!).join(',')}`);
+        },
+        onEpochEnd(e, logs) {
+          calls.push(`epochEnd ${e} ${Object.keys(logs!).join(',')}`);
+        },
+        onTrainEnd() {
+          calls.push('trainEnd');
+        },
+      },
+    ],
+  });
+  assert.equal(calls, [
+    'trainBegin',
+    'epochBegin 0',
+    'batchBegin 0',
+    'batchEnd 0 batch,size,loss,acc',
+    'batchBegin 1',
+    'batchEnd 1 batch,size,loss,acc',
+    'epochEnd 0 loss,acc',
+    'epochBegin 1',
+    'batchBegin 0',
+    'batchEnd 0 batch,size,loss,acc',
+    'batchBegin 1',
+    'batchEnd 1 batch,size,loss,acc',
+    'epochEnd 1 loss,acc',
+    'trainEnd',
+  ]);
   assert.equal(params, {epochs: 2, steps: 2, samples: 64, batchSize: 32, verbose: 0, metrics: ['loss', 'acc']});
   // EarlyStopping on a loss that cannot improve (learning rate 0): stops after patience + 1 epochs.
   model.compile({optimizer: tf.train.sgd(0), loss: 'categoricalCrossentropy'});
-  const h = await model.fit(X, Y, {epochs: 20, verbose: 0, shuffle: false, callbacks: [new (await import('../../src/keras/callbacks.js')).EarlyStopping({monitor: 'loss', patience: 2})]});
+  const h = await model.fit(X, Y, {
+    epochs: 20,
+    verbose: 0,
+    shuffle: false,
+    callbacks: [new (await import('../../src/keras/callbacks.js')).EarlyStopping({monitor: 'loss', patience: 2})],
+  });
   assert.is(h.epoch.length, 3);
 });
 
@@ -269,14 +363,27 @@ test('no leaks: numTensors is the same before and after every epoch (50 steps, c
     const out = layers.dense({units: C, activation: 'softmax', kernelRegularizer: regularizers.l2(0.01)}).apply(h);
     const model = new Model({inputs: inp, outputs: out});
     model.addLoss(K.mul(0.01, K.mean(K.square(h))) as never);
-    const myLoss = (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.neg(tf.sum(tf.mul(yTrue, tf.log(tf.add(yPred, 1e-7))), -1));
+    const myLoss = (yTrue: tf.Tensor, yPred: tf.Tensor) =>
+      tf.neg(tf.sum(tf.mul(yTrue, tf.log(tf.add(yPred, 1e-7))), -1));
     model.compile({optimizer, loss: myLoss, metrics: ['accuracy']});
     const counts: number[] = [];
     const start = tf.memory().numTensors;
-    await model.fit(X, Y, {epochs: 5, batchSize: 7, verbose: 0, validationSplit: 0.2, callbacks: [{
-      onEpochBegin() { counts.push(tf.memory().numTensors); },
-      onEpochEnd() { counts.push(tf.memory().numTensors); },
-    }]});
+    await model.fit(X, Y, {
+      epochs: 5,
+      batchSize: 7,
+      verbose: 0,
+      validationSplit: 0.2,
+      callbacks: [
+        {
+          onEpochBegin() {
+            counts.push(tf.memory().numTensors);
+          },
+          onEpochEnd() {
+            counts.push(tf.memory().numTensors);
+          },
+        },
+      ],
+    });
     // 51 training samples in batches of 7: 8 steps per epoch, 40 steps. Adam makes its 2 slots
     // per weight on the first step; from then on nothing changes.
     const slots = optimizer === 'adam' ? 2 * model.trainableWeights.length : 0;
@@ -306,7 +413,18 @@ test('an exception in a loss or a callback ends fit with it; the weights are tho
   let snapshot: number[][] = [];
   const before = tf.memory().numTensors;
   try {
-    await model.fit(X, Y, {epochs: 1, batchSize: 8, verbose: 0, callbacks: [{onBatchEnd() { snapshot = weightsOf(model); }}]});
+    await model.fit(X, Y, {
+      epochs: 1,
+      batchSize: 8,
+      verbose: 0,
+      callbacks: [
+        {
+          onBatchEnd() {
+            snapshot = weightsOf(model);
+          },
+        },
+      ],
+    });
     assert.unreachable('fit should reject');
   } catch (e) {
     assert.is((e as Error).message, 'my loss broke');
@@ -315,7 +433,17 @@ test('an exception in a loss or a callback ends fit with it; the weights are tho
   assert.is(tf.memory().numTensors, before + 2 * model.trainableWeights.length, 'only the optimizer slots remain');
   model.compile({optimizer: 'sgd', loss: 'categoricalCrossentropy'});
   try {
-    await model.fit(X, Y, {epochs: 3, verbose: 0, callbacks: [{onEpochEnd(e) { if (e === 1) throw new Error('callback broke'); }}]});
+    await model.fit(X, Y, {
+      epochs: 3,
+      verbose: 0,
+      callbacks: [
+        {
+          onEpochEnd(e) {
+            if (e === 1) throw new Error('callback broke');
+          },
+        },
+      ],
+    });
     assert.unreachable('fit should reject');
   } catch (e) {
     assert.is((e as Error).message, 'callback broke');
@@ -326,48 +454,101 @@ test('bad input: each error names the argument and the shapes', async () => {
   const {model, out} = mlp({name: 'net'});
   const outName = out.sourceLayer.name;
   const rejects = async (p: () => Promise<unknown> | unknown, re: RegExp) => {
-    try { await p(); } catch (e) { assert.match((e as Error).message, re); return; }
+    try {
+      await p();
+    } catch (e) {
+      assert.match((e as Error).message, re);
+      return;
+    }
     assert.unreachable(`expected ${re}`);
   };
-  await rejects(() => model.fit(X, Y), /fit: model 'net' must be compiled first: call model\.compile\(\{optimizer, loss\}\) before fit\(\)/);
-  assert.throws(() => model.compile({optimizer: 'sgd'}), (e: Error) => e.message === 'The model cannot be compiled because it has no loss to optimize.');
-  assert.throws(() => model.compile({optimizer: 'sgd', loss: {nope: 'mse'}}), new RegExp(`compile: loss names output 'nope', which the model does not have; its outputs are '${outName}'`));
-  assert.throws(() => model.compile({optimizer: 'sgd', loss: ['mse', 'mse']}), /compile: loss has 2 entries but the model has 1 output/);
+  await rejects(
+    () => model.fit(X, Y),
+    /fit: model 'net' must be compiled first: call model\.compile\(\{optimizer, loss\}\) before fit\(\)/,
+  );
+  assert.throws(
+    () => model.compile({optimizer: 'sgd'}),
+    (e: Error) => e.message === 'The model cannot be compiled because it has no loss to optimize.',
+  );
+  assert.throws(
+    () => model.compile({optimizer: 'sgd', loss: {nope: 'mse'}}),
+    new RegExp(`compile: loss names output 'nope', which the model does not have; its outputs are '${outName}'`),
+  );
+  assert.throws(
+    () => model.compile({optimizer: 'sgd', loss: ['mse', 'mse']}),
+    /compile: loss has 2 entries but the model has 1 output/,
+  );
   // @ts-expect-error -- an unknown optimizer name is a type error too
   assert.throws(() => model.compile({optimizer: 'sgdd', loss: 'mse'}), /Unknown optimizer 'sgdd'/);
   model.compile({optimizer: 'sgd', loss: 'categoricalCrossentropy'});
-  const y5 = tf.zeros([N, 5]), x7 = tf.zeros([N, 7]), yShort = tf.zeros([N - 1, C]);
-  await rejects(() => model.fit(X, y5, {verbose: 0}), new RegExp(`fit: y for output '${outName}' has shape \\[64,5\\], expected \\[null,3\\]`));
+  const y5 = tf.zeros([N, 5]),
+    x7 = tf.zeros([N, 7]),
+    yShort = tf.zeros([N - 1, C]);
+  await rejects(
+    () => model.fit(X, y5, {verbose: 0}),
+    new RegExp(`fit: y for output '${outName}' has shape \\[64,5\\], expected \\[null,3\\]`),
+  );
   await rejects(() => model.fit(x7, Y, {verbose: 0}), /fit: x for input '.*' has shape \[64,7\], expected \[null,6\]/);
-  await rejects(() => model.fit(X, [Y, Y], {verbose: 0}), /fit: the model has 1 output\(s\), 1 with a loss \('.*' \[null,3\]\), but y has 2 array\(s\)/);
-  await rejects(() => model.fit(X, yShort, {verbose: 0}), /fit: all data must have the same number of samples: x '.*' has 64, y '.*' has 63/);
-  await rejects(() => model.fit(X, {other: Y}, {verbose: 0}), /fit: y names output\(s\) 'other', which the model does not have/);
-  await rejects(() => model.fit(X, undefined, {verbose: 0}), /fit: y is required: the model has a compiled loss for output\(s\) '.*' \[null,3\]/);
+  await rejects(
+    () => model.fit(X, [Y, Y], {verbose: 0}),
+    /fit: the model has 1 output\(s\), 1 with a loss \('.*' \[null,3\]\), but y has 2 array\(s\)/,
+  );
+  await rejects(
+    () => model.fit(X, yShort, {verbose: 0}),
+    /fit: all data must have the same number of samples: x '.*' has 64, y '.*' has 63/,
+  );
+  await rejects(
+    () => model.fit(X, {other: Y}, {verbose: 0}),
+    /fit: y names output\(s\) 'other', which the model does not have/,
+  );
+  await rejects(
+    () => model.fit(X, undefined, {verbose: 0}),
+    /fit: y is required: the model has a compiled loss for output\(s\) '.*' \[null,3\]/,
+  );
   for (const split of [0, 1, -0.5, 1.5, NaN]) {
-    await rejects(() => model.fit(X, Y, {validationSplit: split, verbose: 0}), new RegExp(`fit: validationSplit must be a number in \\(0, 1\\), got ${JSON.stringify(split)}`));
+    await rejects(
+      () => model.fit(X, Y, {validationSplit: split, verbose: 0}),
+      new RegExp(`fit: validationSplit must be a number in \\(0, 1\\), got ${JSON.stringify(split)}`),
+    );
   }
-  await rejects(() => model.fit([['a', 'b', 'c', 'd', 'e', 'f']] as never, [[1, 0, 0]], {verbose: 0}), /fit: x must be numeric, but x\[0\]\[0\] is the string 'a'/);
-  await rejects(() => model.fit(tf.tensor([['a', 'b', 'c', 'd', 'e', 'f']]), Y, {verbose: 0}), /fit: x must be numeric \(float32, int32 or bool\), got a string tensor of shape \[1,6\]/);
+  await rejects(
+    () => model.fit([['a', 'b', 'c', 'd', 'e', 'f']] as never, [[1, 0, 0]], {verbose: 0}),
+    /fit: x must be numeric, but x\[0\]\[0\] is the string 'a'/,
+  );
+  await rejects(
+    () => model.fit(tf.tensor([['a', 'b', 'c', 'd', 'e', 'f']]), Y, {verbose: 0}),
+    /fit: x must be numeric \(float32, int32 or bool\), got a string tensor of shape \[1,6\]/,
+  );
   await rejects(() => model.fit(X, Y, {batchSize: 0, verbose: 0}), /fit: batchSize must be an integer >= 1, got 0/);
-  await rejects(() => model.evaluate(X, y5), new RegExp(`evaluate: y for output '${outName}' has shape \\[64,5\\], expected \\[null,3\\]`));
+  await rejects(
+    () => model.evaluate(X, y5),
+    new RegExp(`evaluate: y for output '${outName}' has shape \\[64,5\\], expected \\[null,3\\]`),
+  );
   const sparse = mlp().model;
   sparse.compile({optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy'});
   await sparse.fit(X, LABELS, {verbose: 0});
-  await rejects(() => sparse.fit(X, Y, {verbose: 0}), /sparseCategoricalCrossentropy takes integer labels of shape \[null\] or \[null,1\] for the output's \[null,3\]/);
+  await rejects(
+    () => sparse.fit(X, Y, {verbose: 0}),
+    /sparseCategoricalCrossentropy takes integer labels of shape \[null\] or \[null,1\] for the output's \[null,3\]/,
+  );
   tf.dispose([y5, x7, yShort]);
 });
 
 test('saveWeights / loadWeights round trip with a custom layer; getWeights / setWeights', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tfjs-as-fit-'));
   try {
-    const a = mlp().model, b = mlp().model;
+    const a = mlp().model,
+      b = mlp().model;
     a.compile({optimizer: 'adam', loss: 'categoricalCrossentropy'});
     await a.fit(X, Y, {epochs: 2, verbose: 0});
     await a.saveWeights(dir);
-    const names = JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8')).weightsManifest[0].weights.map((w: {name: string}) => w.name);
+    const names = JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8')).weightsManifest[0].weights.map(
+      (w: {name: string}) => w.name,
+    );
     const my = a.layers.find(l => l instanceof MyDense)!.name;
     assert.ok(names.includes(`${my}/w`) && names.includes(`${my}/b`) && names.includes(`${my}/a`), names.join(' '));
-    const pa = a.predict(X) as tf.Tensor, pb0 = b.predict(X) as tf.Tensor;
+    const pa = a.predict(X) as tf.Tensor,
+      pb0 = b.predict(X) as tf.Tensor;
     assert.ok(tf.max(tf.abs(tf.sub(pa, pb0))).dataSync()[0]! > 1e-3);
     await b.loadWeights(`file://${dir}`);
     const pb = b.predict(X) as tf.Tensor;
@@ -390,7 +571,7 @@ test("model.dispose() frees the optimizer compile made by name: make/compile('ad
     model.dispose();
     assert.is(model.optimizer, undefined, 'a disposed model is no longer compiled');
   };
-  await cycle('adam');   // warm-up: first-use caches (kernels, constants) are not leaks
+  await cycle('adam'); // warm-up: first-use caches (kernels, constants) are not leaks
   const tensors = tf.memory().numTensors;
   const variables = Object.keys(tf.engine().registeredVariables).sort();
   for (let i = 0; i < 5; i++) await cycle('adam');

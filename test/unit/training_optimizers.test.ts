@@ -21,7 +21,10 @@ function gradsFor(vars: tf.Variable[], k: number): tf.NamedTensorMap {
     g[v.name] = tf.tidy(() => {
       const r = tf.randomNormal(v.shape, 0, 0.1, 'float32', 1000 + 100 * k + i); // seed 0 means 'random'
       if (k !== 2 || i !== 0) return r;
-      const mask = tf.tensor(Array.from({length: r.size}, (_, j) => (j === 3 ? NaN : j === 4 ? Infinity : 1)), r.shape);
+      const mask = tf.tensor(
+        Array.from({length: r.size}, (_, j) => (j === 3 ? NaN : j === 4 ? Infinity : 1)),
+        r.shape,
+      );
       return tf.mul(r, mask);
     });
   });
@@ -47,10 +50,12 @@ async function run(make: () => tf.Optimizer, backend: string): Promise<Float32Ar
 function sameBits(a: Float32Array[], b: Float32Array[], what: string): void {
   assert.is(a.length, b.length, `${what}: tensor count`);
   a.forEach((x, t) => {
-    const xi = new Int32Array(x.buffer, x.byteOffset, x.length), yi = new Int32Array(b[t]!.buffer, b[t]!.byteOffset, b[t]!.length);
+    const xi = new Int32Array(x.buffer, x.byteOffset, x.length),
+      yi = new Int32Array(b[t]!.buffer, b[t]!.byteOffset, b[t]!.length);
     assert.is(xi.length, yi.length);
     for (let i = 0; i < xi.length; i++) {
-      if (xi[i] !== yi[i] && !(Number.isNaN(x[i]) && Number.isNaN(b[t]![i]))) assert.unreachable(`${what}: tensor ${t}[${i}] ${x[i]} vs ${b[t]![i]}`);
+      if (xi[i] !== yi[i] && !(Number.isNaN(x[i]) && Number.isNaN(b[t]![i])))
+        assert.unreachable(`${what}: tensor ${t}[${i}] ${x[i]} vs ${b[t]![i]}`);
     }
   });
 }
@@ -59,8 +64,16 @@ const cases: [string, () => tf.Optimizer, () => tf.Optimizer][] = [
   ['sgd', () => optimizers.get('sgd', {learningRate: 0.1}), () => tf.train.sgd(0.1)],
   ['adam', () => optimizers.get('adam', {learningRate: 0.01}), () => tf.train.adam(0.01, 0.9, 0.999, 1e-7)],
   ['rmsprop', () => optimizers.get('rmsprop', {learningRate: 0.01}), () => tf.train.rmsprop(0.01, 0.9, 0, 1e-7)],
-  ['rmsprop momentum 0.9', () => optimizers.get('rmsprop', {learningRate: 0.01, momentum: 0.9}), () => tf.train.rmsprop(0.01, 0.9, 0.9, 1e-7)],
-  ['rmsprop centered (not fused)', () => optimizers.get('rmsprop', {centered: true}), () => tf.train.rmsprop(0.001, 0.9, 0, 1e-7, true)],
+  [
+    'rmsprop momentum 0.9',
+    () => optimizers.get('rmsprop', {learningRate: 0.01, momentum: 0.9}),
+    () => tf.train.rmsprop(0.01, 0.9, 0.9, 1e-7),
+  ],
+  [
+    'rmsprop centered (not fused)',
+    () => optimizers.get('rmsprop', {centered: true}),
+    () => tf.train.rmsprop(0.001, 0.9, 0, 1e-7, true),
+  ],
 ];
 
 for (const [name, ours, theirs] of cases) {
@@ -80,7 +93,11 @@ test("the fused kernels are 'as' kernels; an update leaks nothing after the firs
     opt.applyGradients(g); // the first step makes the slots (ZerosLike)
     const profile = await tf.profile(() => opt.applyGradients(g));
     const kernel = {sgd: 'AsSGDUpdate', adam: 'AsAdamUpdate', rmsprop: 'AsRMSPropUpdate'}[name]!;
-    assert.is(profile.kernels.filter(k => k.name === kernel).length, SHAPES.length, `${name}: one ${kernel} per weight`);
+    assert.is(
+      profile.kernels.filter(k => k.name === kernel).length,
+      SHAPES.length,
+      `${name}: one ${kernel} per weight`,
+    );
     // At most Adam's two accBeta products besides one update per weight.
     assert.ok(profile.kernels.length <= SHAPES.length + 2, `${name}: ${profile.kernels.map(k => k.name).join(' ')}`);
     const after1 = tf.memory().numTensors;
@@ -93,9 +110,12 @@ test("the fused kernels are 'as' kernels; an update leaks nothing after the firs
 
 test('a bad update (shape mismatch) names the kernel and both shapes', async () => {
   await tf.setBackend('as');
-  const v = tf.zeros([3, 4]), g = tf.zeros([4, 3]);
-  assert.throws(() => tf.engine().runKernel('AsSGDUpdate', {value: v, gradient: g}, {learningRate: 0.1}),
-    /AsSGDUpdate: gradient has shape \[4,3\], expected the weight's \[3,4\]/);
+  const v = tf.zeros([3, 4]),
+    g = tf.zeros([4, 3]);
+  assert.throws(
+    () => tf.engine().runKernel('AsSGDUpdate', {value: v, gradient: g}, {learningRate: 0.1}),
+    /AsSGDUpdate: gradient has shape \[4,3\], expected the weight's \[3,4\]/,
+  );
   tf.dispose([v, g]);
 });
 

@@ -9,7 +9,10 @@ import '@tensorflow/tfjs-backend-cpu';
 import * as tfl from '@tensorflow/tfjs-layers';
 import {input, layers, Model} from '../../src/keras/index.js';
 
-const N = 50, D = 7, H = 11, C = 3;
+const N = 50,
+  D = 7,
+  H = 11,
+  C = 3;
 
 function data() {
   const x = tf.randomNormal([N, D], 0, 1, 'float32', 21);
@@ -43,18 +46,24 @@ for (const backend of ['cpu', 'as']) {
     test(`${optimizer} on '${backend}': same loss history and weights as tfjs-layers after 3 epochs`, async () => {
       await tf.setBackend(backend);
       const {x, y} = data();
-      const a = ours(), b = theirs();
-      const init = a.getWeights();           // kernel, bias, kernel, bias: tfjs-layers' order too
+      const a = ours(),
+        b = theirs();
+      const init = a.getWeights(); // kernel, bias, kernel, bias: tfjs-layers' order too
       b.setWeights(init);
       a.compile({optimizer, loss: 'categoricalCrossentropy', metrics: ['accuracy']});
       b.compile({optimizer, loss: 'categoricalCrossentropy', metrics: ['accuracy']});
       const config = {epochs: 3, batchSize: 8, shuffle: false, verbose: 0 as const};
       const ha = await a.fit(x, y, config);
       const hb = await b.fit(x, y, config);
-      const lossA = ha.history.loss!, lossB = hb.history.loss as number[];
+      const lossA = ha.history.loss!,
+        lossB = hb.history.loss as number[];
       assert.ok(maxDiff(lossA, lossB) < 1e-4, `loss ${lossA} vs ${lossB}`);
-      assert.ok(maxDiff(ha.history.accuracy!, hb.history.acc as number[] ?? hb.history.accuracy as number[]) < 1e-6, 'accuracy');
-      const wa = a.getWeights(), wb = b.getWeights();
+      assert.ok(
+        maxDiff(ha.history.accuracy!, (hb.history.acc as number[]) ?? (hb.history.accuracy as number[])) < 1e-6,
+        'accuracy',
+      );
+      const wa = a.getWeights(),
+        wb = b.getWeights();
       const d = maxDiff(flat(wa), flat(wb));
       assert.ok(d < 1e-4, `weights differ by ${d}`);
       assert.ok(maxDiff(flat(wa), flat(init)) > 1e-3, 'and they did train');

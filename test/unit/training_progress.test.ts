@@ -4,13 +4,26 @@ import {test} from 'uvu';
 import * as assert from 'uvu/assert';
 import * as tf from '@tensorflow/tfjs-core';
 import '../../src/index.js';
-import {formatBar, formatEta, formatTimePerUnit, formatValue, ProgressBar, type ProgressOutput} from '../../src/keras/training/progress.js';
+import {
+  formatBar,
+  formatEta,
+  formatTimePerUnit,
+  formatValue,
+  ProgressBar,
+  type ProgressOutput,
+} from '../../src/keras/training/progress.js';
 import {CallbackList, type CallbackModel, EarlyStopping, History, earlyStopping} from '../../src/keras/callbacks.js';
 
 await tf.setBackend('as');
 
 function capture(isTTY: boolean): ProgressOutput & {text: string} {
-  const out = {isTTY, text: '', write(s: string) { out.text += s; }};
+  const out = {
+    isTTY,
+    text: '',
+    write(s: string) {
+      out.text += s;
+    },
+  };
   return out;
 }
 
@@ -35,7 +48,11 @@ test('on a terminal: Epoch line, redraws with \\r (throttled), a final line with
   const bar = new ProgressBar({epochs: 2, steps: 4, verbose: 1, output: out, interval: 0});
   let reads = 0;
   bar.onEpochBegin(0);
-  for (let s = 1; s <= 4; s++) bar.onBatchEnd(s, () => { reads++; return {loss: 1 / s}; });
+  for (let s = 1; s <= 4; s++)
+    bar.onBatchEnd(s, () => {
+      reads++;
+      return {loss: 1 / s};
+    });
   bar.onEpochEnd({loss: 0.5, val_loss: 0.25});
   assert.ok(out.text.startsWith('Epoch 1/2\n'), out.text);
   assert.match(out.text, /\r1\/4 \[======>\.{23}\] - ETA: \d+s - loss: 1\.0000/);
@@ -45,7 +62,11 @@ test('on a terminal: Epoch line, redraws with \\r (throttled), a final line with
   const slow = new ProgressBar({epochs: 1, steps: 100, verbose: 1, output: capture(true), interval: 60});
   reads = 0;
   slow.onEpochBegin(0);
-  for (let s = 1; s <= 99; s++) slow.onBatchEnd(s, () => { reads++; return {loss: 1}; });
+  for (let s = 1; s <= 99; s++)
+    slow.onBatchEnd(s, () => {
+      reads++;
+      return {loss: 1};
+    });
   assert.is(reads, 1);
 });
 
@@ -55,7 +76,11 @@ test('not a terminal: one line per epoch and no reads of running values; verbose
   let reads = 0;
   for (let e = 0; e < 3; e++) {
     bar.onEpochBegin(e);
-    for (let s = 1; s <= 5; s++) bar.onBatchEnd(s, () => { reads++; return {}; });
+    for (let s = 1; s <= 5; s++)
+      bar.onBatchEnd(s, () => {
+        reads++;
+        return {};
+      });
     bar.onEpochEnd({loss: 0.1 * (e + 1)});
   }
   const lines = out.text.split('\n').filter(Boolean);
@@ -66,7 +91,10 @@ test('not a terminal: one line per epoch and no reads of running values; verbose
   const silent = capture(true);
   const quiet = new ProgressBar({epochs: 1, steps: 2, verbose: 0, output: silent});
   quiet.onEpochBegin(0);
-  quiet.onBatchEnd(1, () => { reads++; return {}; });
+  quiet.onBatchEnd(1, () => {
+    reads++;
+    return {};
+  });
   quiet.onEpochEnd({loss: 1});
   assert.is(silent.text, '');
   assert.is(reads, 0);
@@ -75,8 +103,14 @@ test('not a terminal: one line per epoch and no reads of running values; verbose
 class FakeModel implements CallbackModel {
   stopTraining = false;
   weights: tf.Variable[] = [tf.variable(tf.scalar(0))];
-  getWeights() { return this.weights.map(w => tf.clone(w)); }
-  setWeights(ws: tf.Tensor[]) { ws.forEach((w, i) => { this.weights[i]!.assign(w); }); }
+  getWeights() {
+    return this.weights.map(w => tf.clone(w));
+  }
+  setWeights(ws: tf.Tensor[]) {
+    ws.forEach((w, i) => {
+      this.weights[i]!.assign(w);
+    });
+  }
 }
 
 async function runEpochs(list: CallbackList, model: FakeModel, valLosses: number[]): Promise<number> {
@@ -106,12 +140,24 @@ test('History: history.history.loss and history.loss are the same per-epoch arra
 test('EarlyStopping: patience, minDelta, mode, restoreBestWeights (no leaked copies)', async () => {
   let model = new FakeModel();
   const es = new EarlyStopping({patience: 1});
-  assert.is(await runEpochs(new CallbackList([es]), model, [5, 4, 4.5, 4.6, 1]), 3, 'patience 1: stops after the first epoch without improvement');
+  assert.is(
+    await runEpochs(new CallbackList([es]), model, [5, 4, 4.5, 4.6, 1]),
+    3,
+    'patience 1: stops after the first epoch without improvement',
+  );
   assert.is(es.stoppedEpoch, 2);
   model = new FakeModel();
-  assert.is(await runEpochs(new CallbackList([earlyStopping({patience: 0, minDelta: 0.5})]), model, [5, 4.8, 1]), 2, 'an improvement under minDelta does not count');
+  assert.is(
+    await runEpochs(new CallbackList([earlyStopping({patience: 0, minDelta: 0.5})]), model, [5, 4.8, 1]),
+    2,
+    'an improvement under minDelta does not count',
+  );
   model = new FakeModel();
-  assert.is(await runEpochs(new CallbackList([earlyStopping({mode: 'max'})]), model, [1, 2, 3]), 3, 'mode max: rising is improving');
+  assert.is(
+    await runEpochs(new CallbackList([earlyStopping({mode: 'max'})]), model, [1, 2, 3]),
+    3,
+    'mode max: rising is improving',
+  );
   model = new FakeModel();
   assert.is(await runEpochs(new CallbackList([earlyStopping()]), model, [1, 2, 3]), 2, 'mode auto on a loss is min');
   model = new FakeModel();
@@ -119,8 +165,14 @@ test('EarlyStopping: patience, minDelta, mode, restoreBestWeights (no leaked cop
   const warnings: string[] = [];
   console.warn = (m: string) => warnings.push(m);
   try {
-    assert.is(await runEpochs(new CallbackList([earlyStopping({monitor: 'val_acc'})]), model, [1, 2, 3]), 3, 'absent value: never stops');
-  } finally { console.warn = warn; }
+    assert.is(
+      await runEpochs(new CallbackList([earlyStopping({monitor: 'val_acc'})]), model, [1, 2, 3]),
+      3,
+      'absent value: never stops',
+    );
+  } finally {
+    console.warn = warn;
+  }
   assert.match(warnings[0]!, /'val_acc' is not in the logs \(available: loss, val_loss\)/);
   model = new FakeModel();
   const restore = earlyStopping({patience: 1, restoreBestWeights: true});
@@ -134,8 +186,18 @@ test('EarlyStopping: patience, minDelta, mode, restoreBestWeights (no leaked cop
 test('CallbackList: order, async hooks awaited, plain objects, bad callbacks named', async () => {
   const calls: string[] = [];
   const list = new CallbackList([
-    {async onEpochEnd(e) { await new Promise(r => setTimeout(r, 5)); calls.push(`a${e}`); }},
-    {onEpochEnd(e) { calls.push(`b${e}`); }, onBatchEnd() {}},
+    {
+      async onEpochEnd(e) {
+        await new Promise(r => setTimeout(r, 5));
+        calls.push(`a${e}`);
+      },
+    },
+    {
+      onEpochEnd(e) {
+        calls.push(`b${e}`);
+      },
+      onBatchEnd() {},
+    },
   ]);
   assert.ok(list.wantsBatchLogs);
   assert.not.ok(new CallbackList([{onEpochEnd() {}}]).wantsBatchLogs);
@@ -143,7 +205,10 @@ test('CallbackList: order, async hooks awaited, plain objects, bad callbacks nam
   await list.onEpochEnd(1, {});
   assert.equal(calls, ['a0', 'b0', 'a1', 'b1']);
   assert.throws(() => new CallbackList([null as never]), /callbacks\[0\] must be an object/);
-  assert.throws(() => new CallbackList([{onEpochEnd: 3} as never]), /callbacks\[0\]\.onEpochEnd must be a function, got number/);
+  assert.throws(
+    () => new CallbackList([{onEpochEnd: 3} as never]),
+    /callbacks\[0\]\.onEpochEnd must be a function, got number/,
+  );
 });
 
 test.run();

@@ -22,17 +22,60 @@ async function onBoth<T extends tf.Tensor>(make: () => T, op: (x: T) => tf.Tenso
   assert.equal(result[1], result[0]);
 }
 
-const ramp = (shape: number[], dtype: 'float32' | 'int32' | 'bool' = 'float32') => () => {
-  const n = shape.reduce((a, b) => a * b, 1);
-  const v = Array.from({length: n}, (_, i) => (dtype === 'bool' ? i % 3 === 0 : dtype === 'int32' ? i * 7 - 50 : i * 0.5 - 3));
-  return tf.tensor(v as number[], shape, dtype);
-};
+const ramp =
+  (shape: number[], dtype: 'float32' | 'int32' | 'bool' = 'float32') =>
+  () => {
+    const n = shape.reduce((a, b) => a * b, 1);
+    const v = Array.from({length: n}, (_, i) =>
+      dtype === 'bool' ? i % 3 === 0 : dtype === 'int32' ? i * 7 - 50 : i * 0.5 - 3,
+    );
+    return tf.tensor(v as number[], shape, dtype);
+  };
 
 test('slice: contiguous (rows, whole, empty) and strided slices of every dtype equal tfjs-backend-cpu', async () => {
   const cases: [number[], number[], number[]][] = [
-    [[8000, 7], [64, 0], [64, 7]], [[13, 5, 3], [4, 0, 0], [6, -1, -1]], [[13, 5, 3], [2, 1, 0], [3, 2, 3]],
-    [[13, 5, 3], [0, 0, 1], [13, 5, 1]], [[17], [3], [11]], [[17], [0], [-1]], [[5, 4], [5, 0], [0, 4]],
-    [[1, 1], [0, 0], [1, 1]], [[6, 0, 3], [1, 0, 0], [2, 0, 3]], [[4, 6], [1, 2], [2, 3]],
+    [
+      [8000, 7],
+      [64, 0],
+      [64, 7],
+    ],
+    [
+      [13, 5, 3],
+      [4, 0, 0],
+      [6, -1, -1],
+    ],
+    [
+      [13, 5, 3],
+      [2, 1, 0],
+      [3, 2, 3],
+    ],
+    [
+      [13, 5, 3],
+      [0, 0, 1],
+      [13, 5, 1],
+    ],
+    [[17], [3], [11]],
+    [[17], [0], [-1]],
+    [
+      [5, 4],
+      [5, 0],
+      [0, 4],
+    ],
+    [
+      [1, 1],
+      [0, 0],
+      [1, 1],
+    ],
+    [
+      [6, 0, 3],
+      [1, 0, 0],
+      [2, 0, 3],
+    ],
+    [
+      [4, 6],
+      [1, 2],
+      [2, 3],
+    ],
   ];
   for (const [shape, begin, size] of cases) {
     for (const dtype of ['float32', 'int32', 'bool'] as const) {
@@ -67,7 +110,18 @@ test('gradients through slice still flow (tfjs-backend-wasm has no UnsortedSegme
     await tf.setBackend(backend);
     const g = tf.tidy(() => {
       const x = tf.reshape(tf.range(0, 12), [4, 3]);
-      return tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.slice(t, [1, 0], [3, 2]), tf.tensor2d([[1, 1], [0, 0], [2, 2]]))))(x);
+      return tf.grad((t: tf.Tensor) =>
+        tf.sum(
+          tf.mul(
+            tf.slice(t, [1, 0], [3, 2]),
+            tf.tensor2d([
+              [1, 1],
+              [0, 0],
+              [2, 2],
+            ]),
+          ),
+        ),
+      )(x);
     });
     assert.equal(Array.from(g.dataSync()), [0, 0, 0, 1, 1, 0, 0, 0, 0, 2, 2, 0]);
     g.dispose();
@@ -77,10 +131,17 @@ test('gradients through slice still flow (tfjs-backend-wasm has no UnsortedSegme
 test('identity (tf.clone) shares the data: one buffer, values equal, either side may be disposed first', async () => {
   await tf.setBackend('as');
   const before = tf.memory();
-  const a = tf.tensor2d([[1, 2, 3], [4, 5, 6]]);
+  const a = tf.tensor2d([
+    [1, 2, 3],
+    [4, 5, 6],
+  ]);
   const b = tf.clone(a);
   assert.equal(Array.from(b.dataSync()), [1, 2, 3, 4, 5, 6]);
-  assert.is((tf.memory() as {numDataBuffers: number}).numDataBuffers - (before as {numDataBuffers: number}).numDataBuffers, 1, 'one buffer for both');
+  assert.is(
+    (tf.memory() as {numDataBuffers: number}).numDataBuffers - (before as {numDataBuffers: number}).numDataBuffers,
+    1,
+    'one buffer for both',
+  );
   a.dispose();
   assert.equal(Array.from(b.dataSync()), [1, 2, 3, 4, 5, 6], 'the clone outlives the original');
   const v: tf.Variable = tf.variable(b);
@@ -92,7 +153,8 @@ test('identity (tf.clone) shares the data: one buffer, values equal, either side
   v.dispose();
   assert.is(tf.memory().numTensors, before.numTensors);
   assert.is(tf.memory().numBytes, before.numBytes);
-  const str = tf.tensor1d(['x', 'y'], 'string'), s = tf.clone(str);
+  const str = tf.tensor1d(['x', 'y'], 'string'),
+    s = tf.clone(str);
   assert.equal(await s.array(), ['x', 'y']);
   tf.dispose([str, s]);
 });

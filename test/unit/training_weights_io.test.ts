@@ -24,14 +24,19 @@ function owner(seed: number, names = ['dense/kernel', 'dense/bias', 'my_dense/a'
 
 /** An owner whose setWeights is Layer.setWeights' own checks-then-assign. */
 function withSetter(o: Omit<WeightsOwner, 'setWeights'>): WeightsOwner {
-  return {...o, setWeights: values => assignWeights(`'${o.name}': setWeights`, o.weights, values, o.weightNames?.() ?? o.weights.map(w => w.name))};
+  return {
+    ...o,
+    setWeights: values =>
+      assignWeights(`'${o.name}': setWeights`, o.weights, values, o.weightNames?.() ?? o.weights.map(w => w.name)),
+  };
 }
 
 const values = (o: WeightsOwner) => o.weights.map(w => Array.from(w.dataSync()));
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tfjs-as-weights-'));
 
 test('assignWeights (behind Layer.setWeights and loadWeights): count and shape are checked before anything changes', () => {
-  const a = owner(1), b = owner(2);
+  const a = owner(1),
+    b = owner(2);
   const ws = a.weights.map(w => tf.clone(w));
   b.setWeights(ws);
   assert.equal(values(b), values(a));
@@ -39,7 +44,10 @@ test('assignWeights (behind Layer.setWeights and loadWeights): count and shape a
   assert.throws(() => b.setWeights(ws.slice(0, 2)), /'m': setWeights: expected 3 tensors, got 2/);
   const wrong = [ws[0]!, tf.zeros([4]), ws[2]!];
   assert.throws(() => b.setWeights(wrong), /weights\[1\] \(dense\/bias\) has shape \[4\], expected \[5\]/);
-  assert.throws(() => b.setWeights([ws[0]!, [1, 2, 3, 4, 5] as never, ws[2]!]), /weights\[1\] \(dense\/bias\) is not a tf.Tensor/);
+  assert.throws(
+    () => b.setWeights([ws[0]!, [1, 2, 3, 4, 5] as never, ws[2]!]),
+    /weights\[1\] \(dense\/bias\) is not a tf.Tensor/,
+  );
   assert.equal(values(b), before, 'nothing half-assigned');
   // Float values into an int32 weight are cast; the cast leaves no tensor behind.
   const ints = withSetter({weights: [tf.variable(tf.zeros([2], 'int32'))]});
@@ -52,13 +60,17 @@ test('assignWeights (behind Layer.setWeights and loadWeights): count and shape a
 });
 
 test('saveWeights/loadWeights through a directory path and a file:// URL (model.json + weights.bin)', async () => {
-  const a = owner(3), b = owner(4);
+  const a = owner(3),
+    b = owner(4);
   const dir = path.join(tmp, 'run1');
   await saveWeights(a, dir);
   assert.ok(fs.existsSync(path.join(dir, 'model.json')) && fs.existsSync(path.join(dir, 'weights.bin')));
   const json = JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8'));
   assert.equal(json.weightsManifest[0].paths, ['weights.bin']);
-  assert.equal(json.weightsManifest[0].weights.map((w: {name: string}) => w.name), ['dense/kernel', 'dense/bias', 'my_dense/a']);
+  assert.equal(
+    json.weightsManifest[0].weights.map((w: {name: string}) => w.name),
+    ['dense/kernel', 'dense/bias', 'my_dense/a'],
+  );
   assert.is(fs.statSync(path.join(dir, 'weights.bin')).size, (15 + 5 + 5) * 4);
   const before = tf.memory().numTensors;
   await loadWeights(b, `file://${dir}`);
@@ -76,11 +88,20 @@ test('saveWeights/loadWeights through a directory path and a file:// URL (model.
 test('any tf.io handler; by name when the names match, else by order', async () => {
   const a = owner(6);
   let saved: tf.io.ModelArtifacts | undefined;
-  await saveWeights(a, tf.io.withSaveHandler(async art => { saved = art; return {modelArtifactsInfo: {dateSaved: new Date(), modelTopologyType: 'JSON'}}; }));
+  await saveWeights(
+    a,
+    tf.io.withSaveHandler(async art => {
+      saved = art;
+      return {modelArtifactsInfo: {dateSaved: new Date(), modelTopologyType: 'JSON'}};
+    }),
+  );
   assert.ok(saved?.weightSpecs?.length === 3);
   // Saved names in a different order than the model's: matched by name.
-  const reordered = tf.io.fromMemory({modelTopology: {}, weightSpecs: [saved!.weightSpecs![1]!, saved!.weightSpecs![0]!, saved!.weightSpecs![2]!],
-    weightData: reorderBytes(saved!.weightData as ArrayBuffer)});
+  const reordered = tf.io.fromMemory({
+    modelTopology: {},
+    weightSpecs: [saved!.weightSpecs![1]!, saved!.weightSpecs![0]!, saved!.weightSpecs![2]!],
+    weightData: reorderBytes(saved!.weightData as ArrayBuffer),
+  });
   const b = owner(7);
   await loadWeights(b, reordered);
   assert.equal(values(b), values(a));
@@ -105,7 +126,10 @@ test('loading into a different architecture names both; a missing file names the
     await loadWeights(small, path.join(tmp, 'run2'));
     assert.unreachable();
   } catch (e) {
-    assert.match((e as Error).message, /holds 3 weights \(dense\/kernel, dense\/bias, my_dense\/a\), the model has 1 \(weight_0\)/);
+    assert.match(
+      (e as Error).message,
+      /holds 3 weights \(dense\/kernel, dense\/bias, my_dense\/a\), the model has 1 \(weight_0\)/,
+    );
   }
   try {
     await loadWeights(small, path.join(tmp, 'nowhere'));

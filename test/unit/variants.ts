@@ -4,7 +4,7 @@
 import type {KernelVariant} from '../../src/index.js';
 
 export const VARIANTS: KernelVariant[] = process.env.TFJS_AS_VARIANTS
-  ? process.env.TFJS_AS_VARIANTS.split(',') as KernelVariant[]
+  ? (process.env.TFJS_AS_VARIANTS.split(',') as KernelVariant[])
   : ['scalar', 'simd'];
 
 /** A small deterministic generator, so a failure can be replayed. */

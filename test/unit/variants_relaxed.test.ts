@@ -11,11 +11,17 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 
 for (const file of ['segment_sum.test.ts', 'complex_fft.test.ts', 'einsum_strings.test.ts']) {
   test(`${file} passes on the relaxed-simd variant`, () => {
-    const child = spawnSync(process.execPath, ['--experimental-wasm-relaxed-simd', '--import', 'tsx', path.join(here, file)], {
-      env: {...process.env, TFJS_AS_VARIANTS: 'relaxed-simd', FORCE_COLOR: '0'}, encoding: 'utf8',
-    });
+    const child = spawnSync(
+      process.execPath,
+      ['--experimental-wasm-relaxed-simd', '--import', 'tsx', path.join(here, file)],
+      {
+        env: {...process.env, TFJS_AS_VARIANTS: 'relaxed-simd', FORCE_COLOR: '0'},
+        encoding: 'utf8',
+      },
+    );
     const output = `${child.stdout}${child.stderr}`;
-    const total = /Total:\s+(\d+)/.exec(output), passed = /Passed:\s+(\d+)/.exec(output);
+    const total = /Total:\s+(\d+)/.exec(output),
+      passed = /Passed:\s+(\d+)/.exec(output);
     assert.ok(total && passed, `the child printed no totals:\n${output.slice(-3000)}`);
     assert.is(+passed![1], +total![1], `failures in the relaxed-simd run:\n${output.slice(-3000)}`);
     assert.is(child.status, 0, output.slice(-3000));

@@ -16,8 +16,13 @@ fs.mkdirSync(outdir, {recursive: true});
 // inlines every dynamic import into bundle.js.
 await esbuild.build({
   entryPoints: {bundle: path.join(here, 'main.js')},
-  bundle: true, format: 'esm', splitting: true, target: 'es2022', platform: 'browser',
-  outdir, logLevel: 'warning',
+  bundle: true,
+  format: 'esm',
+  splitting: true,
+  target: 'es2022',
+  platform: 'browser',
+  outdir,
+  logLevel: 'warning',
 });
 fs.copyFileSync(path.join(here, 'index.html'), path.join(outdir, 'index.html'));
 

@@ -19,7 +19,9 @@ export default defineConfig({
     ],
   },
   build: {
-    target: 'es2022', outDir: path.join(here, 'dist'), emptyOutDir: true,
+    target: 'es2022',
+    outDir: path.join(here, 'dist'),
+    emptyOutDir: true,
     // tfjs-core alone is about 600 kB minified: one chunk is expected.
     chunkSizeWarningLimit: 4000,
     // In a cross-origin-isolated page tfjs-backend-wasm starts its threaded build by sending its

@@ -9,7 +9,8 @@ import {get as getRegularizer, type RegularizerIdentifier} from '../regularizers
 import * as ops from '../backend_ops.js';
 
 function single(shape: Shape | Shape[], layer: Layer): Shape {
-  if (shape.length > 0 && Array.isArray(shape[0])) throw new Error(`${layer.describe()} takes one input, got ${shape.length}`);
+  if (shape.length > 0 && Array.isArray(shape[0]))
+    throw new Error(`${layer.describe()} takes one input, got ${shape.length}`);
   return shape as Shape;
 }
 
@@ -58,13 +59,19 @@ export class Dense extends Layer<tf.Tensor, tf.Tensor> {
     const shape = single(inputShape, this);
     const inDim = shape[shape.length - 1];
     if (shape.length < 2 || inDim == null) {
-      throw new Error(`${this.describe()}: expected input shape [null,...,features] with known features, got ${fmtShape(shape)}`);
+      throw new Error(
+        `${this.describe()}: expected input shape [null,...,features] with known features, got ${fmtShape(shape)}`,
+      );
     }
     this.kernel = this.addWeight('kernel', [inDim, this.units], {
-      initializer: this.config.kernelInitializer ?? 'glorotUniform', regularizer: this.config.kernelRegularizer});
+      initializer: this.config.kernelInitializer ?? 'glorotUniform',
+      regularizer: this.config.kernelRegularizer,
+    });
     if (this.useBias) {
       this.bias = this.addWeight('bias', [this.units], {
-        initializer: this.config.biasInitializer ?? 'zeros', regularizer: this.config.biasRegularizer});
+        initializer: this.config.biasInitializer ?? 'zeros',
+        regularizer: this.config.biasRegularizer,
+      });
     }
     this.inputSpec = {minNdim: 2, axes: {[-1]: inDim}};
   }
@@ -88,8 +95,13 @@ export class Dense extends Layer<tf.Tensor, tf.Tensor> {
       if (this.bias) y = tf.add(y, this.bias);
       y = act.apply(y);
     } else {
-      y = tf.fused.matMul({a: x2 as tf.Tensor2D, b: this.kernel as tf.Tensor2D, bias: this.bias ?? undefined,
-        activation: act.fused || 'linear', leakyreluAlpha: act.leakyreluAlpha});
+      y = tf.fused.matMul({
+        a: x2 as tf.Tensor2D,
+        b: this.kernel as tf.Tensor2D,
+        bias: this.bias ?? undefined,
+        activation: act.fused || 'linear',
+        leakyreluAlpha: act.leakyreluAlpha,
+      });
       if (!act.fused) y = act.apply(y);
     }
     if (x.rank !== 2) y = tf.reshape(y, [...x.shape.slice(0, -1), this.units]);
@@ -112,9 +124,14 @@ export class Reshape extends Layer<tf.Tensor, tf.Tensor> {
 
   constructor(config: LayerConfig & {targetShape: number[]}) {
     super(config);
-    if (!Array.isArray(config.targetShape) || config.targetShape.filter(d => d === -1).length > 1 ||
-        config.targetShape.some(d => !Number.isInteger(d) || (d < 1 && d !== -1))) {
-      throw new Error(`${this.describe()}: targetShape must be positive integers with at most one -1, got ${JSON.stringify(config.targetShape)}`);
+    if (
+      !Array.isArray(config.targetShape) ||
+      config.targetShape.filter(d => d === -1).length > 1 ||
+      config.targetShape.some(d => !Number.isInteger(d) || (d < 1 && d !== -1))
+    ) {
+      throw new Error(
+        `${this.describe()}: targetShape must be positive integers with at most one -1, got ${JSON.stringify(config.targetShape)}`,
+      );
     }
     this.targetShape = config.targetShape;
   }
@@ -129,7 +146,9 @@ export class Reshape extends Layer<tf.Tensor, tf.Tensor> {
     const free = this.targetShape.indexOf(-1);
     if (known) {
       if (free >= 0 ? size % fixed !== 0 : size !== fixed) {
-        throw new Error(`${this.describe()}: cannot reshape input shape ${fmtShape(shape)} (${size} values per sample) to ${fmtShape(out)}`);
+        throw new Error(
+          `${this.describe()}: cannot reshape input shape ${fmtShape(shape)} (${size} values per sample) to ${fmtShape(out)}`,
+        );
       }
       if (free >= 0) out[free + 1] = size / fixed;
     } else if (free >= 0) {
@@ -182,11 +201,14 @@ export class Dropout extends Layer<tf.Tensor, tf.Tensor> {
 
   constructor(config: DropoutConfig) {
     super(config);
-    if (!(config.rate >= 0 && config.rate < 1)) throw new Error(`${this.describe()}: rate must be in [0, 1), got ${config.rate}`);
+    if (!(config.rate >= 0 && config.rate < 1))
+      throw new Error(`${this.describe()}: rate must be in [0, 1), got ${config.rate}`);
     this.rate = config.rate;
     this.noiseShape = config.noiseShape;
     if (config.seed != null && !Number.isSafeInteger(config.seed)) {
-      throw new Error(`${this.describe()}: seed must be an integer, got ${typeof config.seed === 'number' ? config.seed : typeof config.seed}`);
+      throw new Error(
+        `${this.describe()}: seed must be an integer, got ${typeof config.seed === 'number' ? config.seed : typeof config.seed}`,
+      );
     }
     this.seed = config.seed;
   }
@@ -226,14 +248,19 @@ export class Concatenate extends Layer<tf.Tensor[], tf.Tensor> {
     const shapes = inputShape as Shape[];
     const rank = shapes[0].length;
     const axis = this.axis < 0 ? rank + this.axis : this.axis;
-    if (axis < 0 || axis >= rank) throw new Error(`${this.describe()}: axis ${this.axis} is out of range for rank ${rank}`);
+    if (axis < 0 || axis >= rank)
+      throw new Error(`${this.describe()}: axis ${this.axis} is out of range for rank ${rank}`);
     const out = [...shapes[0]];
     for (const s of shapes.slice(1)) {
       const ok = s.length === rank && s.every((d, i) => i === axis || d == null || out[i] == null || d === out[i]);
       if (!ok) {
-        throw new Error(`${this.describe()}: inputs must match in every axis but ${this.axis}, got shapes ${fmtShape(shapes)}`);
+        throw new Error(
+          `${this.describe()}: inputs must match in every axis but ${this.axis}, got shapes ${fmtShape(shapes)}`,
+        );
       }
-      s.forEach((d, i) => { if (i !== axis && out[i] == null) out[i] = d; });
+      s.forEach((d, i) => {
+        if (i !== axis && out[i] == null) out[i] = d;
+      });
       out[axis] = out[axis] == null || s[axis] == null ? null : out[axis]! + s[axis]!;
     }
     return out;
@@ -283,8 +310,10 @@ export class ActivationLayer extends Layer<tf.Tensor, tf.Tensor> {
  * tracing), tensors out. `In` defaults to one tensor, so `(t) => K.square(t)` needs no
  * annotation; a multi-input Lambda says so: `([a, b]: tf.Tensor[]) => K.add(a, b)`.
  */
-export type LambdaFn<In extends LayerIO = tf.Tensor, Out extends LayerIO = tf.Tensor> =
-  (inputs: In, args: Record<string, unknown>) => Out;
+export type LambdaFn<In extends LayerIO = tf.Tensor, Out extends LayerIO = tf.Tensor> = (
+  inputs: In,
+  args: Record<string, unknown>,
+) => Out;
 
 export interface LambdaConfig extends LayerConfig {
   /** Without the batch dimension (Keras), or a function of the input shape(s). Else traced. */
@@ -310,7 +339,8 @@ export class Lambda<In extends LayerIO = tf.Tensor, Out extends LayerIO = tf.Ten
       this.computeOutputShape = (inputShape: Shape | Shape[]) => {
         const spec = this.outputShapeSpec!;
         if (typeof spec === 'function') return spec(inputShape);
-        const first = inputShape.length > 0 && Array.isArray(inputShape[0]) ? (inputShape as Shape[])[0] : inputShape as Shape;
+        const first =
+          inputShape.length > 0 && Array.isArray(inputShape[0]) ? (inputShape as Shape[])[0] : (inputShape as Shape);
         return [first[0] ?? null, ...spec];
       };
     }

@@ -3,8 +3,19 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import {Layer} from '../layer.js';
 import {input, InputLayer} from '../input_layer.js';
-import {Dense, Reshape, Flatten, Dropout, Concatenate, ActivationLayer, Lambda,
-  type DenseConfig, type DropoutConfig, type LambdaConfig, type LambdaFn} from './core.js';
+import {
+  Dense,
+  Reshape,
+  Flatten,
+  Dropout,
+  Concatenate,
+  ActivationLayer,
+  Lambda,
+  type DenseConfig,
+  type DropoutConfig,
+  type LambdaConfig,
+  type LambdaFn,
+} from './core.js';
 import type {LayerConfig, LayerIO} from '../layer.js';
 import type {ActivationIdentifier} from '../activations.js';
 
@@ -19,5 +30,7 @@ export const dropout = (config: DropoutConfig) => new Dropout(config);
 export const concatenate = (config: LayerConfig & {axis?: number} = {}) => new Concatenate(config);
 export const activation = (config: LayerConfig & {activation: ActivationIdentifier}) => new ActivationLayer(config);
 /** Keras' `Lambda(fn, output_shape=None, arguments=None, name=None)`. */
-export const lambda = <In extends LayerIO = tf.Tensor, Out extends LayerIO = tf.Tensor>(fn: LambdaFn<In, Out>, config: LambdaConfig = {}) =>
-  new Lambda<In, Out>(fn, config);
+export const lambda = <In extends LayerIO = tf.Tensor, Out extends LayerIO = tf.Tensor>(
+  fn: LambdaFn<In, Out>,
+  config: LambdaConfig = {},
+) => new Lambda<In, Out>(fn, config);

@@ -82,21 +82,30 @@ export function outputNames(model: Model): string[] {
 }
 
 /** Spreads a per-output config (single value, array or record) over the outputs. */
-function perOutput<T>(what: string, value: T | T[] | Record<string, T> | undefined, names: string[],
-                      fill: T, single: (v: unknown) => boolean): T[] {
+function perOutput<T>(
+  what: string,
+  value: T | T[] | Record<string, T> | undefined,
+  names: string[],
+  fill: T,
+  single: (v: unknown) => boolean,
+): T[] {
   if (value === undefined) return names.map(() => fill);
   if (Array.isArray(value) && !single(value)) {
     if (value.length !== names.length) {
-      throw new Error(`compile: ${what} has ${value.length} entries but the model has ${names.length} output(s) ` +
-        `(${names.map(n => `'${n}'`).join(', ')})`);
+      throw new Error(
+        `compile: ${what} has ${value.length} entries but the model has ${names.length} output(s) ` +
+          `(${names.map(n => `'${n}'`).join(', ')})`,
+      );
     }
     return value;
   }
   if (isRecord(value) && !single(value)) {
     const unknown = Object.keys(value).filter(k => !names.includes(k));
     if (unknown.length) {
-      throw new Error(`compile: ${what} names output${unknown.length > 1 ? 's' : ''} ${unknown.map(k => `'${k}'`).join(', ')}, ` +
-        `which the model does not have; its outputs are ${names.map(n => `'${n}'`).join(', ')}`);
+      throw new Error(
+        `compile: ${what} names output${unknown.length > 1 ? 's' : ''} ${unknown.map(k => `'${k}'`).join(', ')}, ` +
+          `which the model does not have; its outputs are ${names.map(n => `'${n}'`).join(', ')}`,
+      );
     }
     return names.map(n => (n in value ? (value as Record<string, T>)[n]! : fill));
   }
@@ -106,19 +115,31 @@ function perOutput<T>(what: string, value: T | T[] | Record<string, T> | undefin
 /** compile(): resolves and checks everything; replaces any previous compile of this model. */
 export function compileModel(model: Model, config: CompileConfig): CompiledState {
   if (config == null || typeof config !== 'object') {
-    throw new Error(`compile: expected a config {optimizer, loss?, lossWeights?, metrics?}, got ${config === null ? 'null' : typeof config}`);
+    throw new Error(
+      `compile: expected a config {optimizer, loss?, lossWeights?, metrics?}, got ${config === null ? 'null' : typeof config}`,
+    );
   }
   if (config.optimizer == null) {
-    throw new Error(`compile: an optimizer is required: a name (${optimizers.optimizerNames().map(n => `'${n}'`).join(', ')}) or a tf.Optimizer`);
+    throw new Error(
+      `compile: an optimizer is required: a name (${optimizers
+        .optimizerNames()
+        .map(n => `'${n}'`)
+        .join(', ')}) or a tf.Optimizer`,
+    );
   }
   const names = outputNames(model);
   const lossIds = perOutput<LossIdentifier | null>('loss', config.loss ?? undefined, names, null, () => false);
   const weights = perOutput<number>('lossWeights', config.lossWeights, names, 1, () => false);
   weights.forEach((w, i) => {
-    if (typeof w !== 'number' || !Number.isFinite(w)) throw new Error(`compile: lossWeights for output '${names[i]}' must be a finite number, got ${JSON.stringify(w)}`);
+    if (typeof w !== 'number' || !Number.isFinite(w))
+      throw new Error(
+        `compile: lossWeights for output '${names[i]}' must be a finite number, got ${JSON.stringify(w)}`,
+      );
   });
   // A list of metrics applies to every output (Keras 2); only a record spreads them per output.
-  const metricIds = perOutput<MetricIdentifier | MetricIdentifier[]>('metrics', config.metrics, names, [], v => Array.isArray(v));
+  const metricIds = perOutput<MetricIdentifier | MetricIdentifier[]>('metrics', config.metrics, names, [], v =>
+    Array.isArray(v),
+  );
   const outputs: CompiledOutput[] = names.map((name, i) => {
     const id = lossIds[i] ?? null;
     let loss: losses.LossFn | null = null;
@@ -130,15 +151,20 @@ export function compileModel(model: Model, config: CompileConfig): CompiledState
     const ids = metricIds[i]!;
     const list = Array.isArray(ids) ? ids : [ids];
     if (loss == null && list.length > 0 && isRecord(config.metrics)) {
-      throw new Error(`compile: metrics are given for output '${name}', which has no loss (so fit takes no target for it)`);
+      throw new Error(
+        `compile: metrics are given for output '${name}', which has no loss (so fit takes no target for it)`,
+      );
     }
-    const resolved = loss == null ? [] : list.map(m => {
-      try {
-        return metrics.resolveMetric(m, id ?? undefined, model.outputs[i]!.shape);
-      } catch (e) {
-        throw new Error(`compile: metric for output '${name}': ${(e as Error).message}`, {cause: e});
-      }
-    });
+    const resolved =
+      loss == null
+        ? []
+        : list.map(m => {
+            try {
+              return metrics.resolveMetric(m, id ?? undefined, model.outputs[i]!.shape);
+            } catch (e) {
+              throw new Error(`compile: metric for output '${name}': ${(e as Error).message}`, {cause: e});
+            }
+          });
     return {name, loss, lossIdentifier: id, weight: weights[i]!, metrics: resolved};
   });
   const withLoss = outputs.filter(o => o.loss);
@@ -148,7 +174,10 @@ export function compileModel(model: Model, config: CompileConfig): CompiledState
   if (multi) for (const o of withLoss) logNames.push(`${o.name}_loss`);
   for (const o of outputs) for (const m of o.metrics) logNames.push(multi ? `${o.name}_${m.name}` : m.name);
   const duplicate = logNames.find((n, i) => logNames.indexOf(n) !== i);
-  if (duplicate) throw new Error(`compile: two metrics would both be logged as '${duplicate}'; give function metrics distinct names`);
+  if (duplicate)
+    throw new Error(
+      `compile: two metrics would both be logged as '${duplicate}'; give function metrics distinct names`,
+    );
   // Made last, once everything is checked: a compile that throws leaves no optimizer behind.
   const optimizer = optimizers.get(config.optimizer);
   const state: CompiledState = {optimizer, ownsOptimizer: optimizer !== config.optimizer, outputs, logNames};
@@ -169,7 +198,12 @@ function hasAddedLosses(model: Model): boolean {
   if (model.symbolicLosses.length > 0 || model.callableLosses().length > 0) return true;
   if (model.layers.some(l => l.symbolicLosses.length > 0)) return true;
   return tf.tidy(() => {
-    const xs = model.inputs.map(t => tf.zeros(t.shape.map(d => d ?? 1), t.dtype));
+    const xs = model.inputs.map(t =>
+      tf.zeros(
+        t.shape.map(d => d ?? 1),
+        t.dtype,
+      ),
+    );
     return model.runGraph(xs, {training: true}).losses.length > 0;
   });
 }

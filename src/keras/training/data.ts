@@ -30,7 +30,9 @@ function toTensor(v: unknown, label: string, fn: string, owned: tf.Tensor[]): tf
   if (v instanceof tf.Tensor) {
     if (v.isDisposed) throw new Error(`${fn}: ${label} is a disposed tensor`);
     if (v.dtype === 'string' || v.dtype === 'complex64') {
-      throw new Error(`${fn}: ${label} must be numeric (float32, int32 or bool), got a ${v.dtype} tensor of shape ${fmtShape(v.shape)}`);
+      throw new Error(
+        `${fn}: ${label} must be numeric (float32, int32 or bool), got a ${v.dtype} tensor of shape ${fmtShape(v.shape)}`,
+      );
     }
     return v;
   }
@@ -68,12 +70,30 @@ export function standardizeInputs(model: Model, x: Data, fn: string, arg = 'x'):
   const names = model.inputs.map(t => t.name);
   const owned: tf.Tensor[] = [];
   const list = (): unknown[] => {
-    if (x == null) throw new Error(`${fn}: ${arg} is required: the model has input(s) ${describe(names, model.inputs.map(t => t.shape))}`);
+    if (x == null)
+      throw new Error(
+        `${fn}: ${arg} is required: the model has input(s) ${describe(
+          names,
+          model.inputs.map(t => t.shape),
+        )}`,
+      );
     if (isRecord(x)) {
       const unknown = Object.keys(x).filter(k => !names.includes(k));
-      if (unknown.length) throw new Error(`${fn}: ${arg} names input(s) ${unknown.map(k => `'${k}'`).join(', ')}, which the model does not have; its inputs are ${describe(names, model.inputs.map(t => t.shape))}`);
+      if (unknown.length)
+        throw new Error(
+          `${fn}: ${arg} names input(s) ${unknown.map(k => `'${k}'`).join(', ')}, which the model does not have; its inputs are ${describe(
+            names,
+            model.inputs.map(t => t.shape),
+          )}`,
+        );
       return names.map(n => {
-        if (!(n in x)) throw new Error(`${fn}: ${arg} has no value for input '${n}'; its inputs are ${describe(names, model.inputs.map(t => t.shape))}`);
+        if (!(n in x))
+          throw new Error(
+            `${fn}: ${arg} has no value for input '${n}'; its inputs are ${describe(
+              names,
+              model.inputs.map(t => t.shape),
+            )}`,
+          );
         return x[n];
       });
     }
@@ -83,11 +103,18 @@ export function standardizeInputs(model: Model, x: Data, fn: string, arg = 'x'):
   };
   const values = list();
   if (values.length !== names.length) {
-    throw new Error(`${fn}: the model has ${names.length} input(s) ${describe(names, model.inputs.map(t => t.shape))}, but ${arg} has ${values.length} array(s)`);
+    throw new Error(
+      `${fn}: the model has ${names.length} input(s) ${describe(
+        names,
+        model.inputs.map(t => t.shape),
+      )}, but ${arg} has ${values.length} array(s)`,
+    );
   }
   try {
     const tensors = values.map((v, i) => toTensor(v, names.length > 1 ? `${arg} '${names[i]}'` : arg, fn, owned));
-    tensors.forEach((t, i) => { checkShape(fn, `${arg} for input '${names[i]}'`, t.shape, model.inputs[i]!.shape); });
+    tensors.forEach((t, i) => {
+      checkShape(fn, `${arg} for input '${names[i]}'`, t.shape, model.inputs[i]!.shape);
+    });
     return {tensors, labels: names.map(n => `${arg} '${n}'`), owned};
   } catch (e) {
     tf.dispose(owned);
@@ -106,19 +133,29 @@ function checkShape(fn: string, what: string, actual: readonly number[], expecte
 }
 
 /** y for the outputs that have a compiled loss; null where an output has none. */
-export function standardizeTargets(model: Model, compiled: CompiledState, y: Data, fn: string, arg = 'y'):
-    {tensors: (tf.Tensor | null)[]; owned: tf.Tensor[]} {
+export function standardizeTargets(
+  model: Model,
+  compiled: CompiledState,
+  y: Data,
+  fn: string,
+  arg = 'y',
+): {tensors: (tf.Tensor | null)[]; owned: tf.Tensor[]} {
   const outs = compiled.outputs;
   const needed = outs.map((o, i) => (o.loss ? i : -1)).filter(i => i >= 0);
   const owned: tf.Tensor[] = [];
   const shapes = model.outputs.map(t => t.shape);
-  const neededDesc = describe(needed.map(i => outs[i]!.name), needed.map(i => shapes[i]!));
+  const neededDesc = describe(
+    needed.map(i => outs[i]!.name),
+    needed.map(i => shapes[i]!),
+  );
   if (y == null) {
     if (needed.length === 0) return {tensors: outs.map(() => null), owned};
     throw new Error(`${fn}: ${arg} is required: the model has a compiled loss for output(s) ${neededDesc}`);
   }
   if (needed.length === 0) {
-    throw new Error(`${fn}: the model was compiled without a loss (it trains on its added losses), so it takes no ${arg}; call ${fn}(x) or ${fn}(x, undefined, config)`);
+    throw new Error(
+      `${fn}: the model was compiled without a loss (it trains on its added losses), so it takes no ${arg}; call ${fn}(x) or ${fn}(x, undefined, config)`,
+    );
   }
   const tensors: (tf.Tensor | null)[] = outs.map(() => null);
   const assign = (i: number, v: unknown) => {
@@ -128,15 +165,21 @@ export function standardizeTargets(model: Model, compiled: CompiledState, y: Dat
     if (isRecord(y)) {
       const names = outs.map(o => o.name);
       const unknown = Object.keys(y).filter(k => !names.includes(k));
-      if (unknown.length) throw new Error(`${fn}: ${arg} names output(s) ${unknown.map(k => `'${k}'`).join(', ')}, which the model does not have; its outputs are ${describe(names, shapes)}`);
+      if (unknown.length)
+        throw new Error(
+          `${fn}: ${arg} names output(s) ${unknown.map(k => `'${k}'`).join(', ')}, which the model does not have; its outputs are ${describe(names, shapes)}`,
+        );
       for (const i of needed) {
-        if (y[outs[i]!.name] == null) throw new Error(`${fn}: ${arg} has no target for output '${outs[i]!.name}', which has a loss`);
+        if (y[outs[i]!.name] == null)
+          throw new Error(`${fn}: ${arg} has no target for output '${outs[i]!.name}', which has a loss`);
         assign(i, y[outs[i]!.name]);
       }
     } else if (isDataValue(y)) {
       // One tensor (or array of numbers): the target of the only output that has a loss.
       if (needed.length !== 1) {
-        throw new Error(`${fn}: the model has ${needed.length} outputs with a loss (${neededDesc}); give ${arg} as a list or a record by output name`);
+        throw new Error(
+          `${fn}: the model has ${needed.length} outputs with a loss (${neededDesc}); give ${arg} as a list or a record by output name`,
+        );
       }
       assign(needed[0]!, y);
     } else if (Array.isArray(y)) {
@@ -144,9 +187,13 @@ export function standardizeTargets(model: Model, compiled: CompiledState, y: Dat
       if (y.length === outs.length) {
         for (const i of needed) assign(i, y[i]);
       } else if (y.length === needed.length) {
-        needed.forEach((i, k) => { assign(i, y[k]); });
+        needed.forEach((i, k) => {
+          assign(i, y[k]);
+        });
       } else {
-        throw new Error(`${fn}: the model has ${outs.length} output(s), ${needed.length} with a loss (${neededDesc}), but ${arg} has ${y.length} array(s)`);
+        throw new Error(
+          `${fn}: the model has ${outs.length} output(s), ${needed.length} with a loss (${neededDesc}), but ${arg} has ${y.length} array(s)`,
+        );
       }
     } else {
       throw new Error(`${fn}: ${arg} must be a Tensor, a list of Tensors or a record by output name, got ${typeof y}`);
@@ -169,7 +216,10 @@ function checkTarget(fn: string, arg: string, name: string, lossId: unknown, t: 
   if (!canonical) return;
   if (canonical === 'sparseCategoricalCrossentropy') {
     const ok = t.rank === outShape.length - 1 || (t.rank === outShape.length && t.shape[t.rank - 1] === 1);
-    if (!ok) throw new Error(`${fn}: ${what} has shape ${fmtShape([...t.shape])}; sparseCategoricalCrossentropy takes integer labels of shape ${fmtShape(outShape.slice(0, -1))} or ${fmtShape([...outShape.slice(0, -1), 1])} for the output's ${fmtShape(outShape)}`);
+    if (!ok)
+      throw new Error(
+        `${fn}: ${what} has shape ${fmtShape([...t.shape])}; sparseCategoricalCrossentropy takes integer labels of shape ${fmtShape(outShape.slice(0, -1))} or ${fmtShape([...outShape.slice(0, -1), 1])} for the output's ${fmtShape(outShape)}`,
+      );
     return;
   }
   checkShape(fn, what, t.shape, outShape);
@@ -182,14 +232,22 @@ export function sampleCount(fn: string, tensors: tf.Tensor[], labels: string[]):
   tensors.forEach((t, i) => {
     if (t.rank === 0) throw new Error(`${fn}: ${labels[i]} must have a batch dimension (rank >= 1), got a scalar`);
     if (t.shape[0] !== n) {
-      throw new Error(`${fn}: all data must have the same number of samples: ${labels[0]} has ${n}, ${labels[i]} has ${t.shape[0]} (shape ${fmtShape([...t.shape])})`);
+      throw new Error(
+        `${fn}: all data must have the same number of samples: ${labels[0]} has ${n}, ${labels[i]} has ${t.shape[0]} (shape ${fmtShape([...t.shape])})`,
+      );
     }
   });
   return n;
 }
 
 /** Rows [start, start + size) of every tensor, or the rows `indices[start..start+size)` when shuffled. */
-export function takeBatch(tensors: (tf.Tensor | null)[], indices: tf.Tensor1D | null, start: number, size: number, total: number): (tf.Tensor | null)[] {
+export function takeBatch(
+  tensors: (tf.Tensor | null)[],
+  indices: tf.Tensor1D | null,
+  start: number,
+  size: number,
+  total: number,
+): (tf.Tensor | null)[] {
   if (indices) {
     const idx = tf.slice(indices, start, size);
     return tensors.map(t => (t ? tf.gather(t, idx) : null));

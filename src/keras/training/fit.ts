@@ -45,11 +45,22 @@ export interface EvaluateConfig {
 /** What fit needs besides the Model class itself: a place for Keras' `model.stopTraining`. */
 type TrainingModel = Model & {stopTraining?: boolean};
 
-const FIT_KEYS = new Set(['batchSize', 'epochs', 'initialEpoch', 'shuffle', 'seed', 'validationSplit', 'validationData', 'verbose', 'callbacks']);
+const FIT_KEYS = new Set([
+  'batchSize',
+  'epochs',
+  'initialEpoch',
+  'shuffle',
+  'seed',
+  'validationSplit',
+  'validationData',
+  'verbose',
+  'callbacks',
+]);
 
 /** fit(x, config): a config given in y's place (a model trained on added losses only). */
 function looksLikeConfig(y: unknown): y is FitConfig {
-  if (typeof y !== 'object' || y === null || Array.isArray(y) || y instanceof tf.Tensor || ArrayBuffer.isView(y)) return false;
+  if (typeof y !== 'object' || y === null || Array.isArray(y) || y instanceof tf.Tensor || ArrayBuffer.isView(y))
+    return false;
   const keys = Object.keys(y);
   return keys.length > 0 && keys.every(k => FIT_KEYS.has(k));
 }
@@ -64,7 +75,9 @@ function checkInt(fn: string, name: string, v: unknown, min: number): number {
 function requireCompiled(model: Model, fn: string): CompiledState {
   const state = compiledState(model);
   if (!state) {
-    throw new Error(`${fn}: model '${model.name}' must be compiled first: call model.compile({optimizer, loss}) before ${fn}()`);
+    throw new Error(
+      `${fn}: model '${model.name}' must be compiled first: call model.compile({optimizer, loss}) before ${fn}()`,
+    );
   }
   return state;
 }
@@ -72,7 +85,9 @@ function requireCompiled(model: Model, fn: string): CompiledState {
 /** Mean of a loss/metric value as a float32 scalar; anything that is not a Tensor is named. */
 function reduceToScalar(value: unknown, what: string): tf.Scalar {
   if (!(value instanceof tf.Tensor)) {
-    throw new Error(`${what} returned ${value === null ? 'null' : typeof value}, expected a Tensor (per sample or a scalar)`);
+    throw new Error(
+      `${what} returned ${value === null ? 'null' : typeof value}, expected a Tensor (per sample or a scalar)`,
+    );
   }
   const v = value.dtype === 'float32' ? value : tf.cast(value, 'float32');
   return (v.rank === 0 ? v : tf.mean(v)) as tf.Scalar;
@@ -82,8 +97,13 @@ function reduceToScalar(value: unknown, what: string): tf.Scalar {
  * The forward pass and every logged value for one batch: [total, per-output losses (multi-output
  * models), metrics...] in `state.logNames` order; `total` is what gradients are taken of.
  */
-function forward(model: Model, state: CompiledState, xs: tf.Tensor[], ys: (tf.Tensor | null)[], training: boolean):
-    {total: tf.Scalar; logged: tf.Tensor1D} {
+function forward(
+  model: Model,
+  state: CompiledState,
+  xs: tf.Tensor[],
+  ys: (tf.Tensor | null)[],
+  training: boolean,
+): {total: tf.Scalar; logged: tf.Tensor1D} {
   const {outputs, losses: added} = model.runGraph(xs, {training});
   const terms: tf.Tensor[] = [];
   const perOutput: tf.Tensor[] = [];
@@ -95,9 +115,12 @@ function forward(model: Model, state: CompiledState, xs: tf.Tensor[], ys: (tf.Te
     terms.push(o.weight === 1 ? l : tf.mul(l, o.weight));
   });
   state.outputs.forEach((o, i) => {
-    for (const m of o.metrics) metricValues.push(reduceToScalar(m.fn(ys[i]!, outputs[i]!), `metric '${m.name}' of output '${o.name}'`));
+    for (const m of o.metrics)
+      metricValues.push(reduceToScalar(m.fn(ys[i]!, outputs[i]!), `metric '${m.name}' of output '${o.name}'`));
   });
-  added.forEach((a, k) => { terms.push(reduceToScalar(a, `added loss ${k}`)); });
+  added.forEach((a, k) => {
+    terms.push(reduceToScalar(a, `added loss ${k}`));
+  });
   if (terms.length === 0) throw new Error(NO_LOSS_ERROR);
   const total = (terms.length === 1 ? terms[0]! : tf.addN(terms)) as tf.Scalar;
   const multi = state.outputs.length > 1;
@@ -110,7 +133,8 @@ function forward(model: Model, state: CompiledState, xs: tf.Tensor[], ys: (tf.Te
  * tensors it saved for the backward pass; release them so an error does not leak memory.
  */
 function releaseTape(): void {
-  const state = (tf.engine() as unknown as {state: {gradientDepth: number; activeTape: {saved?: tf.Tensor[]}[] | null}}).state;
+  const state = (tf.engine() as unknown as {state: {gradientDepth: number; activeTape: {saved?: tf.Tensor[]}[] | null}})
+    .state;
   if (state.gradientDepth === 0 && state.activeTape) {
     for (const node of state.activeTape) for (const t of node.saved ?? []) t.dispose();
     state.activeTape = null;
@@ -121,8 +145,17 @@ function releaseTape(): void {
  * One gradient step. Returns the new accumulator (old + batchSize * logged values) and, when
  * asked, this batch's values (a kept tensor the caller disposes).
  */
-function trainStep(model: Model, state: CompiledState, vars: tf.Variable[], xs: tf.Tensor[], ys: (tf.Tensor | null)[],
-                   size: number, acc: tf.Tensor1D | null, keepBatch: boolean, nonFinite: NonFiniteTracker): {acc: tf.Tensor1D; batch: tf.Tensor1D | null} {
+function trainStep(
+  model: Model,
+  state: CompiledState,
+  vars: tf.Variable[],
+  xs: tf.Tensor[],
+  ys: (tf.Tensor | null)[],
+  size: number,
+  acc: tf.Tensor1D | null,
+  keepBatch: boolean,
+  nonFinite: NonFiniteTracker,
+): {acc: tf.Tensor1D; batch: tf.Tensor1D | null} {
   let logged: tf.Tensor1D | null = null;
   try {
     return tidy(() => {
@@ -133,13 +166,13 @@ function trainStep(model: Model, state: CompiledState, vars: tf.Variable[], xs: 
       };
       if (vars.length > 0) {
         const {value, grads} = tf.variableGrads(lossFn, vars);
-        nonFinite.update(value);   // outside the gradient scope: the tracker's ops are not taped
+        nonFinite.update(value); // outside the gradient scope: the tracker's ops are not taped
         state.optimizer.applyGradients(grads);
       } else {
         nonFinite.update(lossFn()); // everything frozen: report the loss, change nothing
       }
       const weighted = tf.mul(logged!, size) as tf.Tensor1D;
-      const next = acc ? tf.add(acc, weighted) as tf.Tensor1D : weighted;
+      const next = acc ? (tf.add(acc, weighted) as tf.Tensor1D) : weighted;
       if (!keepBatch) return {acc: next, batch: null};
       return {acc: next, batch: tf.clone(logged!)};
     });
@@ -163,7 +196,7 @@ class NonFiniteTracker {
   /** Call inside the step's tidy with the step's total loss. */
   update(total: tf.Scalar): void {
     const candidate = tf.where(tf.isFinite(total), tf.scalar(Infinity), tf.scalar(this.step++)) as tf.Scalar;
-    const next = this.first ? tf.minimum(this.first, candidate) as tf.Scalar : candidate;
+    const next = this.first ? (tf.minimum(this.first, candidate) as tf.Scalar) : candidate;
     this.first?.dispose();
     this.first = tf.keep(next);
   }
@@ -190,12 +223,20 @@ function tidy<T>(fn: () => T): T {
 /** Logs from summed values: each divided by `count` (the samples summed over). */
 function toLogs(names: string[], values: ArrayLike<number>, count = 1): Logs {
   const logs: Logs = {};
-  names.forEach((n, i) => { logs[n] = values[i]! / count; });
+  names.forEach((n, i) => {
+    logs[n] = values[i]! / count;
+  });
   return logs;
 }
 
 /** Values summed over `n` samples, evaluated in batches with training=false. */
-function evaluateSums(model: Model, state: CompiledState, xs: tf.Tensor[], ys: (tf.Tensor | null)[], batchSize: number): {sums: Float32Array; n: number} {
+function evaluateSums(
+  model: Model,
+  state: CompiledState,
+  xs: tf.Tensor[],
+  ys: (tf.Tensor | null)[],
+  batchSize: number,
+): {sums: Float32Array; n: number} {
   const n = xs[0]!.shape[0]!;
   let acc: tf.Tensor1D | null = null;
   try {
@@ -205,12 +246,12 @@ function evaluateSums(model: Model, state: CompiledState, xs: tf.Tensor[], ys: (
         const all = takeBatch([...xs, ...ys], null, start, size, n);
         const {logged} = forward(model, state, all.slice(0, xs.length) as tf.Tensor[], all.slice(xs.length), false);
         const weighted = tf.mul(logged, size) as tf.Tensor1D;
-        return acc ? tf.add(acc, weighted) as tf.Tensor1D : weighted;
+        return acc ? (tf.add(acc, weighted) as tf.Tensor1D) : weighted;
       });
       acc?.dispose();
       acc = next;
     }
-    return {sums: acc ? acc.dataSync() as Float32Array : new Float32Array(state.logNames.length).fill(NaN), n};
+    return {sums: acc ? (acc.dataSync() as Float32Array) : new Float32Array(state.logNames.length).fill(NaN), n};
   } finally {
     (acc as tf.Tensor | null)?.dispose();
   }
@@ -238,7 +279,12 @@ export function evaluateModel(model: Model, x: Data, y?: Data, config: EvaluateC
 }
 
 /** model.fit(x, y?, config): Keras' training loop; resolves to the History. */
-export async function fitModel(model: TrainingModel, x: Data, y?: Data | FitConfig, config: FitConfig = {}): Promise<History> {
+export async function fitModel(
+  model: TrainingModel,
+  x: Data,
+  y?: Data | FitConfig,
+  config: FitConfig = {},
+): Promise<History> {
   const fn = 'fit';
   if (looksLikeConfig(y)) {
     config = y;
@@ -258,7 +304,10 @@ export async function fitModel(model: TrainingModel, x: Data, y?: Data | FitConf
   const callbacks = new CallbackList([history, ...new CallbackList(config.callbacks).callbacks]);
 
   const owned: tf.Tensor[] = [];
-  const disposeLater = <T extends {owned: tf.Tensor[]}>(s: T) => { owned.push(...s.owned); return s; };
+  const disposeLater = <T extends {owned: tf.Tensor[]}>(s: T) => {
+    owned.push(...s.owned);
+    return s;
+  };
   let acc: tf.Tensor1D | null = null;
   let indices: tf.Tensor1D | null = null;
   const nonFinite = new NonFiniteTracker();
@@ -269,32 +318,52 @@ export async function fitModel(model: TrainingModel, x: Data, y?: Data | FitConf
     const labels = [...model.inputs.map(t => `x '${t.name}'`), ...state.outputs.map(o => `y '${o.name}'`)];
     const all = [...inputs, ...targets];
     const present = all.map((t, i) => [t, labels[i]!] as const).filter(([t]) => t != null) as [tf.Tensor, string][];
-    let n = sampleCount(fn, present.map(p => p[0]), present.map(p => p[1]));
+    let n = sampleCount(
+      fn,
+      present.map(p => p[0]),
+      present.map(p => p[1]),
+    );
     let train = all;
     let val: (tf.Tensor | null)[] | null = null;
-    if (split !== undefined && config.validationData === undefined) { // Keras: validationData wins
+    if (split !== undefined && config.validationData === undefined) {
+      // Keras: validationData wins
       const at = Math.floor(n * (1 - split));
-      if (at === 0 || at === n) throw new Error(`fit: validationSplit ${split} of ${n} samples leaves ${at === 0 ? 'no training' : 'no validation'} samples`);
+      if (at === 0 || at === n)
+        throw new Error(
+          `fit: validationSplit ${split} of ${n} samples leaves ${at === 0 ? 'no training' : 'no validation'} samples`,
+        );
       train = sliceRows(all, 0, at);
       val = sliceRows(all, at, n);
       for (const t of [...train, ...val]) if (t) owned.push(t);
       n = at;
     } else if (config.validationData !== undefined) {
       const vd = config.validationData;
-      const [vx, vy] = Array.isArray(vd) ? vd : vd && typeof vd === 'object' && 'x' in vd ? [vd.x, vd.y] : [undefined, undefined];
+      const [vx, vy] = Array.isArray(vd)
+        ? vd
+        : vd && typeof vd === 'object' && 'x' in vd
+          ? [vd.x, vd.y]
+          : [undefined, undefined];
       if (vx === undefined) throw new Error('fit: validationData must be [xVal, yVal] (or {x, y})');
       const vIn = disposeLater(standardizeInputs(model, vx, fn, 'validationData x')).tensors;
       const vOut = disposeLater(standardizeTargets(model, state, vy, fn, 'validationData y')).tensors;
       val = [...vIn, ...vOut];
-      const vPresent = val.map((t, i) => [t, `validationData ${labels[i]}`] as const).filter(([t]) => t != null) as [tf.Tensor, string][];
-      sampleCount(fn, vPresent.map(p => p[0]), vPresent.map(p => p[1]));
+      const vPresent = val.map((t, i) => [t, `validationData ${labels[i]}`] as const).filter(([t]) => t != null) as [
+        tf.Tensor,
+        string,
+      ][];
+      sampleCount(
+        fn,
+        vPresent.map(p => p[0]),
+        vPresent.map(p => p[1]),
+      );
     }
     if (n === 0) throw new Error('fit: no samples to train on (x has 0 rows)');
     const nx = inputs.length;
     const steps = Math.ceil(n / batchSize);
     const valNames = val ? state.logNames.map(k => `val_${k}`) : [];
     const shuffle = config.shuffle ?? true;
-    if (config.seed !== undefined && !Number.isInteger(config.seed)) throw new Error(`fit: seed must be an integer, got ${JSON.stringify(config.seed)}`);
+    if (config.seed !== undefined && !Number.isInteger(config.seed))
+      throw new Error(`fit: seed must be an integer, got ${JSON.stringify(config.seed)}`);
     const random = config.seed !== undefined ? seededRandom(config.seed) : Math.random;
     const order = new Int32Array(n).map((_, i) => i);
 
@@ -302,7 +371,12 @@ export async function fitModel(model: TrainingModel, x: Data, y?: Data | FitConf
     // Weights that train: fixed for the whole fit (freezing a layer needs a new fit, as in Keras).
     const vars = model.trainableWeights;
     // verbose 2 is Keras' one line per epoch, terminal or not.
-    const progress = new ProgressBar({epochs, steps, verbose, output: verbose === 2 ? {...defaultOutput(), isTTY: false} : undefined});
+    const progress = new ProgressBar({
+      epochs,
+      steps,
+      verbose,
+      output: verbose === 2 ? {...defaultOutput(), isTTY: false} : undefined,
+    });
     const wantsBatch = callbacks.wantsBatchLogs;
     model.stopTraining = false;
     callbacks.setModel(model as unknown as CallbackModel);
@@ -324,7 +398,17 @@ export async function fitModel(model: TrainingModel, x: Data, y?: Data | FitConf
         const batch = tidy(() => takeBatch(train, indices, start, size, n));
         let result: ReturnType<typeof trainStep>;
         try {
-          result = trainStep(model, state, vars, batch.slice(0, nx) as tf.Tensor[], batch.slice(nx), size, acc, wantsBatch, nonFinite);
+          result = trainStep(
+            model,
+            state,
+            vars,
+            batch.slice(0, nx) as tf.Tensor[],
+            batch.slice(nx),
+            size,
+            acc,
+            wantsBatch,
+            nonFinite,
+          );
         } finally {
           // The batch's own tensors (gathered or sliced), never the data itself (a whole-data batch).
           tf.dispose(batch.filter((t, i): t is tf.Tensor => t != null && t !== train[i]));
@@ -332,7 +416,8 @@ export async function fitModel(model: TrainingModel, x: Data, y?: Data | FitConf
         acc?.dispose();
         acc = result.acc;
         seen += size;
-        const seenNow = seen, accNow = acc;
+        const seenNow = seen,
+          accNow = acc;
         progress.onBatchEnd(step + 1, () => toLogs(state.logNames, accNow.dataSync(), seenNow));
         if (result.batch) {
           const logs = {batch: step, size, ...toLogs(state.logNames, result.batch.dataSync())};

@@ -12,12 +12,18 @@ export type {ProgressOutput} from './progress.js';
 
 import type * as tf from '@tensorflow/tfjs-core';
 import type {Model} from '../model.js';
-import {layerWeightNames, loadWeights as loadOwnerWeights, saveWeights as saveOwnerWeights, type WeightsOwner} from './weights_io.js';
+import {
+  layerWeightNames,
+  loadWeights as loadOwnerWeights,
+  saveWeights as saveOwnerWeights,
+  type WeightsOwner,
+} from './weights_io.js';
 
 /** A model as weights I/O sees it: its weights under Keras-style layer/field names. */
 function owner(model: Model): WeightsOwner {
   return {
-    name: model.name, weights: model.weights,
+    name: model.name,
+    weights: model.weights,
     weightNames: () => layerWeightNames(model.weights, model.layers),
     setWeights: values => model.setWeights(values),
   };

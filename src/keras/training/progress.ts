@@ -21,9 +21,15 @@ export interface ProgressOutput {
 
 /** process.stdout in Node, console.log elsewhere. */
 export function defaultOutput(): ProgressOutput {
-  const stdout = (globalThis as {process?: {stdout?: {isTTY?: boolean; write?: (s: string) => unknown}}}).process?.stdout;
+  const stdout = (globalThis as {process?: {stdout?: {isTTY?: boolean; write?: (s: string) => unknown}}}).process
+    ?.stdout;
   if (stdout && typeof stdout.write === 'function') {
-    return {isTTY: !!stdout.isTTY, write: text => { stdout.write!(text); }};
+    return {
+      isTTY: !!stdout.isTTY,
+      write: text => {
+        stdout.write!(text);
+      },
+    };
   }
   let pending = '';
   return {
@@ -68,13 +74,15 @@ export function formatTimePerUnit(seconds: number, unit = 'step'): string {
 export function formatBar(current: number, target: number, width = 30): string {
   const digits = String(target).length;
   let bar = `${String(current).padStart(digits)}/${target} [`;
-  const filled = Math.floor(width * Math.min(current, target) / target);
+  const filled = Math.floor((width * Math.min(current, target)) / target);
   if (filled > 0) bar += '='.repeat(filled - 1) + (current < target ? '>' : '=');
   return `${bar + '.'.repeat(width - filled)}]`;
 }
 
 function formatLogs(logs: Logs): string {
-  return Object.entries(logs).map(([k, v]) => ` - ${k}: ${formatValue(v)}`).join('');
+  return Object.entries(logs)
+    .map(([k, v]) => ` - ${k}: ${formatValue(v)}`)
+    .join('');
 }
 
 export interface ProgressConfig {
@@ -97,7 +105,7 @@ export class ProgressBar {
   private epoch = 0;
 
   constructor(private readonly config: ProgressConfig) {
-    this.output = config.verbose > 0 ? config.output ?? defaultOutput() : null;
+    this.output = config.verbose > 0 ? (config.output ?? defaultOutput()) : null;
     this.interval = (config.interval ?? 0.05) * 1000;
   }
 
@@ -122,7 +130,7 @@ export class ProgressBar {
   onBatchEnd(step: number, read: () => Logs): void {
     if (!this.wantsRedraw(step) || step >= this.config.steps) return; // the last step is drawn by onEpochEnd
     const elapsed = (now() - this.epochStart) / 1000;
-    const eta = step > 0 ? elapsed / step * (this.config.steps - step) : 0;
+    const eta = step > 0 ? (elapsed / step) * (this.config.steps - step) : 0;
     this.draw(`${formatBar(step, this.config.steps)} - ETA: ${formatEta(eta)}${formatLogs(read())}`, false);
   }
 
@@ -135,7 +143,9 @@ export class ProgressBar {
     if (this.output.isTTY) {
       this.draw(`${formatBar(stepsDone, this.config.steps)}${timing}${formatLogs(logs)}`, true);
     } else {
-      this.output.write(`Epoch ${this.epoch + 1}/${this.config.epochs} - ${stepsDone}/${this.config.steps}${timing}${formatLogs(logs)}\n`);
+      this.output.write(
+        `Epoch ${this.epoch + 1}/${this.config.epochs} - ${stepsDone}/${this.config.steps}${timing}${formatLogs(logs)}\n`,
+      );
     }
   }
 

@@ -14,7 +14,10 @@ export function seededRandom(seed: number): () => number {
 }
 
 /** Fisher-Yates in place with the given source of randomness. */
-export function shuffleInPlace<T extends {length: number; [i: number]: unknown}>(array: T, random: () => number = Math.random): T {
+export function shuffleInPlace<T extends {length: number; [i: number]: unknown}>(
+  array: T,
+  random: () => number = Math.random,
+): T {
   for (let i = array.length - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1));
     const t = array[i];

@@ -40,7 +40,10 @@ function namesOf(model: WeightsOwner): string[] {
  * in a field (the seed's MyDense: 'my_dense/w', 'my_dense/b', 'my_dense/a'), the variable's own
  * name when it has one ('dense/kernel' from addWeight), else '<layer>/weight_<i>'.
  */
-export function layerWeightNames(weights: tf.Variable[], layers: readonly {name: string; weights: tf.Variable[]}[]): string[] {
+export function layerWeightNames(
+  weights: tf.Variable[],
+  layers: readonly {name: string; weights: tf.Variable[]}[],
+): string[] {
   const names = new Map<tf.Variable, string>();
   for (const layer of layers) {
     const fieldOf = new Map<tf.Variable, string>();
@@ -77,7 +80,8 @@ export async function loadWeights(model: WeightsOwner, source: string | tf.io.IO
   const handler = await loadHandlerFor(source);
   const artifacts = await handler.load!();
   const where = typeof source === 'string' ? `'${source}'` : 'the handler';
-  if (!Array.isArray(artifacts.weightSpecs) || artifacts.weightData == null) throw new Error(`loadWeights: ${where} holds no weights`);
+  if (!Array.isArray(artifacts.weightSpecs) || artifacts.weightData == null)
+    throw new Error(`loadWeights: ${where} holds no weights`);
   const specs = artifacts.weightSpecs;
   // Everything is checked against the manifest before a byte is decoded: tfjs' decodeWeights
   // makes each tensor as it goes, so a truncated file used to leak the tensors before the cut,
@@ -87,27 +91,36 @@ export async function loadWeights(model: WeightsOwner, source: string | tf.io.IO
   const data = artifacts.weightData;
   const actual = Array.isArray(data) ? data.reduce((n, b) => n + b.byteLength, 0) : data.byteLength;
   if (actual !== expected) {
-    throw new Error(`loadWeights: ${where} has ${actual} bytes of weight data, but its manifest describes ${expected} ` +
-      `(${specs.map(s => `${s.name} ${formatShape(s.shape)} ${s.quantization?.dtype ?? s.dtype}`).join(', ')}): ` +
-      `${actual < expected ? 'the weights file is truncated' : 'the weights file does not match its manifest'}`);
+    throw new Error(
+      `loadWeights: ${where} has ${actual} bytes of weight data, but its manifest describes ${expected} ` +
+        `(${specs.map(s => `${s.name} ${formatShape(s.shape)} ${s.quantization?.dtype ?? s.dtype}`).join(', ')}): ` +
+        `${actual < expected ? 'the weights file is truncated' : 'the weights file does not match its manifest'}`,
+    );
   }
   const savedNames = specs.map(s => s.name);
   const names = namesOf(model);
   const specByName = new Map(specs.map(s => [s.name, s]));
-  const byName = specByName.size === specs.length && specs.length === names.length && names.every(n => specByName.has(n));
+  const byName =
+    specByName.size === specs.length && specs.length === names.length && names.every(n => specByName.has(n));
   const ordered = byName ? names.map(n => specByName.get(n)!) : specs;
   if (ordered.length !== model.weights.length) {
-    throw new Error(`loadWeights: ${where} holds ${ordered.length} weights (${savedNames.join(', ')}), ` +
-      `the model has ${model.weights.length} (${names.join(', ')})`);
+    throw new Error(
+      `loadWeights: ${where} holds ${ordered.length} weights (${savedNames.join(', ')}), ` +
+        `the model has ${model.weights.length} (${names.join(', ')})`,
+    );
   }
   ordered.forEach((spec, i) => {
     const w = model.weights[i]!;
     if (!tf.util.arraysEqual(spec.shape, w.shape)) {
-      throw new Error(`loadWeights: ${where}: weight '${spec.name}' has shape ${formatShape(spec.shape)}, but the model's ` +
-        `'${names[i]}' has ${formatShape(w.shape)}`);
+      throw new Error(
+        `loadWeights: ${where}: weight '${spec.name}' has shape ${formatShape(spec.shape)}, but the model's ` +
+          `'${names[i]}' has ${formatShape(w.shape)}`,
+      );
     }
     if (spec.dtype !== w.dtype) {
-      throw new Error(`loadWeights: ${where}: weight '${spec.name}' is ${spec.dtype}, but the model's '${names[i]}' is ${w.dtype}`);
+      throw new Error(
+        `loadWeights: ${where}: weight '${spec.name}' is ${spec.dtype}, but the model's '${names[i]}' is ${w.dtype}`,
+      );
     }
   });
   const decoded = tf.io.decodeWeights(data, specs);
@@ -125,18 +138,23 @@ const QUANTIZED_DTYPE_BYTES: Record<string, number> = {uint8: 1, uint16: 2, floa
 /** The byte length of one manifest entry's data; throws, naming the entry, when it is malformed. */
 function manifestEntryBytes(spec: tf.io.WeightsManifestEntry, i: number, where: string): number {
   const label = `loadWeights: ${where}: manifest entry ${i}${typeof spec?.name === 'string' ? ` ('${spec.name}')` : ''}`;
-  if (spec == null || typeof spec !== 'object' || typeof spec.name !== 'string') throw new Error(`${label} has no name`);
+  if (spec == null || typeof spec !== 'object' || typeof spec.name !== 'string')
+    throw new Error(`${label} has no name`);
   if (!Array.isArray(spec.shape) || spec.shape.some(d => !Number.isInteger(d) || d < 0)) {
     throw new Error(`${label} has shape ${JSON.stringify(spec.shape)}; expected an array of non-negative integers`);
   }
   if (!(spec.dtype in WEIGHT_DTYPE_BYTES)) {
-    throw new Error(`${label} has dtype ${JSON.stringify(spec.dtype)}; model weights are ${Object.keys(WEIGHT_DTYPE_BYTES).join(', ')}`);
+    throw new Error(
+      `${label} has dtype ${JSON.stringify(spec.dtype)}; model weights are ${Object.keys(WEIGHT_DTYPE_BYTES).join(', ')}`,
+    );
   }
   let perValue = WEIGHT_DTYPE_BYTES[spec.dtype]!;
   if (spec.quantization != null) {
     const q = spec.quantization.dtype;
     if (!(q in QUANTIZED_DTYPE_BYTES)) {
-      throw new Error(`${label} is quantized as ${JSON.stringify(q)}; tfjs decodes ${Object.keys(QUANTIZED_DTYPE_BYTES).join(', ')}`);
+      throw new Error(
+        `${label} is quantized as ${JSON.stringify(q)}; tfjs decodes ${Object.keys(QUANTIZED_DTYPE_BYTES).join(', ')}`,
+      );
     }
     perValue = QUANTIZED_DTYPE_BYTES[q]!;
   }
@@ -152,12 +170,16 @@ async function saveHandlerFor(target: string | tf.io.IOHandler): Promise<tf.io.I
     if (typeof target.save !== 'function') throw new Error('saveWeights: the handler has no save method');
     return target;
   }
-  if (typeof target !== 'string') throw new Error(`saveWeights: expected a path, a URL or a tf.io.IOHandler, got ${typeof target}`);
+  if (typeof target !== 'string')
+    throw new Error(`saveWeights: expected a path, a URL or a tf.io.IOHandler, got ${typeof target}`);
   const routed = tf.io.getSaveHandlers(target);
   if (routed.length > 0) return routed[0]!;
-  if (isNode() && (target.startsWith('file://') || !/^[a-z][a-z0-9+.-]*:\/\//i.test(target))) return fileHandler(target);
-  throw new Error(`saveWeights: no handler for '${target}'. Use a file path or 'file://' in Node, ` +
-    `'indexeddb://', 'localstorage://' or 'http(s)://' in a browser, or pass a tf.io.IOHandler.`);
+  if (isNode() && (target.startsWith('file://') || !/^[a-z][a-z0-9+.-]*:\/\//i.test(target)))
+    return fileHandler(target);
+  throw new Error(
+    `saveWeights: no handler for '${target}'. Use a file path or 'file://' in Node, ` +
+      `'indexeddb://', 'localstorage://' or 'http(s)://' in a browser, or pass a tf.io.IOHandler.`,
+  );
 }
 
 async function loadHandlerFor(source: string | tf.io.IOHandler): Promise<tf.io.IOHandler> {
@@ -165,12 +187,16 @@ async function loadHandlerFor(source: string | tf.io.IOHandler): Promise<tf.io.I
     if (typeof source.load !== 'function') throw new Error('loadWeights: the handler has no load method');
     return source;
   }
-  if (typeof source !== 'string') throw new Error(`loadWeights: expected a path, a URL or a tf.io.IOHandler, got ${typeof source}`);
-  if (isNode() && (source.startsWith('file://') || !/^[a-z][a-z0-9+.-]*:\/\//i.test(source))) return fileHandler(source);
+  if (typeof source !== 'string')
+    throw new Error(`loadWeights: expected a path, a URL or a tf.io.IOHandler, got ${typeof source}`);
+  if (isNode() && (source.startsWith('file://') || !/^[a-z][a-z0-9+.-]*:\/\//i.test(source)))
+    return fileHandler(source);
   const routed = tf.io.getLoadHandlers(source);
   if (routed.length > 0) return routed[0]!;
-  throw new Error(`loadWeights: no handler for '${source}'. Use a file path or 'file://' in Node, ` +
-    `'indexeddb://', 'localstorage://' or 'http(s)://' in a browser, or pass a tf.io.IOHandler.`);
+  throw new Error(
+    `loadWeights: no handler for '${source}'. Use a file path or 'file://' in Node, ` +
+      `'indexeddb://', 'localstorage://' or 'http(s)://' in a browser, or pass a tf.io.IOHandler.`,
+  );
 }
 
 function isNode(): boolean {
@@ -187,8 +213,8 @@ type Path = typeof import('node:path');
 
 /** tfjs-node's file:// layout: <dir>/model.json + <dir>/weights.bin (or <name>.json + <name>.weights.bin). */
 async function fileHandler(url: string): Promise<tf.io.IOHandler> {
-  const fs = await import(NODE_FS) as Fs;
-  const path = await import(NODE_PATH) as Path;
+  const fs = (await import(NODE_FS)) as Fs;
+  const path = (await import(NODE_PATH)) as Path;
   const target = url.startsWith('file://') ? url.slice('file://'.length) : url;
   const isJson = target.endsWith('.json');
   const dir = isJson ? path.dirname(target) : target;
@@ -201,15 +227,21 @@ async function fileHandler(url: string): Promise<tf.io.IOHandler> {
       const bytes = Array.isArray(data) ? tf.io.concatenateArrayBuffers(data) : data;
       await fs.writeFile(path.join(dir, binName), new Uint8Array(bytes));
       const modelJson = {
-        format: artifacts.format, generatedBy: artifacts.generatedBy, convertedBy: null,
+        format: artifacts.format,
+        generatedBy: artifacts.generatedBy,
+        convertedBy: null,
         modelTopology: artifacts.modelTopology,
         weightsManifest: [{paths: [binName], weights: artifacts.weightSpecs}],
       };
       await fs.writeFile(jsonPath, JSON.stringify(modelJson));
-      return {modelArtifactsInfo: {
-        dateSaved: new Date(), modelTopologyType: 'JSON',
-        weightSpecsBytes: JSON.stringify(artifacts.weightSpecs).length, weightDataBytes: bytes.byteLength,
-      }};
+      return {
+        modelArtifactsInfo: {
+          dateSaved: new Date(),
+          modelTopologyType: 'JSON',
+          weightSpecsBytes: JSON.stringify(artifacts.weightSpecs).length,
+          weightDataBytes: bytes.byteLength,
+        },
+      };
     },
     async load(): Promise<tf.io.ModelArtifacts> {
       let json: tf.io.ModelJSON;
@@ -228,8 +260,12 @@ async function fileHandler(url: string): Promise<tf.io.IOHandler> {
           buffers.push(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer);
         }
       }
-      return {modelTopology: json.modelTopology, format: json.format, weightSpecs: specs,
-        weightData: tf.io.concatenateArrayBuffers(buffers)};
+      return {
+        modelTopology: json.modelTopology,
+        format: json.format,
+        weightSpecs: specs,
+        weightData: tf.io.concatenateArrayBuffers(buffers),
+      };
     },
   };
 }

@@ -5,12 +5,17 @@
 import type {TensorInfo} from '@tensorflow/tfjs-core';
 
 /** Throws, naming the kernel, the input and its dtype, when an input is complex64 or string. */
-export function assertRealInputs(kernel: string, inputs: Record<string, TensorInfo | TensorInfo[] | undefined | null>): void {
+export function assertRealInputs(
+  kernel: string,
+  inputs: Record<string, TensorInfo | TensorInfo[] | undefined | null>,
+): void {
   for (const [name, value] of Object.entries(inputs)) {
     for (const t of Array.isArray(value) ? value : [value]) {
       if (t && (t.dtype === 'complex64' || t.dtype === 'string')) {
-        throw new Error(`${kernel}: ${name} is a ${t.dtype} tensor (shape [${t.shape}]), and '${kernel}' has no ` +
-          `${t.dtype} form on backend 'as'`);
+        throw new Error(
+          `${kernel}: ${name} is a ${t.dtype} tensor (shape [${t.shape}]), and '${kernel}' has no ` +
+            `${t.dtype} form on backend 'as'`,
+        );
       }
     }
   }

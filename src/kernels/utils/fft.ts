@@ -18,7 +18,8 @@ export function transformSize(n: number): number {
 }
 
 export function fft(kernel: string, backend: BackendWasm, input: TensorInfo, inverse: boolean): TensorInfo {
-  if (input.dtype !== 'complex64') throw new Error(`${kernel}: input must be complex64, got ${input.dtype} of shape ${formatShape(input.shape)}`);
+  if (input.dtype !== 'complex64')
+    throw new Error(`${kernel}: input must be complex64, got ${input.dtype} of shape ${formatShape(input.shape)}`);
   if (input.shape.length === 0) throw new Error(`${kernel}: input must have rank 1 or more, got a scalar`);
   const n = input.shape[input.shape.length - 1]!;
   const size = util.sizeFromShape(input.shape);
@@ -27,15 +28,21 @@ export function fft(kernel: string, backend: BackendWasm, input: TensorInfo, inv
   const outIm = backend.makeOutput(input.shape, 'float32');
   const out = makeComplexOutput(backend, outRe, outIm);
   if (size === 0) return out;
-  if (n > 2 ** 26) throw new RangeError(`${kernel}: a transform length of ${n} is more than this kernel supports (2^26)`);
+  if (n > 2 ** 26)
+    throw new RangeError(`${kernel}: a transform length of ${n} is more than this kernel supports (2^26)`);
   const batch = size / n;
   const m = transformSize(n);
   const bluestein = m !== n;
   // Scratch, 16 bytes per f64 complex number: twiddles (m/2), chirp (n), B spectrum (m), work (m).
-  const twiddleBytes = 16 * Math.max(1, m / 2), chirpBytes = bluestein ? 16 * n : 0, spectrumBytes = bluestein ? 16 * m : 0;
+  const twiddleBytes = 16 * Math.max(1, m / 2),
+    chirpBytes = bluestein ? 16 * n : 0,
+    spectrumBytes = bluestein ? 16 * m : 0;
   const kernels = kernelsOf(backend);
   withScratch(backend, twiddleBytes + chirpBytes + spectrumBytes + 16 * m, scratch => {
-    const twiddles = scratch, chirp = twiddles + twiddleBytes, spectrum = chirp + chirpBytes, work = spectrum + spectrumBytes;
+    const twiddles = scratch,
+      chirp = twiddles + twiddleBytes,
+      spectrum = chirp + chirpBytes,
+      work = spectrum + spectrumBytes;
     // Views after the allocation (memory may have grown), dropped before the AssemblyScript calls.
     const tw = new Float64Array(memoryOf(backend).buffer, twiddles, 2 * (m / 2));
     for (let k = 0; k < m / 2; k++) {
@@ -54,8 +61,20 @@ export function fft(kernel: string, backend: BackendWasm, input: TensorInfo, inv
       }
       kernels.bluesteinSpectrum(chirp, n, m, twiddles, spectrum);
     }
-    kernels.fftRows(offsetOf(backend, real), offsetOf(backend, imag), offsetOf(backend, outRe), offsetOf(backend, outIm),
-      batch, n, m, +inverse, twiddles, chirp, spectrum, work);
+    kernels.fftRows(
+      offsetOf(backend, real),
+      offsetOf(backend, imag),
+      offsetOf(backend, outRe),
+      offsetOf(backend, outIm),
+      batch,
+      n,
+      m,
+      +inverse,
+      twiddles,
+      chirp,
+      spectrum,
+      work,
+    );
   });
   return out;
 }

@@ -40,8 +40,12 @@ function broadcastInto(op: string, what: string, shape: number[], outShape: numb
   // bias whose batch dimensions cover the whole (flattened) batch is flattened the same way.
   let s = shape;
   while (s.length > rank && s[0] === 1) s = s.slice(1);
-  if (!fits(s) && s.length > 2 && rank > 2 &&
-      util.sizeFromShape(s.slice(0, -2)) === util.sizeFromShape(outShape.slice(0, -2))) {
+  if (
+    !fits(s) &&
+    s.length > 2 &&
+    rank > 2 &&
+    util.sizeFromShape(s.slice(0, -2)) === util.sizeFromShape(outShape.slice(0, -2))
+  ) {
     s = [...outShape.slice(0, -2), ...s.slice(-2)];
   }
   if (!fits(s)) {
@@ -81,14 +85,17 @@ function batchIndices(batchShape: number[]): number[][] {
  * size). tfjs-backend-cpu and -wasm reject that case. BatchMatMul gets the shapes as the user
  * gave them, so there batches that do not broadcast are an error, as on cpu.
  */
-function batchPlan(op: string, a: TensorInfo, b: TensorInfo): {outBatch: number[], aIndex: number[], bIndex: number[]} {
-  const batchA = a.shape.slice(0, -2), batchB = b.shape.slice(0, -2);
+function batchPlan(op: string, a: TensorInfo, b: TensorInfo): {outBatch: number[]; aIndex: number[]; bIndex: number[]} {
+  const batchA = a.shape.slice(0, -2),
+    batchB = b.shape.slice(0, -2);
   let outBatch: number[];
   try {
     outBatch = backend_util.assertAndGetBroadcastShape(batchA, batchB);
   } catch {
-    const sizeA = util.sizeFromShape(batchA), sizeB = util.sizeFromShape(batchB);
-    const big = Math.max(sizeA, sizeB), small = Math.min(sizeA, sizeB);
+    const sizeA = util.sizeFromShape(batchA),
+      sizeB = util.sizeFromShape(batchB);
+    const big = Math.max(sizeA, sizeB),
+      small = Math.min(sizeA, sizeB);
     if (op !== '_FusedMatMul' || batchA.length > 1 || batchB.length > 1 || small === 0 || big % small !== 0) {
       throw new Error(`${op}: batch dimensions of a ${shapeText(a)} and b ${shapeText(b)} do not broadcast`);
     }
@@ -129,22 +136,30 @@ export function runMatMul(backend: BackendWasm, args: MatMulArgs): TensorInfo {
   const kB = transposeB ? b.shape[b.shape.length - 1] : b.shape[b.shape.length - 2];
   const n = transposeB ? b.shape[b.shape.length - 2] : b.shape[b.shape.length - 1];
   if (kA !== kB) {
-    throw new Error(`${op}: inner dimensions ${kA} and ${kB} do not match: a ${shapeText(a)} ` +
-      `(transposeA=${transposeA}) and b ${shapeText(b)} (transposeB=${transposeB})`);
+    throw new Error(
+      `${op}: inner dimensions ${kA} and ${kB} do not match: a ${shapeText(a)} ` +
+        `(transposeA=${transposeA}) and b ${shapeText(b)} (transposeB=${transposeB})`,
+    );
   }
   const {outBatch, aIndex: aBatches, bIndex: bBatches} = batchPlan(op, a, b);
   const outShape = [...outBatch, m, n];
   if (!isFusedActivation(activation)) {
-    throw new Error(`${op}: unknown activation '${activation}'; expected one of ${Object.keys(ACTIVATION_CODES).join(', ')}`);
+    throw new Error(
+      `${op}: unknown activation '${activation}'; expected one of ${Object.keys(ACTIVATION_CODES).join(', ')}`,
+    );
   }
   const fused = args.bias != null || activation !== 'linear';
   const dtype = a.dtype === 'float32' || b.dtype === 'float32' ? 'float32' : 'int32';
   if (fused && dtype !== 'float32') {
-    throw new Error(`${op}: a bias or activation needs float32 operands; got ${a.dtype} ${shapeText(a)} and ${b.dtype} ${shapeText(b)}`);
+    throw new Error(
+      `${op}: a bias or activation needs float32 operands; got ${a.dtype} ${shapeText(a)} and ${b.dtype} ${shapeText(b)}`,
+    );
   }
   if (a.dtype !== b.dtype) {
     // tfjs' matMul op upcasts before it runs the kernel; a direct kernel call must match.
-    throw new Error(`${op}: operand dtypes differ (${a.dtype} ${shapeText(a)} and ${b.dtype} ${shapeText(b)}); cast them first`);
+    throw new Error(
+      `${op}: operand dtypes differ (${a.dtype} ${shapeText(a)} and ${b.dtype} ${shapeText(b)}); cast them first`,
+    );
   }
   const bias = args.bias ? broadcastInto(op, 'bias', args.bias.shape, outShape) : null;
   if (args.bias && args.bias.dtype !== 'float32') {
@@ -156,37 +171,72 @@ export function runMatMul(backend: BackendWasm, args: MatMulArgs): TensorInfo {
     prelu = broadcastInto(op, 'prelu weights', args.preluWeights.shape, outShape);
     // tfjs' fused matMul op does not cast them (it casts the bias): the GEMM would read int32 bits as floats.
     if (args.preluWeights.dtype !== 'float32') {
-      throw new Error(`${op}: prelu weights must be float32; got ${args.preluWeights.dtype} ${shapeText(args.preluWeights)}; cast them first`);
+      throw new Error(
+        `${op}: prelu weights must be float32; got ${args.preluWeights.dtype} ${shapeText(args.preluWeights)}; cast them first`,
+      );
     }
   }
 
   const kernels = kernelsOf(backend);
   const out = backend.makeOutput(outShape, dtype);
   if (util.sizeFromShape(outShape) === 0) return out;
-  const aMat = m * kA, bMat = kA * n, cMat = m * n;
+  const aMat = m * kA,
+    bMat = kA * n,
+    cMat = m * n;
   if (dtype === 'int32') {
-    const aPtr = offsetOf(backend, a), bPtr = offsetOf(backend, b), cPtr = offsetOf(backend, out);
+    const aPtr = offsetOf(backend, a),
+      bPtr = offsetOf(backend, b),
+      cPtr = offsetOf(backend, out);
     for (let i = 0; i < aBatches.length; i++) {
-      kernels.gemmI32(aPtr + 4 * aBatches[i] * aMat, bPtr + 4 * bBatches[i] * bMat, cPtr + 4 * i * cMat,
-        m, n, kA, +transposeA, +transposeB);
+      kernels.gemmI32(
+        aPtr + 4 * aBatches[i] * aMat,
+        bPtr + 4 * bBatches[i] * bMat,
+        cPtr + 4 * i * cMat,
+        m,
+        n,
+        kA,
+        +transposeA,
+        +transposeB,
+      );
     }
     return out;
   }
   const plan = planGemm(backend, m, n, kA);
-  return fillOutput(backend, out, () => withScratch(backend, planScratchBytes(plan), scratch => {
-    // Offsets are read after the scratch allocation; they are stable anyway (no views held).
-    const aPtr = offsetOf(backend, a), bPtr = offsetOf(backend, b), cPtr = offsetOf(backend, out);
-    const biasPtr = args.bias ? offsetOf(backend, args.bias) : 0;
-    const preluPtr = prelu ? offsetOf(backend, args.preluWeights!) : 0;
-    for (let i = 0; i < aBatches.length; i++) {
-      runGemm(backend, {
-        a: aPtr + 4 * aBatches[i] * aMat, b: bPtr + 4 * bBatches[i] * bMat, c: cPtr + 4 * i * cMat,
-        m, n, k: kA, transposeA, transposeB, ldc: n,
-        bias: bias ? biasPtr + 4 * bias.batchOffsets[i] : 0, biasRowStride: bias?.rowStride ?? 0, biasColStride: bias?.colStride ?? 0,
-        activation, leakyreluAlpha: args.leakyreluAlpha ?? 0.2,
-        prelu: prelu ? preluPtr + 4 * prelu.batchOffsets[i] : 0, preluRowStride: prelu?.rowStride ?? 0, preluColStride: prelu?.colStride ?? 0,
-        scratch,
-      }, plan, [cPtr, scratch]);
-    }
-  }));
+  return fillOutput(backend, out, () =>
+    withScratch(backend, planScratchBytes(plan), scratch => {
+      // Offsets are read after the scratch allocation; they are stable anyway (no views held).
+      const aPtr = offsetOf(backend, a),
+        bPtr = offsetOf(backend, b),
+        cPtr = offsetOf(backend, out);
+      const biasPtr = args.bias ? offsetOf(backend, args.bias) : 0;
+      const preluPtr = prelu ? offsetOf(backend, args.preluWeights!) : 0;
+      for (let i = 0; i < aBatches.length; i++) {
+        runGemm(
+          backend,
+          {
+            a: aPtr + 4 * aBatches[i] * aMat,
+            b: bPtr + 4 * bBatches[i] * bMat,
+            c: cPtr + 4 * i * cMat,
+            m,
+            n,
+            k: kA,
+            transposeA,
+            transposeB,
+            ldc: n,
+            bias: bias ? biasPtr + 4 * bias.batchOffsets[i] : 0,
+            biasRowStride: bias?.rowStride ?? 0,
+            biasColStride: bias?.colStride ?? 0,
+            activation,
+            leakyreluAlpha: args.leakyreluAlpha ?? 0.2,
+            prelu: prelu ? preluPtr + 4 * prelu.batchOffsets[i] : 0,
+            preluRowStride: prelu?.rowStride ?? 0,
+            preluColStride: prelu?.colStride ?? 0,
+            scratch,
+          },
+          plan,
+          [cPtr, scratch],
+        );
+      }
+    }),
+  );
 }

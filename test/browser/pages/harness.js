@@ -4,7 +4,9 @@
 // "did not throw" alone.
 
 const tests = [];
-export function test(name, fn) { tests.push({name, fn}); }
+export function test(name, fn) {
+  tests.push({name, fn});
+}
 
 export function assert(condition, message) {
   if (!condition) throw new Error(message);
@@ -13,7 +15,8 @@ export function assert(condition, message) {
 export function assertClose(actual, expected, tolerance, what) {
   assert(actual.length === expected.length, `${what}: length ${actual.length}, expected ${expected.length}`);
   for (let i = 0; i < expected.length; i++) {
-    const a = actual[i], e = expected[i];
+    const a = actual[i],
+      e = expected[i];
     const ok = Number.isNaN(e) ? Number.isNaN(a) : Math.abs(a - e) <= tolerance * (1 + Math.abs(e));
     assert(ok, `${what}: element ${i} is ${a}, expected ${e} (tolerance ${tolerance})`);
   }
@@ -29,8 +32,9 @@ export async function run() {
       results.push({name, ok: false, message: String(e?.message || e)});
     }
   }
-  document.getElementById('out').textContent =
-    results.map(r => `${r.ok ? 'ok  ' : 'FAIL'} ${r.name}${r.ok ? '' : `: ${r.message}`}`).join('\n');
+  document.getElementById('out').textContent = results
+    .map(r => `${r.ok ? 'ok  ' : 'FAIL'} ${r.name}${r.ok ? '' : `: ${r.message}`}`)
+    .join('\n');
   return results;
 }
 

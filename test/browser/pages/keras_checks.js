@@ -15,27 +15,34 @@ export function kerasChecks(test) {
 
   // The seed's custom layer, as API.md writes it.
   class MyDense extends Layer {
-    constructor(units = 32) { super(); this.units = units; }
+    constructor(units = 32) {
+      super();
+      this.units = units;
+    }
     build(inputShape) {
       this.w = K.variable(K.randomNormal([inputShape[inputShape.length - 1], this.units], 0, 0.1));
       this.b = tf.variable(tf.zeros([this.units]), true);
     }
-    call(inputs) { return K.add(K.dot(inputs, this.w), this.b); }
+    call(inputs) {
+      return K.add(K.dot(inputs, this.w), this.b);
+    }
   }
 
-  const n = 256, features = 8;
+  const n = 256,
+    features = 8;
   const xData = randomArray(n * features, 77);
   const yData = new Float32Array(n);
   for (let i = 0; i < n; i++) {
     let s = 0;
-    for (let j = 0; j < features; j++) s += xData[i * features + j] * (j % 3 - 1);
+    for (let j = 0; j < features; j++) s += xData[i * features + j] * ((j % 3) - 1);
     yData[i] = s;
   }
 
-  test('a model with a custom layer and an addLoss term trains on \'as\' (the loss at least halves)', async () => {
+  test("a model with a custom layer and an addLoss term trains on 'as' (the loss at least halves)", async () => {
     assert(tf.getBackend() === 'as', `backend is ${tf.getBackend()}`);
     const before = tf.memory().numTensors;
-    const x = tf.tensor2d(xData, [n, features]), y = tf.tensor2d(yData, [n, 1]);
+    const x = tf.tensor2d(xData, [n, features]),
+      y = tf.tensor2d(yData, [n, 1]);
     const inp = input({shape: [features]});
     const hidden = layers.dense({units: 32, activation: 'relu'}).apply(inp);
     const out = new MyDense(1).apply(hidden);
@@ -48,10 +55,13 @@ export function kerasChecks(test) {
     const loss = history.history.loss;
     assert(loss.length === 25, `history has ${loss.length} epochs`);
     assert(loss.every(Number.isFinite), `loss is not finite: ${loss}`);
-    assert(loss[loss.length - 1] <= loss[0] / 2, `loss went from ${loss[0]} to ${loss[loss.length - 1]}: it did not halve`);
+    assert(
+      loss[loss.length - 1] <= loss[0] / 2,
+      `loss went from ${loss[0]} to ${loss[loss.length - 1]}: it did not halve`,
+    );
     tf.dispose([x, y]);
     model.dispose();
-    optimizer.dispose();   // ours, not the model's: compile never disposes an optimizer it was given
+    optimizer.dispose(); // ours, not the model's: compile never disposes an optimizer it was given
     assert(tf.memory().numTensors === before, `${tf.memory().numTensors - before} tensors left after training`);
   });
 
@@ -64,7 +74,10 @@ export function kerasChecks(test) {
     model.compile({optimizer: tf.train.adam(0.05)});
     const history = await model.fit(x, undefined, {epochs: 20, batchSize: 64, verbose: 0, seed: 2});
     const loss = history.history.loss;
-    assert(loss[loss.length - 1] <= loss[0] / 2, `loss went from ${loss[0]} to ${loss[loss.length - 1]}: it did not halve`);
+    assert(
+      loss[loss.length - 1] <= loss[0] / 2,
+      `loss went from ${loss[0]} to ${loss[loss.length - 1]}: it did not halve`,
+    );
     x.dispose();
   });
 }

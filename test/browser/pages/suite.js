@@ -18,19 +18,29 @@ setWasmPaths(params.get('wasm') ?? '/wasm/');
 const isolated = self.crossOriginIsolated === true;
 
 async function matMulCheck(m, k, n, transA, transB, tolerance = 1e-4) {
-  const a = randomArray(m * k, m * 31 + k), b = randomArray(k * n, n * 17 + k);
-  const c = tf.tidy(() => tf.matMul(
-    tf.tensor2d(a, transA ? [k, m] : [m, k]), tf.tensor2d(b, transB ? [n, k] : [k, n]), transA, transB));
+  const a = randomArray(m * k, m * 31 + k),
+    b = randomArray(k * n, n * 17 + k);
+  const c = tf.tidy(() =>
+    tf.matMul(tf.tensor2d(a, transA ? [k, m] : [m, k]), tf.tensor2d(b, transB ? [n, k] : [k, n]), transA, transB),
+  );
   const got = await c.data();
   c.dispose();
-  assertClose(got, matMulReference(a, b, m, n, k, transA, transB), tolerance, `matMul [${m},${k}]x[${k},${n}] transA=${transA} transB=${transB}`);
+  assertClose(
+    got,
+    matMulReference(a, b, m, n, k, transA, transB),
+    tolerance,
+    `matMul [${m},${k}]x[${k},${n}] transA=${transA} transB=${transB}`,
+  );
 }
 
 if (mode === 'missing') {
   test('without the .wasm files, setBackend fails with a message naming the file and setWasmPaths', async () => {
     const warnings = [];
     const warn = console.warn;
-    console.warn = (...args) => { warnings.push(args.join(' ')); warn.apply(console, args); };
+    console.warn = (...args) => {
+      warnings.push(args.join(' '));
+      warn.apply(console, args);
+    };
     let ok;
     try {
       ok = await tf.setBackend('as');
@@ -46,9 +56,12 @@ if (mode === 'missing') {
 } else if (mode === 'nosimd') {
   test('a browser without SIMD validates neither probe', async () => {
     const info = as.backendInfo();
-    assert(info.simd === false && info.relaxedSimd === false, `backendInfo() says simd=${info.simd} relaxedSimd=${info.relaxedSimd}`);
+    assert(
+      info.simd === false && info.relaxedSimd === false,
+      `backendInfo() says simd=${info.simd} relaxedSimd=${info.relaxedSimd}`,
+    );
     // Not just our probe: tfjs-backend-wasm's own detection agrees (it loads its plain build).
-    assert(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT') === false, 'tfjs-backend-wasm still detects SIMD');
+    assert((await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) === false, 'tfjs-backend-wasm still detects SIMD');
   });
   test("'as' runs the scalar variant and says so in backendInfo()", async () => {
     assert(await tf.setBackend('as'), "setBackend('as') failed");
@@ -63,9 +76,16 @@ if (mode === 'missing') {
   for (const variant of ['simd', 'relaxed-simd']) {
     test(`setKernelVariant('${variant}') rejects with the reason`, async () => {
       let error;
-      try { await as.setKernelVariant(variant); } catch (e) { error = e; }
+      try {
+        await as.setKernelVariant(variant);
+      } catch (e) {
+        error = e;
+      }
       assert(error instanceof Error, `setKernelVariant('${variant}') did not reject`);
-      assert(/cannot run the '.*' variant: WebAssembly (relaxed )?SIMD does not validate/.test(error.message), `message: ${error.message}`);
+      assert(
+        /cannot run the '.*' variant: WebAssembly (relaxed )?SIMD does not validate/.test(error.message),
+        `message: ${error.message}`,
+      );
       assert(as.backendInfo().variant === 'scalar', `variant changed to ${as.backendInfo().variant}`);
     });
   }
@@ -81,18 +101,30 @@ if (mode === 'missing') {
     const info = as.backendInfo();
     assert(info.simd && info.relaxedSimd, `Chromium should validate SIMD and relaxed SIMD: ${JSON.stringify(info)}`);
     assert(info.variant === 'relaxed-simd', `variant is ${info.variant}`);
-    assert(info.sharedMemory === isolated, `sharedMemory ${info.sharedMemory} on a page with crossOriginIsolated=${isolated}`);
-    for (const k of ['BatchMatMul', '_FusedMatMul', 'Concat']) assert(info.kernels.includes(k), `kernels lacks ${k}: ${info.kernels}`);
+    assert(
+      info.sharedMemory === isolated,
+      `sharedMemory ${info.sharedMemory} on a page with crossOriginIsolated=${isolated}`,
+    );
+    for (const k of ['BatchMatMul', '_FusedMatMul', 'Concat'])
+      assert(info.kernels.includes(k), `kernels lacks ${k}: ${info.kernels}`);
   });
   test('the heap is the memory kind the page allows', () => {
     const backend = tf.backend();
     const buffer = backend.wasm.HEAPU8.buffer;
     const shared = typeof SharedArrayBuffer !== 'undefined' && buffer instanceof SharedArrayBuffer;
-    assert(shared === isolated,
-      `tfjs-backend-wasm heap is ${buffer.constructor.name} on a page with crossOriginIsolated=${isolated}`);
+    assert(
+      shared === isolated,
+      `tfjs-backend-wasm heap is ${buffer.constructor.name} on a page with crossOriginIsolated=${isolated}`,
+    );
   });
   test('matMul against a JS reference (odd sizes, transposes, batch 1, large K)', async () => {
-    for (const [m, k, n] of [[1, 1, 1], [37, 53, 29], [64, 100, 10], [1, 784, 500], [5, 2003, 3]]) {
+    for (const [m, k, n] of [
+      [1, 1, 1],
+      [37, 53, 29],
+      [64, 100, 10],
+      [1, 784, 500],
+      [5, 2003, 3],
+    ]) {
       await matMulCheck(m, k, n, false, false, k > 1000 ? 3e-4 : 1e-4);
     }
     await matMulCheck(64, 45, 31, true, false);
@@ -101,9 +133,18 @@ if (mode === 'missing') {
   });
   test('fused matMul + bias + relu against a JS reference (transposeB)', async () => {
     const [m, k, n] = [13, 27, 11];
-    const a = randomArray(m * k, 3), b = randomArray(n * k, 4), bias = randomArray(n, 5);
-    const y = tf.tidy(() => tf.fused.matMul({
-      a: tf.tensor2d(a, [m, k]), b: tf.tensor2d(b, [n, k]), transposeB: true, bias: tf.tensor1d(bias), activation: 'relu'}));
+    const a = randomArray(m * k, 3),
+      b = randomArray(n * k, 4),
+      bias = randomArray(n, 5);
+    const y = tf.tidy(() =>
+      tf.fused.matMul({
+        a: tf.tensor2d(a, [m, k]),
+        b: tf.tensor2d(b, [n, k]),
+        transposeB: true,
+        bias: tf.tensor1d(bias),
+        activation: 'relu',
+      }),
+    );
     const got = await y.data();
     y.dispose();
     const expected = matMulReference(a, b, m, n, k, false, true).map((v, i) => Math.max(0, v + bias[i % n]));
@@ -113,7 +154,10 @@ if (mode === 'missing') {
     try {
       for (const variant of ['scalar', 'simd', 'relaxed-simd']) {
         await as.setKernelVariant(variant);
-        assert(as.backendInfo().variant === variant, `variant is ${as.backendInfo().variant} after setKernelVariant('${variant}')`);
+        assert(
+          as.backendInfo().variant === variant,
+          `variant is ${as.backendInfo().variant} after setKernelVariant('${variant}')`,
+        );
         await matMulCheck(33, 70, 21, false, true);
       }
     } finally {
@@ -122,14 +166,16 @@ if (mode === 'missing') {
     assert(as.backendInfo().variant === 'relaxed-simd', `'auto' gave ${as.backendInfo().variant}`);
   });
   test('concat against a JS reference (axis 0, 1, last of rank 3)', async () => {
-    const a = randomArray(6 * 5, 1), b = randomArray(6 * 3, 2);
+    const a = randomArray(6 * 5, 1),
+      b = randomArray(6 * 3, 2);
     const c1 = tf.tidy(() => tf.concat([tf.tensor2d(a, [6, 5]), tf.tensor2d(b, [6, 3])], 1));
     const expected1 = [];
     for (let i = 0; i < 6; i++) expected1.push(...a.slice(i * 5, i * 5 + 5), ...b.slice(i * 3, i * 3 + 3));
     assertClose(await c1.data(), expected1, 0, 'concat axis 1');
     const c0 = tf.tidy(() => tf.concat([tf.tensor2d(a, [6, 5]), tf.tensor2d(a, [6, 5])], 0));
     assertClose(await c0.data(), [...a, ...a], 0, 'concat axis 0');
-    const x = randomArray(2 * 3 * 4, 3), y = randomArray(2 * 3 * 1, 4);
+    const x = randomArray(2 * 3 * 4, 3),
+      y = randomArray(2 * 3 * 1, 4);
     const c2 = tf.tidy(() => tf.concat([tf.tensor3d(x, [2, 3, 4]), tf.tensor3d(y, [2, 3, 1])], -1));
     const expected2 = [];
     for (let i = 0; i < 6; i++) expected2.push(...x.slice(i * 4, i * 4 + 4), y[i]);
@@ -143,8 +189,9 @@ if (mode === 'missing') {
     }
   });
   test('dropout: an inverted Bernoulli mask, the same for a seed on every variant and as the JS reference, with its gradient', async () => {
-    const n = 20000, rate = 0.3;
-    const x = tf.tensor1d(randomArray(n, 9).map(v => v + 2));   // no zeros in x: a zero output means dropped
+    const n = 20000,
+      rate = 0.3;
+    const x = tf.tensor1d(randomArray(n, 9).map(v => v + 2)); // no zeros in x: a zero output means dropped
     try {
       await dropoutCheck(x, n, rate);
     } finally {
@@ -166,17 +213,26 @@ if (mode === 'missing') {
           if (ys[i] !== 0) {
             kept++;
             mask[i] = 1;
-            assert(Math.abs(ys[i] - xs[i] / (1 - rate)) <= 1e-5 * Math.abs(ys[i]), `kept element ${i} is ${ys[i]}, expected ${xs[i] / (1 - rate)}`);
+            assert(
+              Math.abs(ys[i] - xs[i] / (1 - rate)) <= 1e-5 * Math.abs(ys[i]),
+              `kept element ${i} is ${ys[i]}, expected ${xs[i] / (1 - rate)}`,
+            );
           }
         }
         // Binomial(20000, 0.7): standard deviation about 65; allow 6 of them.
-        assert(Math.abs(kept - n * (1 - rate)) < 6 * Math.sqrt(n * rate * (1 - rate)), `${variant}: kept ${kept} of ${n} at rate ${rate}`);
+        assert(
+          Math.abs(kept - n * (1 - rate)) < 6 * Math.sqrt(n * rate * (1 - rate)),
+          `${variant}: kept ${kept} of ${n} at rate ${rate}`,
+        );
         masks.push(mask);
       }
     } finally {
       await as.setKernelVariant('auto');
     }
-    assert(masks[0].every((v, i) => v === masks[1][i]), 'seed 1234 gave a different mask on the scalar and relaxed-SIMD variants');
+    assert(
+      masks[0].every((v, i) => v === masks[1][i]),
+      'seed 1234 gave a different mask on the scalar and relaxed-SIMD variants',
+    );
     // The JS reference: on 'wasm' the op draws the same Philox mask in TypeScript (src/ops/philox.ts).
     await tf.setBackend('wasm');
     try {
@@ -184,7 +240,10 @@ if (mode === 'missing') {
       const rs = await reference.data();
       reference.dispose();
       for (let i = 0; i < n; i++) {
-        assert((rs[i] !== 0) === (masks[1][i] === 1), `element ${i}: kept on 'as' ${masks[1][i] === 1}, by the TypeScript Philox on 'wasm' ${rs[i] !== 0}`);
+        assert(
+          (rs[i] !== 0) === (masks[1][i] === 1),
+          `element ${i}: kept on 'as' ${masks[1][i] === 1}, by the TypeScript Philox on 'wasm' ${rs[i] !== 0}`,
+        );
       }
     } finally {
       await tf.setBackend('as');
@@ -192,7 +251,10 @@ if (mode === 'missing') {
     const other = as.dropout(x, rate, {seed: 1235});
     const os = await other.data();
     other.dispose();
-    assert(os.some((v, i) => (v !== 0) !== (masks[1][i] === 1)), 'seeds 1234 and 1235 gave the same mask');
+    assert(
+      os.some((v, i) => (v !== 0) !== (masks[1][i] === 1)),
+      'seeds 1234 and 1235 gave the same mask',
+    );
     const g = tf.grad(t => tf.sum(as.dropout(t, rate, {seed: 1234})))(x);
     const gs = await g.data();
     g.dispose();
@@ -202,23 +264,34 @@ if (mode === 'missing') {
     }
   }
   test('randomBinomial: 0/1 values with P(1) = p', async () => {
-    const n = 20000, p = 0.25;
+    const n = 20000,
+      p = 0.25;
     const t = as.randomBinomial([100, n / 100], p, {seed: 42});
     assert(t.shape.join() === `100,${n / 100}`, `shape ${t.shape}`);
     const v = await t.data();
     t.dispose();
     let ones = 0;
-    for (const x of v) { assert(x === 0 || x === 1, `value ${x}`); ones += x; }
+    for (const x of v) {
+      assert(x === 0 || x === 1, `value ${x}`);
+      ones += x;
+    }
     assert(Math.abs(ones - n * p) < 6 * Math.sqrt(n * p * (1 - p)), `${ones} ones of ${n} at p=${p}`);
   });
   test('denseConcat against a JS reference (relu, one bias null)', async () => {
-    const m = 9, ks = [7, 12], ns = [5, 3];
+    const m = 9,
+      ks = [7, 12],
+      ns = [5, 3];
     const xs = ks.map((k, i) => randomArray(m * k, 10 + i));
     const ws = ks.map((k, i) => randomArray(k * ns[i], 20 + i));
     const b0 = randomArray(ns[0], 30);
-    const y = tf.tidy(() => as.denseConcat(
-      xs.map((x, i) => tf.tensor2d(x, [m, ks[i]])), ws.map((w, i) => tf.tensor2d(w, [ks[i], ns[i]])),
-      [tf.tensor1d(b0), null], {activation: 'relu'}));
+    const y = tf.tidy(() =>
+      as.denseConcat(
+        xs.map((x, i) => tf.tensor2d(x, [m, ks[i]])),
+        ws.map((w, i) => tf.tensor2d(w, [ks[i], ns[i]])),
+        [tf.tensor1d(b0), null],
+        {activation: 'relu'},
+      ),
+    );
     assert(y.shape.join() === `${m},${ns[0] + ns[1]}`, `shape ${y.shape}`);
     const got = await y.data();
     y.dispose();
@@ -238,14 +311,21 @@ if (mode === 'missing') {
     assert(canvas.width === 3 && canvas.height === 2, `canvas is ${canvas.width}x${canvas.height}`);
     const pixels = Array.from(canvas.getContext('2d').getImageData(0, 0, 3, 2).data);
     const want = [0, 0, 0, 255, 255, 0, 0, 255, 0, 255, 0, 255, 0, 0, 255, 255, 255, 255, 255, 255, 128, 128, 128, 255];
-    assert(pixels.every((v, i) => Math.abs(v - want[i]) <= 1), `pixels ${pixels}`);
+    assert(
+      pixels.every((v, i) => Math.abs(v - want[i]) <= 1),
+      `pixels ${pixels}`,
+    );
     const gray = tf.tensor2d([0, 64, 128, 255], [2, 2], 'int32');
     await tf.browser.draw(gray, canvas, {imageOptions: {alpha: 0.5}});
     const g = Array.from(canvas.getContext('2d').getImageData(0, 0, 2, 2).data);
     assert(g[4] === 64 && g[5] === 64 && g[8] === 128 && g[15] === 128, `gray pixels ${g}`);
     let message = '';
     const bad = tf.tensor2d([2, 0], [1, 2]);
-    try { await tf.browser.draw(bad, canvas); } catch (e) { message = e.message; }
+    try {
+      await tf.browser.draw(bad, canvas);
+    } catch (e) {
+      message = e.message;
+    }
     assert(/range \[0 - 1\]/.test(message), `out-of-range float image: '${message}'`);
     tf.dispose([rgb, gray, bad]);
   });
