@@ -26,6 +26,10 @@ interface TrainContender {
   name: string;
   backend: BenchRow['backend'];
   variant?: KernelVariant;
+  /** On 'as': threads (default 1). */
+  threads?: number;
+  /** Times only the step's matrix products (forward and backward), not a training step. */
+  productsOnly?: boolean;
   /** Training steps per timed fit call: cpu is ~10x slower than wasm, which is ~8x slower than ours. */
   steps: number;
   fit?: Fit;
@@ -36,6 +40,27 @@ interface TrainContender {
 }
 
 const WASM_NAME = 'tfjs-layers on tfjs-backend-wasm';
+const PRODUCTS_NAME = "the step's 8 matrix products alone on as";
+
+/**
+ * The matrix products of one training step of the seed's MLP at batch 64, as the backward pass
+ * runs them (784-500-100-10: three forward, three weight gradients, two input gradients): the
+ * floor a step's time is compared with.
+ */
+function seedStepProducts(): {run: () => void; dispose: () => void} {
+  const dims = [784, 500, 100, 10];
+  const acts = dims.map(d => tf.randomUniform([BATCH_SIZE, d], -1, 1, 'float32', d));
+  const ws = dims.slice(0, -1).map((d, i) => tf.randomUniform([d, dims[i + 1]!], -1, 1, 'float32', i + 7));
+  return {
+    run: () =>
+      tf.tidy(() => {
+        for (let i = 0; i < 3; i++) tf.matMul(acts[i]!, ws[i]!);
+        for (let i = 0; i < 3; i++) tf.matMul(acts[i]!, acts[i + 1]!, true, false);
+        for (let i = 1; i < 3; i++) tf.matMul(acts[i + 1]!, ws[i]!, false, true);
+      }),
+    dispose: () => tf.dispose([...acts, ...ws]),
+  };
+}
 
 export async function run(options: BenchOptions): Promise<BenchReport> {
   const {quick} = options;
@@ -51,6 +76,41 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
       steps: quick ? 2 : 40,
       samples: [],
     })),
+    ...(() => {
+      const best = [...VARIANTS].reverse().find(v => options.variants.includes(v))!;
+      const extra: TrainContender[] = [
+        {
+          name: asContender(best, PRODUCTS_NAME),
+          backend: 'as',
+          variant: best,
+          productsOnly: true,
+          steps: quick ? 2 : 40,
+          samples: [],
+        },
+      ];
+      if (options.threads) {
+        extra.push(
+          {
+            name: asContender(best, 'ours (keras API) on as', options.threads),
+            backend: 'as',
+            variant: best,
+            threads: options.threads,
+            steps: quick ? 2 : 40,
+            samples: [],
+          },
+          {
+            name: asContender(best, PRODUCTS_NAME, options.threads),
+            backend: 'as',
+            variant: best,
+            threads: options.threads,
+            productsOnly: true,
+            steps: quick ? 2 : 40,
+            samples: [],
+          },
+        );
+      }
+      return extra;
+    })(),
     {name: WASM_NAME, backend: 'wasm', steps: quick ? 2 : 12, samples: []},
     ...(options.cpu
       ? [{name: 'tfjs-layers on tfjs-backend-cpu', backend: 'cpu' as const, steps: quick ? 1 : 2, samples: []}]
@@ -64,7 +124,13 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
     const n = c.steps * BATCH_SIZE;
     c.x = tf.tidy(() => tf.reshape(tf.slice(toTensors(train).xs, 0, n), [n, 28, 28]));
     c.y = tf.tidy(() => tf.slice(toTensors(train).ys, 0, n));
-    if (c.backend === 'as') {
+    if (c.productsOnly) {
+      const products = seedStepProducts();
+      c.fit = async () => {
+        for (let i = 0; i < c.steps; i++) products.run();
+      };
+      c.dispose = products.dispose;
+    } else if (c.backend === 'as') {
       const {model} = buildOurs();
       model.compile({optimizer: 'rmsprop', loss: 'categoricalCrossentropy'});
       c.fit = (x, y, config) => model.fit(x, y, config);
@@ -123,6 +189,8 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
       contender: c.name,
       backend: c.backend,
       variant: c.variant ?? null,
+      threads: c.backend === 'as' ? (c.threads ?? 1) : null,
+      productsOnly: c.productsOnly ?? false,
       median: median(c.samples),
       unit: 'ms' as const,
       vsWasm: null,
@@ -131,7 +199,16 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
     })),
     WASM_NAME,
   );
-  const bestRow = rows.find(r => r.variant === best)!;
+  const bestRow = rows.find(r => r.variant === best && r.threads === 1 && !r.productsOnly)!;
+  // A training step against its products alone, on the same build and thread count.
+  const stepVsProducts = (threads: number) => {
+    const step = rows.find(r => r.variant === best && r.threads === threads && !r.productsOnly);
+    const products = rows.find(r => r.variant === best && r.threads === threads && r.productsOnly);
+    return step && products ? step.median / products.median : null;
+  };
+  const threadSpeedup = options.threads
+    ? bestRow.median / rows.find(r => r.variant === best && r.threads === options.threads && !r.productsOnly)!.median
+    : null;
   const speedup = bestRow.vsWasm!;
   const first = runs[0]!;
   return {
@@ -158,10 +235,17 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
             `Speed-up of ${best} over tfjs-layers on tfjs-backend-wasm: ${speedup.toFixed(1)}x (target >= 6x: ` +
               `${speedup >= 6 ? 'met' : 'missed'}); mean accuracy target >= 0.95: ${meanTestAccuracy >= 0.95 ? 'met' : 'missed'}.`,
           ]),
+      `A training step (${best}, one thread) takes ${stepVsProducts(1)!.toFixed(2)}x the time of its 8 matrix ` +
+        'products alone (target <= 1.35x)' +
+        (options.threads
+          ? `; on ${options.threads} threads ${stepVsProducts(options.threads)!.toFixed(2)}x, and the step is ` +
+            `${threadSpeedup!.toFixed(2)}x faster than on one thread (target >= 1.4x)`
+          : '') +
+        '.',
       `Each number is the median over ${rounds} alternating round(s) of a whole \`fit\` call ` +
         `(${contenders.map(c => `${c.steps} steps ${c.variant ?? c.backend}`).join(', ')}), divided by its steps. ` +
         "'vs tfjs-layers on wasm' > 1 means faster.",
     ],
-    details: {speedup, meanTestAccuracy, runs},
+    details: {speedup, meanTestAccuracy, runs, stepVsProducts: stepVsProducts(1), threadSpeedup},
   };
 }

@@ -90,6 +90,15 @@ test('an unknown variant names itself and the valid ones, exit 2', () => {
   usageError(['bench', '--variant', 'simd,sse'], /unknown variant 'sse'/);
 });
 
+test('--threads takes an integer of at least 2 or auto, exit 2 otherwise', () => {
+  for (const bad of ['1', '0', 'two', '2.5']) {
+    usageError(
+      ['bench', 'matmul', '--threads', bad],
+      new RegExp(`--threads needs an integer of at least 2 or 'auto', got '${bad}'`),
+    );
+  }
+});
+
 test('an unknown command or option, or a missing value, exit 2', () => {
   usageError([], /missing the command: 'bench'/);
   usageError(['benchmark'], /unknown command 'benchmark'; the command is 'bench'/);
