@@ -11,3 +11,5 @@ export * from './optimizers';
 export * from './segment';
 export * from './fft';
 export * from './clip';
+export * from './conv';
+export * from './depthwise';
