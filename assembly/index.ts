@@ -13,3 +13,4 @@ export * from './fft';
 export * from './clip';
 export * from './conv';
 export * from './depthwise';
+export * from './pool';

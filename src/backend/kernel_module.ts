@@ -151,6 +151,11 @@ export interface KernelExports {
     activation: number, alpha: number, prelu: number, preluRowStride: number, preluColStride: number): void;
   depthwiseInputGradF32(dy: number, filter: number, dx: number, mult: number): void;
   depthwiseFilterGradF32(x: number, dy: number, df: number, mult: number): void;
+  // assembly/pool.ts (after convGeometry)
+  maxPoolF32(x: number, y: number): void;
+  avgPoolF32(x: number, y: number): void;
+  maxPoolGradF32(dy: number, x: number, dx: number): void;
+  avgPoolGradF32(dy: number, dx: number): void;
 }
 
 /** gemmF32's 18 positional arguments from the named ones (src/kernel_names.ts). */

@@ -54,6 +54,10 @@ import {depthwiseConv2dNativeConfig} from './DepthwiseConv2dNative.js';
 import {fusedDepthwiseConv2dConfig} from './FusedDepthwiseConv2D.js';
 import {depthwiseConv2dNativeBackpropInputConfig} from './DepthwiseConv2dNativeBackpropInput.js';
 import {depthwiseConv2dNativeBackpropFilterConfig} from './DepthwiseConv2dNativeBackpropFilter.js';
+import {maxPoolConfig} from './MaxPool.js';
+import {avgPoolConfig} from './AvgPool.js';
+import {maxPoolGradConfig} from './MaxPoolGrad.js';
+import {avgPoolGradConfig} from './AvgPoolGrad.js';
 
 /** Kernels that compute in the AssemblyScript module. */
 export const AS_KERNELS: KernelConfig[] = [
@@ -79,6 +83,10 @@ export const AS_KERNELS: KernelConfig[] = [
   fusedDepthwiseConv2dConfig,
   depthwiseConv2dNativeBackpropInputConfig,
   depthwiseConv2dNativeBackpropFilterConfig,
+  maxPoolConfig,
+  avgPoolConfig,
+  maxPoolGradConfig,
+  avgPoolGradConfig,
 ];
 
 /**

@@ -73,6 +73,8 @@ function forward(c: Case): tf.Tensor {
 interface Result { data: Float32Array; shape: number[]; }
 interface Reference extends Result { tol: Float32Array; }
 const result = (t: tf.Tensor): Result => ({data: t.dataSync() as Float32Array, shape: t.shape});
+/** tf.tidy for plain results (its own type wants tensors). */
+const tidy = <R>(fn: () => R): R => tf.tidy(fn as never) as R;
 
 function compare(what: string, got: Result, ref: Reference) {
   assert.equal(got.shape, ref.shape, `${what}: shape`);
@@ -86,7 +88,7 @@ function compare(what: string, got: Result, ref: Reference) {
 /** cpu's answer; the tolerance per element from the same convolution of |x| and |filter| (+|bias|). */
 async function reference(c: Case): Promise<Reference> {
   await tf.setBackend('cpu');
-  return tf.tidy(() => {
+  return tidy(() => {
     const y = result(forward(c));
     const abs = {...c, x: {...c.x, data: c.x.data.map(Math.abs)}, filter: {...c.filter, data: c.filter.data.map(Math.abs)},
       activation: c.bias ? ('linear' as const) : undefined, bias: c.bias && {...c.bias, data: c.bias.data.map(Math.abs)}, prelu: undefined};
@@ -113,7 +115,7 @@ async function checkCases(cases: Case[]) {
   for (const variant of VARIANTS) {
     await onVariant(variant);
     cases.forEach((c, i) => {
-      const got = tf.tidy(() => result(forward(c)));
+      const got = tidy(() => result(forward(c)));
       compare(`${variant} ${describe(c)}`, got, refs[i]);
     });
   }
@@ -257,7 +259,7 @@ test('zero sizes: batch 0, no output channels, no input channels', async () => {
 interface GradCase { c: Case; dy: Operand; }
 
 function grads(g: GradCase): Result[] {
-  return tf.tidy(() => {
+  return tidy(() => {
     const {c} = g;
     const bias = c.bias && T(c.bias);
     const run = (x: tf.Tensor, filter: tf.Tensor, b?: tf.Tensor): tf.Tensor => {
@@ -315,6 +317,61 @@ test('gradients of conv2d, fused conv2d (bias, relu) and depthwise through tfjs-
     }
     setConvInputGradPath('auto');
   }
+});
+
+// ---- pooling gradients (MaxPoolGrad, AvgPoolGrad; the forward pools stay tfjs-backend-wasm's) ----
+
+test('maxPool and avgPool and their gradients match cpu: ties, NaN, -Infinity, strides 1-3, same / valid / numeric / explicit', async () => {
+  const r = rng(404);
+  const pick = <T>(xs: readonly T[]) => xs[Math.floor(r() * xs.length)];
+  interface PoolCase { kind: 'max' | 'avg'; x: Operand; dy: Operand; k: [number, number]; s: [number, number]; pad: Pad; }
+  const cases: PoolCase[] = [];
+  while (cases.length < 60) {
+    const shape = [pick([1, 2, 3]), pick([1, 4, 5, 7, 9]), pick([1, 3, 6, 8]), pick([1, 3, 4, 5, 9, 16])];
+    const k: [number, number] = [pick([1, 2, 3]), pick([1, 2, 3])], s: [number, number] = [pick([1, 2, 3]), pick([1, 2])];
+    const pad: Pad = pick(['same', 'valid', 1, [[0, 0], [1, 0], [0, 1], [0, 0]]] as Pad[]);
+    const data = randomData(r, shape, cases.length % 4 === 3 ? 3 : 0);
+    // Ties: small integers repeat within a window (the gradient goes to the first maximum).
+    if (cases.length % 2 === 0) for (let i = 0; i < data.length; i++) if (Number.isFinite(data[i])) data[i] = Math.round(data[i] * 2);
+    let out: number[];
+    try {
+      out = tf.backend_util.computePool2DInfo(shape as [number, number, number, number], k, s, 1, pad as 'same').outShape;
+    } catch {
+      continue;
+    }
+    if (out.some(d => d <= 0) || (pad === 'valid' && (k[0] > shape[1] || k[1] > shape[2]))) continue;
+    if (typeof pad !== 'string' && (k[0] > shape[1] + 2 || k[1] > shape[2] + 2)) continue;
+    cases.push({kind: cases.length % 3 === 0 ? 'avg' : 'max', x: {shape, data}, dy: {shape: out, data: randomData(r, out)}, k, s, pad});
+  }
+  // Forward (numeric and explicit pads run in AssemblyScript; 'same' / 'valid' in XNNPACK) and gradient.
+  const run = (c: PoolCase) => tidy(() => {
+    const f = (x: tf.Tensor) => (c.kind === 'max' ? tf.maxPool : tf.avgPool)(x as tf.Tensor4D, c.k, c.s, c.pad as 'same');
+    return [result(f(T(c.x))), result(tf.grad(f)(T(c.x), T(c.dy)))];
+  });
+  await tf.setBackend('cpu');
+  const refs = cases.map(c => run(c).map(g => ({...g, tol: g.data.map(v => 1e-6 * (1 + Math.abs(v)))})));
+  for (const variant of VARIANTS) {
+    await onVariant(variant);
+    // NaN / Inf through XNNPACK's 'same' / 'valid' forward pools (inherited from tfjs-backend-wasm)
+    // do not follow cpu (an average over -Inf and NaN gives -Inf): their forward is compared on finite inputs.
+    const special = (c: PoolCase) => c.x.data.some(v => !Number.isFinite(v)) && typeof c.pad === 'string';
+    cases.forEach((c, i) => run(c).forEach((got, j) => (j === 0 && special(c)) ||
+      compare(`${variant} ${c.kind}Pool ${j ? 'gradient' : 'forward'} x [${c.x.shape}] k [${c.k}] s [${c.s}] pad ${JSON.stringify(c.pad)}`, got, refs[i][j])));
+  }
+});
+
+test('pooling gradients: bad input throws naming the op and shapes, and leaks nothing', async () => {
+  await onVariant(VARIANTS[VARIANTS.length - 1]);
+  const x = tf.ones([1, 5, 5, 3]), dy = tf.ones([1, 2, 2, 3]), dyWrong = tf.ones([1, 3, 3, 3]);
+  const kernel = (name: string, inputs: Record<string, tf.Tensor>, attrs: Record<string, unknown>) =>
+    () => tf.engine().runKernel(name, inputs as tf.NamedTensorMap, {filterSize: 2, strides: 2, pad: 'valid', ...attrs} as never);
+  throwsWithoutLeak(kernel('MaxPoolGrad', {dy: dyWrong, input: x, output: dyWrong}, {}),
+    /MaxPoolGrad: dy has shape \[1,3,3,3\] but x \[1,5,5,3\] pooled gives \[1,2,2,3\]/, 'dy shape');
+  throwsWithoutLeak(kernel('AvgPoolGrad', {dy, input: x}, {filterSize: 7}),
+    /AvgPoolGrad: the filter window 7x7 .* is larger than the padded input 5x5 \(x \[1,5,5,3\], pad "valid"\)/, 'window too big');
+  throwsWithoutLeak(kernel('MaxPoolGrad', {dy, input: x, output: dy}, {dimRoundingMode: 'round', pad: 'same'}),
+    /MaxPoolGrad: dimRoundingMode 'round' needs an integer pad, got pad "same" for x \[1,5,5,3\] and filterSize \[2,2\]/, 'rounding');
+  tf.dispose([x, dy, dyWrong]);
 });
 
 // ---- bad input ----
