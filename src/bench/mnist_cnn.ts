@@ -14,7 +14,15 @@ export const CNN_BATCH_SIZE = 64;
 export function buildTflCnn(seed = 1): tfl.LayersModel {
   const init = (i: number) => tfl.initializers.glorotUniform({seed: seed * 10 + i});
   const m = tfl.sequential();
-  m.add(tfl.layers.conv2d({inputShape: [28, 28, 1], filters: 32, kernelSize: 3, activation: 'relu', kernelInitializer: init(1)}));
+  m.add(
+    tfl.layers.conv2d({
+      inputShape: [28, 28, 1],
+      filters: 32,
+      kernelSize: 3,
+      activation: 'relu',
+      kernelInitializer: init(1),
+    }),
+  );
   m.add(tfl.layers.maxPooling2d({poolSize: 2}));
   m.add(tfl.layers.conv2d({filters: 64, kernelSize: 3, activation: 'relu', kernelInitializer: init(2)}));
   m.add(tfl.layers.maxPooling2d({poolSize: 2}));

@@ -1,5 +1,11 @@
 // 'AvgPoolGrad' on 'as': assembly/pool.ts, SIMD over channels; 7-30x tfjs-backend-wasm's loop (measured, see assembly/pool.ts).
-import {AvgPoolGrad, type AvgPoolGradAttrs, type AvgPoolGradInputs, type KernelConfig, type KernelFunc} from '@tensorflow/tfjs-core';
+import {
+  AvgPoolGrad,
+  type AvgPoolGradAttrs,
+  type AvgPoolGradInputs,
+  type KernelConfig,
+  type KernelFunc,
+} from '@tensorflow/tfjs-core';
 import type {BackendWasm} from '@tensorflow/tfjs-backend-wasm';
 import {poolGrad} from './utils/pool.js';
 

@@ -3,7 +3,14 @@
 // output is wrong (garbage values, or writes past the output when the window is not square:
 // tfjs sizes that output from the filter height alone) and tfjs-core's own pool specs fail.
 import * as tf from '@tensorflow/tfjs-core';
-import {MaxPool, type MaxPoolAttrs, type MaxPoolInputs, type KernelConfig, type KernelFunc, type TensorInfo} from '@tensorflow/tfjs-core';
+import {
+  MaxPool,
+  type MaxPoolAttrs,
+  type MaxPoolInputs,
+  type KernelConfig,
+  type KernelFunc,
+  type TensorInfo,
+} from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
 import type {BackendWasm} from '@tensorflow/tfjs-backend-wasm';
 import {pool} from './utils/pool.js';

@@ -5,7 +5,6 @@ import {test} from 'uvu';
 import * as assert from 'uvu/assert';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import * as tfl from '@tensorflow/tfjs-layers';
 import '../../src/index.js';
 import {loadMnist, toTensors} from '../../src/bench/mnist.js';
 import {buildTflCnn} from '../../src/bench/mnist_cnn.js';
@@ -18,18 +17,19 @@ async function oneStep(backend: string): Promise<Float32Array[]> {
   const optimizer = tf.train.sgd(0.1);
   model.compile({optimizer, loss: 'categoricalCrossentropy'});
   const {xs, ys} = toTensors(train);
-  const x = tf.tidy(() => tf.reshape(tf.slice(xs, 0, 8), [8, 28, 28, 1])), y = tf.slice(ys, 0, 8);
+  const x = tf.tidy(() => tf.reshape(tf.slice(xs, 0, 8), [8, 28, 28, 1])),
+    y = tf.slice(ys, 0, 8);
   await model.fit(x, y, {batchSize: 8, epochs: 1, shuffle: false, verbose: 0});
   const weights = model.getWeights().map(w => w.dataSync() as Float32Array);
   tf.dispose([xs, ys, x, y]);
   model.dispose();
-  optimizer.dispose();   // passed in, so model.dispose() leaves it to us
+  optimizer.dispose(); // passed in, so model.dispose() leaves it to us
   return weights;
 }
 
 test('one SGD step of the MNIST CNN moves every weight as on tfjs-backend-cpu', async () => {
   const cpu = await oneStep('cpu');
-  await oneStep('as');   // tfjs-layers keeps a few tensors per backend the first time (cached constants)
+  await oneStep('as'); // tfjs-layers keeps a few tensors per backend the first time (cached constants)
   const before = tf.memory().numTensors;
   const ours = await oneStep('as');
   assert.is(ours.length, 8);
