@@ -17,7 +17,7 @@
 //             stride (a convolution over dy would multiply (SH·SW - 1)/(SH·SW) zeros there).
 //   implicit: stride 1 only, a forward convolution of dy with the flipped, transposed filter
 //             (convFlipFilterF32; padding KH-1-PT).
-// Measured (bench/conv.bench.ts), cols is as fast or faster except with a pointwise filter, where
+// Measured (src/bench/conv.ts), cols is as fast or faster except with a pointwise filter, where
 // the implicit one is a single plain GEMM; src/kernels/utils/conv.ts picks accordingly.
 // Geometry (conv_common.ts convGeometry) describes the forward convolution in every case.
 import {A_ELEM, packB, MR, NR, KC, MC, NC} from './gemm_pack';

@@ -9,7 +9,7 @@
 import {backend_util, type TensorInfo, util} from '@tensorflow/tfjs-core';
 import type {BackendWasm} from '@tensorflow/tfjs-backend-wasm';
 import {formatShape} from '../../format_shape.js';
-import {kernelsOf} from '../../backend/state.js';
+import {type ConvInputGradPath, globalState, kernelsOf, setConvInputGradPath} from '../../backend/state.js';
 import {fillOutput, offsetOf, withScratch} from '../../backend/heap.js';
 import {ACTIVATION_CODES, isFusedActivation} from '../../kernel_names.js';
 
@@ -310,14 +310,11 @@ function setGeometry(kernels: ReturnType<typeof kernelsOf>, info: backend_util.C
 /**
  * How Conv2DBackpropInput computes a stride-1 gradient: 'implicit' (a forward convolution of dy
  * with the flipped filter) or 'cols' (GEMM into columns + col2im, what strided gradients always
- * use). 'auto' is the measured winner (bench/conv.bench.ts: implicit for pointwise filters, cols
- * otherwise); the others are for that benchmark.
+ * use). 'auto' is the measured winner (src/bench/conv.ts: implicit for pointwise filters, cols
+ * otherwise); the benchmark forces the others through src/backend/state.ts.
  */
-export type InputGradPath = 'auto' | 'implicit' | 'cols';
-let inputGradPath: InputGradPath = 'auto';
-export function setConvInputGradPath(path: InputGradPath): void {
-  inputGradPath = path;
-}
+export type InputGradPath = ConvInputGradPath;
+export {setConvInputGradPath};
 
 export interface BackpropInputArgs {
   dy: TensorInfo;
@@ -362,7 +359,7 @@ export function convBackpropInput(
   const dyCrop = plan.add(crop ? nhwcBytes(info, 'out') : 0);
   const dyT = plan.add(channelsFirst ? nhwcBytes(info, 'out') : 0);
   const dxT = plan.add(channelsFirst ? nhwcBytes(info, 'in') : 0);
-  // Measured (bench/conv.bench.ts): cols + col2im is as fast as the flipped-filter convolution or
+  // Measured (src/bench/conv.ts): cols + col2im is as fast as the flipped-filter convolution or
   // faster (the flipped GEMM's n is the input's channel count: 1 on an image, 1/8 of a 4x8 tile),
   // except for a pointwise filter, where the flipped convolution is one plain GEMM straight into dx.
   const stride1 = info.strideHeight === 1 && info.strideWidth === 1;
@@ -374,6 +371,7 @@ export function convBackpropInput(
     info.padInfo.left === 0 &&
     info.outHeight === info.inHeight &&
     info.outWidth === info.inWidth;
+  const inputGradPath = globalState().convInputGradPath ?? 'auto';
   const implicit = !depthwise && stride1 && (inputGradPath === 'implicit' || (inputGradPath === 'auto' && pointwise));
   let flipped = -1,
     work = -1;
