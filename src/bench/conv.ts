@@ -171,46 +171,53 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
   // The best selected build also times both input-gradient paths (the choice the kernel makes).
   const best = [...VARIANTS].reverse().find(v => options.variants.includes(v))!;
   for (const c of options.quick ? QUICK_CASES : CASES) {
+    // Every direction of a case in one alternation: '% of our forward' compares calls made
+    // side by side, not minutes apart under another load.
+    const contenders: (Contender & {direction: Direction})[] = [];
     for (const d of DIRECTIONS) {
-      const contenders: Contender[] = [
-        ...options.variants.filter(v => v !== 'scalar' || c.scalar).map(v => contender(c, d, asContender(v), 'as', v)),
-        ...(!c.depthwise && d === 'backprop-input'
-          ? (['cols', 'implicit'] as const).map(path =>
-              contender(
-                c,
-                d,
-                `${asContender(best)}, ${path === 'cols' ? 'cols + col2im' : 'flipped-filter implicit GEMM'}`,
-                'as',
-                best,
-                path,
-              ),
-            )
-          : []),
-        ...(hasKernel('wasm', c, d) ? [contender(c, d, 'tfjs-backend-wasm', 'wasm')] : []),
-        ...(options.cpu && hasKernel('cpu', c, d) ? [contender(c, d, 'tfjs-backend-cpu', 'cpu')] : []),
-      ];
-      options.log(`conv: ${c.name} ${d}`);
-      const big = flops(c) > 1e9 || (d === 'backprop-filter' && c.cpu === 'all' && options.cpu && !options.quick);
-      const timing = options.quick ? timingFor(true) : big ? {rounds: 5, batchMs: 40} : {rounds: 9, batchMs: 40};
-      for (const t of await alternate(contenders, timing)) {
-        const median = t.us / 1000;
-        rows.push({
-          case: `${c.name} ${d}`,
-          contender: t.name,
-          backend: t.backend,
-          variant: t.variant,
-          median,
-          unit: 'ms',
-          vsWasm: null,
-          samples: t.samples.map(us => us / 1000),
-          gflops: flops(c) / median / 1e6,
-          direction: d,
-          convCase: c.name,
-          // tfjs-backend-wasm has no kernel to compare with: vsWasm stays null.
-          noWasmKernel: !hasKernel('wasm', c, d),
-        });
+      const add = (x: Contender) => contenders.push({...x, direction: d});
+      for (const v of options.variants.filter(v => v !== 'scalar' || c.scalar))
+        add(contender(c, d, asContender(v), 'as', v));
+      if (!c.depthwise && d === 'backprop-input') {
+        for (const path of ['cols', 'implicit'] as const) {
+          add(
+            contender(
+              c,
+              d,
+              `${asContender(best)}, ${path === 'cols' ? 'cols + col2im' : 'flipped-filter implicit GEMM'}`,
+              'as',
+              best,
+              path,
+            ),
+          );
+        }
       }
+      if (hasKernel('wasm', c, d)) add(contender(c, d, 'tfjs-backend-wasm', 'wasm'));
+      if (options.cpu && hasKernel('cpu', c, d)) add(contender(c, d, 'tfjs-backend-cpu', 'cpu'));
     }
+    options.log(`conv: ${c.name}`);
+    const slow = flops(c) > 1e9 || (c.cpu === 'all' && options.cpu);
+    const timing = options.quick ? timingFor(true) : slow ? {rounds: 5, batchMs: 40} : {rounds: 9, batchMs: 40};
+    const timings = await alternate(contenders, timing);
+    timings.forEach((t, i) => {
+      const d = contenders[i]!.direction;
+      const median = t.us / 1000;
+      rows.push({
+        case: `${c.name} ${d}`,
+        contender: t.name,
+        backend: t.backend,
+        variant: t.variant,
+        median,
+        unit: 'ms',
+        vsWasm: null,
+        samples: t.samples.map(us => us / 1000),
+        gflops: flops(c) / median / 1e6,
+        direction: d,
+        convCase: c.name,
+        // tfjs-backend-wasm has no kernel to compare with: vsWasm stays null.
+        noWasmKernel: !hasKernel('wasm', c, d),
+      });
+    });
   }
   for (const p of options.quick ? QUICK_POOLS : POOLS) {
     for (const kind of ['max', 'avg'] as const) {
