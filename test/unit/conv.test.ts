@@ -71,16 +71,14 @@ function forward(c: Case): tf.Tensor {
   const inputs: tf.NamedTensorMap = {x, filter};
   if (c.bias) inputs.bias = T(c.bias);
   if (c.prelu) inputs.preluActivationWeights = T(c.prelu);
-  return tf
-    .engine()
-    .runKernel(c.depthwise ? 'FusedDepthwiseConv2D' : 'FusedConv2D', inputs, {
-      strides: c.strides,
-      pad,
-      dataFormat: c.dataFormat,
-      dilations: c.dilations,
-      activation: c.activation,
-      leakyreluAlpha: c.alpha ?? 0.2,
-    } as never) as tf.Tensor;
+  return tf.engine().runKernel(c.depthwise ? 'FusedDepthwiseConv2D' : 'FusedConv2D', inputs, {
+    strides: c.strides,
+    pad,
+    dataFormat: c.dataFormat,
+    dilations: c.dilations,
+    activation: c.activation,
+    leakyreluAlpha: c.alpha ?? 0.2,
+  } as never) as tf.Tensor;
 }
 
 interface Result {
