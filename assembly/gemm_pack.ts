@@ -9,6 +9,12 @@
 
 export const MR: i32 = 4;
 export const NR: i32 = 8;
+// Block sizes of the drivers (matmul.ts, conv.ts): per micro-kernel call KC·NR·4 = 8 KB of B
+// panel and KC·MR·A_ELEM = 16 KB of (splat) A panel stay in L1; the MC x KC A block (256 KB
+// splat) in L2; the KC x NC B block (1 MB) in L2/L3.
+export const KC: i32 = 256;
+export const MC: i32 = 64;
+export const NC: i32 = 1024;
 /**
  * Bytes per packed A element. The SIMD builds store every A value already splatted to four
  * lanes, so the micro-kernel reads it with a plain v128.load at a constant offset (V8 folds

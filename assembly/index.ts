@@ -11,3 +11,6 @@ export * from './optimizers';
 export * from './segment';
 export * from './fft';
 export * from './clip';
+export * from './conv';
+export * from './depthwise';
+export * from './pool';

@@ -15,19 +15,13 @@
 // does m = 2 with a plain B (SIMD builds); up to m = 4 the SIMD kernel reads a plain B in place
 // (DIRECT_B_MAX_M) instead of packing it.
 // Scratch (packing buffers + one edge tile) comes from the caller: size from gemmScratchBytes.
-import {A_ELEM, packA, packB, MR, NR} from './gemm_pack';
+import {A_ELEM, packA, packB, MR, NR, KC, MC, NC} from './gemm_pack';
 import {kernel4x8, kernel4x8Scalar, storeTile, TILE_FLOATS} from './gemm_kernel';
 import {epOn, finish1, setEpilogue} from './gemm_epilogue';
 import {axpyCols, axpyRows, axpyRows2, dotRows} from './gemm_gemv';
 
 export {ACT_LINEAR, ACT_RELU, ACT_RELU6, ACT_PRELU, ACT_LEAKYRELU, ACT_SIGMOID, ACT_ELU} from './gemm_epilogue';
 
-// Block sizes: per micro-kernel call KC·NR·4 = 8 KB of B panel and KC·MR·A_ELEM = 16 KB of
-// (splat) A panel stay in L1; the MC x KC A block (256 KB splat) in L2; the KC x NC B block
-// (1 MB) in L2/L3.
-const KC: i32 = 256;
-const MC: i32 = 64;
-const NC: i32 = 1024;
 // Up to this many rows of C (one micro-panel of A) the SIMD kernel reads a non-transposed B in
 // place instead of packing it: a packed B panel would be used once, packing is pure cost. (At
 // two or more A panels packing pays: measured 4% faster at m = 8, 13% at m = 16.)

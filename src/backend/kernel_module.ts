@@ -134,6 +134,78 @@ export interface KernelExports {
   ): void;
   complexAbsF32(re: number, im: number, out: number, n: number): void;
   unsortedSegmentSumI32(x: number, ids: number, out: number, rows: number, inner: number, numSegments: number): void;
+  // assembly/conv_common.ts, assembly/conv.ts, assembly/depthwise.ts: the geometry is set first (convGeometry)
+  convGeometry(
+    n: number,
+    h: number,
+    w: number,
+    c: number,
+    oh: number,
+    ow: number,
+    kh: number,
+    kw: number,
+    sh: number,
+    sw: number,
+    dh: number,
+    dw: number,
+    padTop: number,
+    padLeft: number,
+  ): void;
+  transposeBatched(src: number, dst: number, batch: number, rows: number, cols: number): void;
+  broadcast4(
+    dst: number,
+    src: number,
+    d0: number,
+    d1: number,
+    d2: number,
+    d3: number,
+    s0: number,
+    s1: number,
+    s2: number,
+    s3: number,
+  ): void;
+  convForwardScratchBytes(cout: number): number;
+  convForwardF32(
+    x: number,
+    filter: number,
+    y: number,
+    cout: number,
+    bias: number,
+    biasRowStride: number,
+    biasColStride: number,
+    activation: number,
+    alpha: number,
+    prelu: number,
+    preluRowStride: number,
+    preluColStride: number,
+    scratch: number,
+  ): void;
+  convFilterGradScratchBytes(cout: number): number;
+  convFilterGradF32(x: number, dy: number, dw: number, cout: number, scratch: number): void;
+  convFlipFilterF32(filter: number, dst: number, kh: number, kw: number, cin: number, cout: number): void;
+  convInputGradColsScratchBytes(cout: number): number;
+  convInputGradColsF32(dy: number, filter: number, dx: number, cout: number, scratch: number): void;
+  depthwiseF32(
+    x: number,
+    filter: number,
+    y: number,
+    mult: number,
+    bias: number,
+    biasRowStride: number,
+    biasColStride: number,
+    activation: number,
+    alpha: number,
+    prelu: number,
+    preluRowStride: number,
+    preluColStride: number,
+  ): void;
+  depthwiseInputGradF32(dy: number, filter: number, dx: number, mult: number): void;
+  depthwiseFilterGradF32(x: number, dy: number, df: number, mult: number): void;
+  // assembly/pool.ts (after convGeometry)
+  maxPoolF32(x: number, y: number): void;
+  avgPoolF32(x: number, y: number): void;
+  maxPoolGradF32(dy: number, x: number, dx: number): void;
+  avgPoolGradF32(dy: number, dx: number): void;
 }
 
 /** gemmF32's 18 positional arguments from the named ones (src/kernel_names.ts). */

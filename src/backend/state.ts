@@ -29,8 +29,22 @@ export interface GlobalState {
   heapKernels: string[];
   /** Other kernels overridden in TypeScript (complex forms, compositions, string and ragged kernels). */
   typescriptKernels?: string[];
+  /**
+   * How Conv2DBackpropInput computes a stride-1 gradient (src/kernels/utils/conv.ts): 'auto', or a
+   * path forced by the benchmark that measures both. Here, not in that module, so that the
+   * benchmark CLI (which reaches the backend by the package's name) sets the one the kernels read.
+   */
+  convInputGradPath?: ConvInputGradPath;
   /** Test hooks (src/backend/allocation.ts failMallocAfter): never set outside tests. */
   faults: {failMallocIn: number};
+}
+
+/** See GlobalState.convInputGradPath. */
+export type ConvInputGradPath = 'auto' | 'implicit' | 'cols';
+
+/** Forces (or, with 'auto', stops forcing) Conv2DBackpropInput's stride-1 path: for the benchmark. */
+export function setConvInputGradPath(path: ConvInputGradPath): void {
+  globalState().convInputGradPath = path;
 }
 
 const KEY = Symbol.for('tfjs-backend-as.state');

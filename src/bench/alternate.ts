@@ -3,7 +3,7 @@
 // calls sized to ~`batchMs`), so drift in the machine's load hits all of them alike; the result
 // per contender is the median over rounds.
 import * as tf from '@tensorflow/tfjs-core';
-import {backendInfo, type KernelVariant, setKernelVariant} from '../index.js';
+import {backendInfo, type KernelVariant, setKernelVariant, setThreads} from '../index.js';
 import {median} from './report.js';
 
 export interface Contender {
@@ -12,6 +12,8 @@ export interface Contender {
   backend: 'as' | 'wasm' | 'cpu';
   /** On 'as': the kernels build, switched to before its setup and each of its batches. */
   variant?: KernelVariant;
+  /** On 'as': the threads it runs on (default 1), set like the variant. */
+  threads?: number;
   /** Makes the inputs (on `backend`); called once. */
   setup?: () => void;
   /** One call of the work; whatever it returns is disposed (outside the timing of the next call). */
@@ -24,6 +26,8 @@ export interface Timing {
   name: string;
   backend: Contender['backend'];
   variant: KernelVariant | null;
+  /** Threads of an 'as' contender. */
+  threads: number | null;
   /** Median microseconds per call. */
   us: number;
   /** Microseconds per call of each round. */
@@ -36,11 +40,16 @@ export interface AlternateOptions {
   batchMs?: number;
 }
 
-/** Makes `who` the running contender: its backend and, on 'as', its kernels build. */
-export async function activate(who: {backend: string; variant?: KernelVariant | null}): Promise<void> {
+/** Makes `who` the running contender: its backend and, on 'as', its kernels build and threads. */
+export async function activate(who: {
+  backend: string;
+  variant?: KernelVariant | null;
+  threads?: number;
+}): Promise<void> {
   await tf.setBackend(who.backend);
-  // setKernelVariant instantiates the build again: skip it when it is the one running.
+  // Both restart things (the build, the workers): skip them when they are as wanted.
   if (who.variant && backendInfo().variant !== who.variant) await setKernelVariant(who.variant);
+  if (who.backend === 'as' && backendInfo().requestedThreads !== (who.threads ?? 1)) await setThreads(who.threads ?? 1);
 }
 
 function once(c: Contender): void {
@@ -87,6 +96,7 @@ export async function alternate(
     name: c.name,
     backend: c.backend,
     variant: c.variant ?? null,
+    threads: c.backend === 'as' ? (c.threads ?? 1) : null,
     us: median(samples[k]!),
     samples: samples[k]!,
   }));

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The package's command line (its `bin`, bundled to dist/cli.js by scripts/build.mjs):
 //
-//   tfjs-backend-as bench [matmul|dropout|concat|train ...] [--variant V ...] [--json] [--quick] [--results DIR]
+//   tfjs-backend-as bench [matmul|dropout|concat|train ...] [--variant V ...] [--threads N] [--json] [--quick] [--results DIR]
 //
 // Runs the kernel benchmarks on the user's machine: each kernels build of 'as' against
 // tfjs-backend-wasm (and tfjs-backend-cpu when installed), alternating in one process. `npm run
@@ -40,6 +40,8 @@ Options:
   --variant V    ${list(VARIANTS)}; repeat it or separate with commas
                  for several (default: every build this runtime can run; relaxed SIMD
                  re-runs Node with ${RELAXED_SIMD_FLAG} where it needs it)
+  --threads N    also run 'as' on N threads ('auto': every core) beside its one-thread rows
+                 (matmul, train); without it every 'as' row runs on one thread
   --json         print the results as one JSON document (progress goes to stderr)
   --quick        tiny shapes, a few short rounds: checks that it runs, measures nothing
   --results DIR  also write DIR/<benchmark>.json and DIR/<benchmark>.md
@@ -52,6 +54,8 @@ interface Command {
   explicit: boolean;
   variants: Variant[];
   variantsExplicit: boolean;
+  /** --threads: the thread count of the extra 'as' rows, or null. */
+  threads: number | 'auto' | null;
   json: boolean;
   quick: boolean;
   results?: string;
@@ -59,6 +63,7 @@ interface Command {
 
 const OPTIONS = {
   variant: {type: 'string', multiple: true},
+  threads: {type: 'string'},
   json: {type: 'boolean', default: false},
   quick: {type: 'boolean', default: false},
   results: {type: 'string'},
@@ -101,12 +106,20 @@ function parseCommand(args: string[]): Command | null {
     }
   }
   if (values.results === '') throw new UsageError('--results needs a directory');
+  let threads: number | 'auto' | null = null;
+  if (values.threads !== undefined) {
+    threads = values.threads === 'auto' ? 'auto' : Number(values.threads);
+    if (threads !== 'auto' && !(Number.isInteger(threads) && threads >= 2)) {
+      throw new UsageError(`--threads needs an integer of at least 2 or 'auto', got '${values.threads}'`);
+    }
+  }
   return {
     // Registry order, each once, whatever the order on the command line.
     benchmarks: names.length ? BENCHMARKS.filter(b => names.includes(b.name)) : [...BENCHMARKS],
     explicit: names.length > 0,
     variants: variants.length ? VARIANTS.filter(v => variants.includes(v)) : [...VARIANTS],
     variantsExplicit: variants.length > 0,
+    threads,
     json: values.json,
     quick: values.quick,
     results: values.results,
@@ -206,6 +219,7 @@ async function main(args: string[]): Promise<number> {
   const cpu = isInstalled(CPU_PACKAGE);
   if (cpu) await import('@tensorflow/tfjs-backend-cpu');
   const machine = machineInfo();
+  const threads = command.threads === 'auto' ? machine.cores : command.threads;
   const manifest = require('tfjs-backend-as/package.json') as {version: string};
   const notes = [
     `kernels builds: ${list(variants)}` +
@@ -214,6 +228,9 @@ async function main(args: string[]): Promise<number> {
     ...(cpu
       ? []
       : [`${CPU_PACKAGE} is not installed: its rows are left out (npm install --save-dev ${CPU_PACKAGE} adds them)`]),
+    threads
+      ? `'as' rows run on one thread, and the '× ${threads} threads' rows on ${threads} (setThreads)`
+      : "'as' rows run on one thread (setThreads(1)); --threads N adds rows on N threads",
     ...(command.quick
       ? ['--quick: tiny shapes and a few short rounds, to check that the benchmarks run; the numbers mean little']
       : []),
@@ -229,7 +246,7 @@ async function main(args: string[]): Promise<number> {
     let report: BenchReport;
     try {
       const {run} = await benchmark.load();
-      report = await run({variants, quick: command.quick, cpu, log});
+      report = await run({variants, quick: command.quick, cpu, log, threads: threads ?? null});
     } catch (error) {
       log(`tfjs-backend-as bench: '${benchmark.name}' failed: ${describe(error)}`);
       failed.push({benchmark: benchmark.name, error: error instanceof Error ? error.message : String(error)});

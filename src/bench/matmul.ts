@@ -67,12 +67,19 @@ const QUICK_CASES: MatMulCase[] = [
 const flops = (c: MatMulCase) => 2 * c.m * c.n * c.k;
 
 /** A contender with its own operands, made on its own backend (tensors of another would be moved). */
-function contender(c: MatMulCase, name: string, backend: Contender['backend'], variant?: KernelVariant): Contender {
+function contender(
+  c: MatMulCase,
+  name: string,
+  backend: Contender['backend'],
+  variant?: KernelVariant,
+  threads = 1,
+): Contender {
   let a: tf.Tensor2D | undefined, b: tf.Tensor2D | undefined, bias: tf.Tensor1D | undefined;
   return {
     name,
     backend,
     variant,
+    threads,
     setup: () => {
       a = tf.randomUniform(c.transposeA ? [c.k, c.m] : [c.m, c.k], -1, 1, 'float32', 1);
       b = tf.randomUniform(c.transposeB ? [c.n, c.k] : [c.k, c.n], -1, 1, 'float32', 2);
@@ -102,6 +109,11 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
   for (const c of options.quick ? QUICK_CASES : CASES) {
     const contenders: Contender[] = [
       ...options.variants.filter(v => v !== 'scalar' || c.scalar).map(v => contender(c, asContender(v), 'as', v)),
+      ...(options.threads
+        ? options.variants
+            .filter(v => v !== 'scalar')
+            .map(v => contender(c, asContender(v, 'as', options.threads!), 'as', v, options.threads!))
+        : []),
       contender(c, 'tfjs-backend-wasm', 'wasm'),
       ...(options.cpu && c.cpu ? [contender(c, 'tfjs-backend-cpu', 'cpu')] : []),
     ];
@@ -117,6 +129,7 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
         contender: t.name,
         backend: t.backend,
         variant: t.variant,
+        threads: t.threads,
         median,
         unit: 'ms',
         vsWasm: null,
@@ -127,13 +140,27 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
     }
   }
   compareWithWasm(rows);
+  // Threaded rows against the same build on one thread, same case: the speed-up threads give.
+  for (const r of rows) {
+    if (!r.threads || r.threads === 1) continue;
+    const one = rows.find(o => o.case === r.case && o.variant === r.variant && o.threads === 1);
+    if (one) r.vsOneThread = one.median / r.median;
+  }
   const gf = (x: number) => x.toFixed(1);
   return {
     name: 'matmul',
     title: 'Dense products',
     rows,
     table: {
-      header: ['case', 'contender', 'median ms', 'GFLOP/s', '% of ceiling', 'vs tfjs-backend-wasm'],
+      header: [
+        'case',
+        'contender',
+        'median ms',
+        'GFLOP/s',
+        '% of ceiling',
+        'vs tfjs-backend-wasm',
+        ...(options.threads ? ['vs 1 thread'] : []),
+      ],
       cells: rows.map(r => [
         r.case,
         r.contender,
@@ -141,12 +168,13 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
         gf(r.gflops as number),
         `${(r.percentOfCeiling as number).toFixed(0)}%${r.variant === 'relaxed-simd' ? ' (FMA)' : ''}`,
         formatVsWasm(r),
+        ...(options.threads ? [typeof r.vsOneThread === 'number' ? `${r.vsOneThread.toFixed(2)}x` : ''] : []),
       ]),
     },
     notes: [
       `f32x4 ceiling on one core (independent chains in registers): mul+add ${gf(ceilingMulAdd.gflops)} GFLOP/s` +
         (ceilingFma ? `, relaxed_madd (FMA) ${gf(ceilingFma.gflops)} GFLOP/s` : '') +
-        '. "% of ceiling" is against mul+add, relaxed SIMD rows against FMA.',
+        '. "% of ceiling" is against one core\'s mul+add (threaded rows exceed it), relaxed SIMD rows against FMA.',
       `tfjs-backend-wasm threads: ${wasmThreads}. tfjs-backend-cpu runs on the small shapes only (seconds per call on ` +
         'the others); our scalar build is skipped on 2048^3.',
       "'vs tfjs-backend-wasm' = its time / this one's, in the same process: > 1 means faster.",

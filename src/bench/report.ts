@@ -18,6 +18,8 @@ export interface BenchOptions {
   cpu: boolean;
   /** Progress, for a human watching (the CLI sends it to stderr, so stdout stays the result). */
   log: (line: string) => void;
+  /** --threads: also run 'as' on this many threads (benchmarks that split work); null: one thread only. */
+  threads: number | null;
 }
 
 /** One contender on one case. */
@@ -115,7 +117,8 @@ export function compareWithWasm(rows: BenchRow[], wasmContender = 'tfjs-backend-
 }
 
 /** The contender name of a kernels build of 'as' in every table. */
-export const asContender = (variant: KernelVariant, what = 'as') => `${what} ${variant}`;
+export const asContender = (variant: KernelVariant, what = 'as', threads = 1) =>
+  `${what} ${variant}${threads > 1 ? ` × ${threads} threads` : ''}`;
 
 /** Milliseconds with as many digits as they deserve. */
 export const formatMs = (ms: number) => (ms < 0.1 ? ms.toFixed(4) : ms < 10 ? ms.toFixed(3) : ms.toFixed(1));

@@ -4,6 +4,10 @@
 // tfjs-backend-wasm and on tfjs-backend-cpu, in one process, alternating rounds, medians. Then
 // our model's test accuracy after 5 epochs on an 8,000 / 2,000 split. Target (issue 6): >= 6x
 // faster than tfjs-layers on tfjs-backend-wasm; accuracy >= 0.95.
+// Then the classic tfjs MNIST CNN (mnist_cnn.ts) in tfjs-layers, batch 64, adam: ms per step on
+// 'as' (the best selected build) against tfjs-backend-cpu (tfjs-backend-wasm cannot train it: no
+// Conv2DBackpropFilter), alternating, and its test accuracy after 3 epochs on the training digits.
+// Targets (issue 13): >= 50x tfjs-layers on cpu; accuracy >= 0.97.
 // Needs @tensorflow/tfjs-layers and mnist (optional peers: the registry says so when missing).
 import * as tf from '@tensorflow/tfjs-core';
 import type {KernelVariant} from '../index.js';
@@ -18,6 +22,7 @@ import {
   median,
   VARIANTS,
 } from './report.js';
+import {buildTflCnn, CNN_BATCH_SIZE} from './mnist_cnn.js';
 import {BATCH_SIZE, buildOurs, buildTfl, msPerStep} from './seed_mlp.js';
 
 type Fit = (x: tf.Tensor, y: tf.Tensor, config: object) => Promise<unknown>;
@@ -26,6 +31,10 @@ interface TrainContender {
   name: string;
   backend: BenchRow['backend'];
   variant?: KernelVariant;
+  /** On 'as': threads (default 1). */
+  threads?: number;
+  /** Times only the step's matrix products (forward and backward), not a training step. */
+  productsOnly?: boolean;
   /** Training steps per timed fit call: cpu is ~10x slower than wasm, which is ~8x slower than ours. */
   steps: number;
   fit?: Fit;
@@ -36,6 +45,27 @@ interface TrainContender {
 }
 
 const WASM_NAME = 'tfjs-layers on tfjs-backend-wasm';
+const PRODUCTS_NAME = "the step's 8 matrix products alone on as";
+
+/**
+ * The matrix products of one training step of the seed's MLP at batch 64, as the backward pass
+ * runs them (784-500-100-10: three forward, three weight gradients, two input gradients): the
+ * floor a step's time is compared with.
+ */
+function seedStepProducts(): {run: () => void; dispose: () => void} {
+  const dims = [784, 500, 100, 10];
+  const acts = dims.map(d => tf.randomUniform([BATCH_SIZE, d], -1, 1, 'float32', d));
+  const ws = dims.slice(0, -1).map((d, i) => tf.randomUniform([d, dims[i + 1]!], -1, 1, 'float32', i + 7));
+  return {
+    run: () =>
+      tf.tidy(() => {
+        for (let i = 0; i < 3; i++) tf.matMul(acts[i]!, ws[i]!);
+        for (let i = 0; i < 3; i++) tf.matMul(acts[i]!, acts[i + 1]!, true, false);
+        for (let i = 1; i < 3; i++) tf.matMul(acts[i + 1]!, ws[i]!, false, true);
+      }),
+    dispose: () => tf.dispose([...acts, ...ws]),
+  };
+}
 
 export async function run(options: BenchOptions): Promise<BenchReport> {
   const {quick} = options;
@@ -51,6 +81,41 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
       steps: quick ? 2 : 40,
       samples: [],
     })),
+    ...(() => {
+      const best = [...VARIANTS].reverse().find(v => options.variants.includes(v))!;
+      const extra: TrainContender[] = [
+        {
+          name: asContender(best, PRODUCTS_NAME),
+          backend: 'as',
+          variant: best,
+          productsOnly: true,
+          steps: quick ? 2 : 40,
+          samples: [],
+        },
+      ];
+      if (options.threads) {
+        extra.push(
+          {
+            name: asContender(best, 'ours (keras API) on as', options.threads),
+            backend: 'as',
+            variant: best,
+            threads: options.threads,
+            steps: quick ? 2 : 40,
+            samples: [],
+          },
+          {
+            name: asContender(best, PRODUCTS_NAME, options.threads),
+            backend: 'as',
+            variant: best,
+            threads: options.threads,
+            productsOnly: true,
+            steps: quick ? 2 : 40,
+            samples: [],
+          },
+        );
+      }
+      return extra;
+    })(),
     {name: WASM_NAME, backend: 'wasm', steps: quick ? 2 : 12, samples: []},
     ...(options.cpu
       ? [{name: 'tfjs-layers on tfjs-backend-cpu', backend: 'cpu' as const, steps: quick ? 1 : 2, samples: []}]
@@ -64,7 +129,13 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
     const n = c.steps * BATCH_SIZE;
     c.x = tf.tidy(() => tf.reshape(tf.slice(toTensors(train).xs, 0, n), [n, 28, 28]));
     c.y = tf.tidy(() => tf.slice(toTensors(train).ys, 0, n));
-    if (c.backend === 'as') {
+    if (c.productsOnly) {
+      const products = seedStepProducts();
+      c.fit = async () => {
+        for (let i = 0; i < c.steps; i++) products.run();
+      };
+      c.dispose = products.dispose;
+    } else if (c.backend === 'as') {
       const {model} = buildOurs();
       model.compile({optimizer: 'rmsprop', loss: 'categoricalCrossentropy'});
       c.fit = (x, y, config) => model.fit(x, y, config);
@@ -117,12 +188,16 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
   tf.dispose([tr.xs, tr.ys, te.xs, te.ys, xTrain, xTest]);
   const meanTestAccuracy = runs.reduce((sum, r) => sum + r.testAccuracy, 0) / runs.length;
 
+  const cnn = await runCnn(options, train, test, best);
+
   const rows = compareWithWasm(
     contenders.map(c => ({
       case: `seed MLP, batch ${BATCH_SIZE}, rmsprop, real MNIST`,
       contender: c.name,
       backend: c.backend,
       variant: c.variant ?? null,
+      threads: c.backend === 'as' ? (c.threads ?? 1) : null,
+      productsOnly: c.productsOnly ?? false,
       median: median(c.samples),
       unit: 'ms' as const,
       vsWasm: null,
@@ -131,7 +206,17 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
     })),
     WASM_NAME,
   );
-  const bestRow = rows.find(r => r.variant === best)!;
+  const bestRow = rows.find(r => r.variant === best && r.threads === 1 && !r.productsOnly)!;
+  // A training step against its products alone, on the same build and thread count.
+  const stepVsProducts = (threads: number) => {
+    const step = rows.find(r => r.variant === best && r.threads === threads && !r.productsOnly);
+    const products = rows.find(r => r.variant === best && r.threads === threads && r.productsOnly);
+    return step && products ? step.median / products.median : null;
+  };
+  const threadSpeedup = options.threads
+    ? bestRow.median / rows.find(r => r.variant === best && r.threads === options.threads && !r.productsOnly)!.median
+    : null;
+  rows.push(...cnn.rows);
   const speedup = bestRow.vsWasm!;
   const first = runs[0]!;
   return {
@@ -141,9 +226,15 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
     table: {
       header: ['contender', 'median ms/step', 'vs tfjs-layers on wasm'],
       cells: rows.map(r => [
-        r.contender,
+        r.case === CNN_CASE ? `MNIST CNN: ${r.contender}` : r.contender,
         r.median.toFixed(2),
-        r.contender === WASM_NAME ? '1' : `${r.vsWasm!.toFixed(1)}x`,
+        r.case === CNN_CASE
+          ? r.vsCpu == null
+            ? 'wasm cannot train it'
+            : `${(r.vsCpu as number).toFixed(0)}x tfjs-layers on cpu`
+          : r.contender === WASM_NAME
+            ? '1'
+            : `${r.vsWasm!.toFixed(1)}x`,
       ]),
     },
     notes: [
@@ -158,10 +249,130 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
             `Speed-up of ${best} over tfjs-layers on tfjs-backend-wasm: ${speedup.toFixed(1)}x (target >= 6x: ` +
               `${speedup >= 6 ? 'met' : 'missed'}); mean accuracy target >= 0.95: ${meanTestAccuracy >= 0.95 ? 'met' : 'missed'}.`,
           ]),
+      `A training step (${best}, one thread) takes ${stepVsProducts(1)!.toFixed(2)}x the time of its 8 matrix ` +
+        'products alone (target <= 1.35x)' +
+        (options.threads
+          ? `; on ${options.threads} threads ${stepVsProducts(options.threads)!.toFixed(2)}x, and the step is ` +
+            `${threadSpeedup!.toFixed(2)}x faster than on one thread (target >= 1.4x)`
+          : '') +
+        '.',
       `Each number is the median over ${rounds} alternating round(s) of a whole \`fit\` call ` +
         `(${contenders.map(c => `${c.steps} steps ${c.variant ?? c.backend}`).join(', ')}), divided by its steps. ` +
         "'vs tfjs-layers on wasm' > 1 means faster.",
+      ...cnn.notes,
     ],
-    details: {speedup, meanTestAccuracy, runs},
+    details: {speedup, meanTestAccuracy, runs, stepVsProducts: stepVsProducts(1), threadSpeedup, cnn: cnn.details},
+  };
+}
+
+const CNN_CASE = 'MNIST CNN (tfjs-layers), batch 64, adam, real MNIST';
+
+/** The MNIST CNN rows (speed against cpu; wasm cannot train it) and its accuracy after 3 epochs. */
+async function runCnn(
+  options: BenchOptions,
+  train: ReturnType<typeof loadMnist>['train'],
+  test: ReturnType<typeof loadMnist>['test'],
+  best: KernelVariant,
+): Promise<{rows: BenchRow[]; notes: string[]; details: Record<string, unknown>}> {
+  const {quick} = options;
+  const epochs = quick ? 1 : 3;
+  const rounds = quick ? 1 : 3;
+  const contenders: TrainContender[] = [
+    {name: `tfjs-layers on as ${best}`, backend: 'as', variant: best, steps: quick ? 2 : 10, samples: []},
+    ...(options.cpu ? [{name: 'tfjs-layers on tfjs-backend-cpu', backend: 'cpu' as const, steps: 1, samples: []}] : []),
+  ];
+  for (const c of contenders) {
+    await activate(c);
+    options.log(`train: building and warming up the MNIST CNN, ${c.name}`);
+    const n = c.steps * CNN_BATCH_SIZE;
+    c.x = tf.tidy(() => tf.reshape(tf.slice(toTensors(train).xs, 0, n), [n, 28, 28, 1]));
+    c.y = tf.tidy(() => tf.slice(toTensors(train).ys, 0, n));
+    const model = buildTflCnn(1);
+    model.compile({optimizer: 'adam', loss: 'categoricalCrossentropy'});
+    c.fit = (x, y, config) => model.fit(x, y, {...config, batchSize: CNN_BATCH_SIZE});
+    c.dispose = () => model.dispose();
+    await msPerStep(c.fit, c.x, c.y, c.steps);
+  }
+  for (let r = 0; r < rounds; r++) {
+    options.log(`train: MNIST CNN round ${r + 1} of ${rounds}`);
+    for (const c of contenders) {
+      await activate(c);
+      c.samples.push(await msPerStep(c.fit!, c.x!, c.y!, c.steps));
+    }
+  }
+  for (const c of contenders) {
+    await activate(c);
+    tf.dispose([c.x!, c.y!]);
+    c.dispose?.();
+  }
+  // What tfjs-backend-wasm says when asked to train it.
+  let wasm = 'trains';
+  await activate({backend: 'wasm'});
+  {
+    const m = buildTflCnn(1);
+    m.compile({optimizer: 'adam', loss: 'categoricalCrossentropy'});
+    const [x, y] = [tf.zeros([CNN_BATCH_SIZE, 28, 28, 1]), tf.zeros([CNN_BATCH_SIZE, 10])];
+    try {
+      await m.fit(x, y, {batchSize: CNN_BATCH_SIZE, epochs: 1, verbose: 0});
+    } catch (e) {
+      wasm = (e as Error).message.split('\n')[0]!;
+    }
+    tf.dispose([x, y]);
+    m.dispose();
+  }
+  // Accuracy on the best build: adam at 0.002, picked on a validation split of the training
+  // digits (adam 0.001 / 0.002, rmsprop 0.001 reached 0.965 / 0.977 / 0.946 there after 3 epochs).
+  await activate({backend: 'as', variant: best});
+  options.log(`train: MNIST CNN accuracy run (${epochs} epochs on ${train.count} digits)`);
+  const tr = toTensors(train),
+    te = toTensors(test);
+  const x = tf.reshape(tr.xs, [train.count, 28, 28, 1]),
+    xTest = tf.reshape(te.xs, [test.count, 28, 28, 1]);
+  const model = buildTflCnn(1);
+  const optimizer = tf.train.adam(0.002);
+  model.compile({optimizer, loss: 'categoricalCrossentropy', metrics: ['accuracy']});
+  const t0 = performance.now();
+  const history = await model.fit(x, tr.ys, {batchSize: CNN_BATCH_SIZE, epochs, shuffle: true, verbose: 0});
+  const fitSeconds = (performance.now() - t0) / 1000;
+  const evaluated = model.evaluate(xTest, te.ys, {batchSize: 500}) as tf.Scalar[];
+  const testAccuracy = evaluated[1]!.dataSync()[0]!;
+  tf.dispose([tr.xs, tr.ys, te.xs, te.ys, x, xTest, ...evaluated]);
+  model.dispose();
+  optimizer.dispose();
+  const trainAccuracy = ((history.history.acc ?? history.history.accuracy ?? []) as number[]).map(a => +a);
+
+  const ours = median(contenders[0]!.samples);
+  const cpu = contenders[1] ? median(contenders[1].samples) : null;
+  const rows: BenchRow[] = contenders.map(c => ({
+    case: CNN_CASE,
+    contender: c.name,
+    backend: c.backend,
+    variant: c.variant ?? null,
+    median: median(c.samples),
+    unit: 'ms' as const,
+    // tfjs-backend-wasm cannot train a CNN: the comparison is with cpu.
+    vsWasm: null,
+    noWasmKernel: true,
+    vsCpu: cpu == null ? null : cpu / median(c.samples),
+    samples: c.samples,
+    steps: c.steps,
+  }));
+  const speedup = cpu == null ? null : cpu / ours;
+  return {
+    rows,
+    notes: [
+      `MNIST CNN (conv 3x3x32 relu → maxPool 2 → conv 3x3x64 relu → maxPool 2 → flatten → dense 128 relu → dense 10 softmax) in ` +
+        `tfjs-layers, batch ${CNN_BATCH_SIZE}, adam: medians over ${rounds} alternating round(s) of a whole \`fit\` call ` +
+        `(${contenders.map(c => `${c.steps} steps ${c.variant ?? c.backend}`).join(', ')}); on tfjs-backend-wasm: ${wasm}.`,
+      `MNIST CNN after ${epochs} epoch(s) on ${train.count} digits on as ${best} (adam, learning rate 0.002; ${fitSeconds.toFixed(1)} s; ` +
+        `train accuracy ${trainAccuracy.map(a => a.toFixed(3)).join(' → ')}): test accuracy on the other ${test.count} **${testAccuracy.toFixed(4)}**.`,
+      ...(quick || speedup == null
+        ? []
+        : [
+            `MNIST CNN speed-up over tfjs-layers on tfjs-backend-cpu: ${speedup.toFixed(0)}x (target >= 50x: ${speedup >= 50 ? 'met' : 'missed'}); ` +
+              `accuracy target >= 0.97: ${testAccuracy >= 0.97 ? 'met' : 'missed'}.`,
+          ]),
+    ],
+    details: {speedupOverCpu: speedup, testAccuracy, trainAccuracy, fitSeconds, wasm},
   };
 }

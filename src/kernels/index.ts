@@ -46,6 +46,18 @@ import {staticRegexReplaceConfig} from './StaticRegexReplace.js';
 import {raggedGatherConfig} from './RaggedGather.js';
 import {raggedRangeConfig} from './RaggedRange.js';
 import {raggedTensorToTensorConfig} from './RaggedTensorToTensor.js';
+import {conv2dConfig} from './Conv2D.js';
+import {fusedConv2dConfig} from './FusedConv2D.js';
+import {conv2dBackpropInputConfig} from './Conv2DBackpropInput.js';
+import {conv2dBackpropFilterConfig} from './Conv2DBackpropFilter.js';
+import {depthwiseConv2dNativeConfig} from './DepthwiseConv2dNative.js';
+import {fusedDepthwiseConv2dConfig} from './FusedDepthwiseConv2D.js';
+import {depthwiseConv2dNativeBackpropInputConfig} from './DepthwiseConv2dNativeBackpropInput.js';
+import {depthwiseConv2dNativeBackpropFilterConfig} from './DepthwiseConv2dNativeBackpropFilter.js';
+import {maxPoolConfig} from './MaxPool.js';
+import {avgPoolConfig} from './AvgPool.js';
+import {maxPoolGradConfig} from './MaxPoolGrad.js';
+import {avgPoolGradConfig} from './AvgPoolGrad.js';
 
 /** Kernels that compute in the AssemblyScript module. */
 export const AS_KERNELS: KernelConfig[] = [
@@ -63,6 +75,18 @@ export const AS_KERNELS: KernelConfig[] = [
   fftConfig,
   ifftConfig,
   clipByValueConfig,
+  conv2dConfig,
+  fusedConv2dConfig,
+  conv2dBackpropInputConfig,
+  conv2dBackpropFilterConfig,
+  depthwiseConv2dNativeConfig,
+  fusedDepthwiseConv2dConfig,
+  depthwiseConv2dNativeBackpropInputConfig,
+  depthwiseConv2dNativeBackpropFilterConfig,
+  maxPoolConfig,
+  avgPoolConfig,
+  maxPoolGradConfig,
+  avgPoolGradConfig,
 ];
 
 /**

@@ -124,6 +124,28 @@ const OPS: Record<string, () => tf.Tensor | tf.Tensor[]> = {
   depthwiseConv2d: () => tf.depthwiseConv2d(img as tf.Tensor4D, dwFilter as tf.Tensor4D, 1, 'same'),
   'conv2d backprop input': () =>
     tf.conv2dTranspose(tf.ones([2, 9, 9, 4]) as tf.Tensor4D, filter as tf.Tensor4D, [2, 9, 9, 3], 1, 'same'),
+  'conv2d backprop input, stride 2 (columns scratch)': () =>
+    tf.conv2dTranspose(tf.ones([2, 5, 5, 4]) as tf.Tensor4D, filter as tf.Tensor4D, [2, 9, 9, 3], 2, 'same'),
+  'conv2d backprop filter': () =>
+    run(
+      'Conv2DBackpropFilter',
+      {x: img, dy: tf.ones([2, 9, 9, 4])},
+      {strides: 1, pad: 'same', dataFormat: 'NHWC', filterShape: [3, 3, 3, 4]},
+    ),
+  'conv2d NCHW + rank-4 bias (transposes, broadcast scratch)': () =>
+    run(
+      'FusedConv2D',
+      {x: tf.transpose(img, [0, 3, 1, 2]), filter, bias: tf.ones([1, 4, 9, 1])},
+      {strides: 1, pad: 'same', dataFormat: 'NCHW', dilations: 1, activation: 'relu'},
+    ),
+  'maxPool / avgPool gradients': () =>
+    tf.grads((p: tf.Tensor) =>
+      tf.add(tf.sum(tf.maxPool(p as tf.Tensor4D, 2, 2, 'valid')), tf.sum(tf.avgPool(p as tf.Tensor4D, 3, 1, 'same'))),
+    )([img]),
+  'depthwise gradients': () =>
+    tf.grads((p: tf.Tensor, q: tf.Tensor) => tf.sum(tf.depthwiseConv2d(p as tf.Tensor4D, q as tf.Tensor4D, 2, 'same')))(
+      [img, dwFilter],
+    ),
   'maxPool / avgPool': () => [
     tf.maxPool(img as tf.Tensor4D, 2, 2, 'valid'),
     tf.avgPool(img as tf.Tensor4D, 3, 1, 'same'),

@@ -1,7 +1,8 @@
 // Real tfjs-layers models on 'as', trained for two epochs from the same initial weights as on
 // 'cpu' (the reference backend), comparing the loss histories: an Embedding model (its weight
 // gradient is UnsortedSegmentSum), LSTM and GRU over [20,16] sequences, BatchNormalization inside
-// an MLP, and a custom layer that calls tf.einsum. Small data, so the suite stays fast.
+// an MLP, a custom layer that calls tf.einsum, and a small CNN (conv, pooling and their
+// gradients). Small data, so the suite stays fast.
 import {test} from 'uvu';
 import * as assert from 'uvu/assert';
 import * as tf from '@tensorflow/tfjs-core';
@@ -123,6 +124,32 @@ const CASES: Case[] = [
     tolerance: 1e-4,
   },
 ];
+
+CASES.push({
+  name: 'CNN: conv 3x3x8 relu -> maxPool 2 -> conv 3x3x16 relu -> maxPool 2 -> flatten -> dense softmax',
+  build: () =>
+    tfl.sequential({
+      layers: [
+        tfl.layers.conv2d({inputShape: [14, 14, 1], filters: 8, kernelSize: 3, activation: 'relu'}),
+        tfl.layers.maxPooling2d({poolSize: 2}),
+        tfl.layers.conv2d({filters: 16, kernelSize: 3, activation: 'relu'}),
+        tfl.layers.maxPooling2d({poolSize: 2}),
+        tfl.layers.flatten(),
+        tfl.layers.dense({units: 3, activation: 'softmax'}),
+      ],
+    }),
+  data: () => {
+    const x = tf.randomUniform([N, 14, 14, 1], 0, 1, 'float32', 7);
+    // The class is where the image is brightest: left, middle or right third.
+    const thirds = tf.stack(
+      [0, 1, 2].map(i => tf.sum(tf.slice(x, [0, 0, i * 4, 0], [N, 14, 6, 1]), [1, 2, 3])),
+      1,
+    );
+    return {x, y: tf.cast(tf.oneHot(tf.argMax(thirds, 1), 3), 'float32')};
+  },
+  loss: 'categoricalCrossentropy',
+  tolerance: 1e-4,
+});
 
 async function train(backend: string, c: Case, weights: Float32Array[] | null) {
   await tf.setBackend(backend);

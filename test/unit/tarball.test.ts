@@ -235,13 +235,13 @@ test("the installed bin: 'bench train' names the packages it needs; the others r
   const doc = JSON.parse(all.stdout);
   assert.equal(
     doc.benchmarks.map((b: {name: string}) => b.name),
-    ['matmul', 'dropout', 'concat', 'segment'],
+    ['matmul', 'conv', 'dropout', 'concat', 'segment'],
   );
   assert.equal(doc.skippedBenchmarks, [{benchmark: 'train', missing: ['@tensorflow/tfjs-layers', 'mnist']}]);
   assert.is(doc.cpu, false);
   assert.match(doc.notes.join('\n'), /@tensorflow\/tfjs-backend-cpu is not installed: its rows are left out/);
   assert.equal(
-    doc.benchmarks[1].rows.map((r: {contender: string}) => r.contender),
+    doc.benchmarks[2].rows.map((r: {contender: string}) => r.contender),
     ['as simd', 'tfjs-backend-wasm'],
   );
 });

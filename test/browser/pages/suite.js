@@ -165,6 +165,44 @@ if (mode === 'missing') {
     }
     assert(as.backendInfo().variant === 'relaxed-simd', `'auto' gave ${as.backendInfo().variant}`);
   });
+  test('threads: on every core in an isolated page (one otherwise), and bit-identical to one thread', async () => {
+    const info = as.backendInfo();
+    const cores = navigator.hardwareConcurrency || 1;
+    const expected = isolated ? Math.max(1, cores) : 1;
+    assert(
+      info.threads === expected,
+      `threads ${info.threads} (isolated=${isolated}, cores ${cores}): ${info.threadsNote}`,
+    );
+    if (!isolated) assert(/not cross-origin isolated/.test(info.threadsNote ?? ''), `threadsNote: ${info.threadsNote}`);
+    const [m, k, n] = [256, 300, 200];
+    const a = randomArray(m * k, 11),
+      b = randomArray(k * n, 12);
+    const product = async () => {
+      const y = tf.tidy(() => tf.matMul(tf.tensor2d(a, [m, k]), tf.tensor2d(b, [k, n])));
+      const bits = new Uint32Array((await y.data()).slice().buffer);
+      y.dispose();
+      return bits;
+    };
+    const threaded = await product();
+    try {
+      await as.setThreads(1);
+      assert(as.backendInfo().threads === 1, `setThreads(1) gave ${as.backendInfo().threads}`);
+      const single = await product();
+      assert(
+        threaded.every((v, i) => v === single[i]),
+        'threaded and single-threaded products differ',
+      );
+    } finally {
+      await as.setThreads('auto');
+    }
+    assert(as.backendInfo().threads === expected, `'auto' gave ${as.backendInfo().threads}`);
+    assertClose(
+      new Float32Array(threaded.buffer),
+      matMulReference(a, b, m, n, k, false, false),
+      1e-4,
+      'threaded matMul',
+    );
+  });
   test('concat against a JS reference (axis 0, 1, last of rank 3)', async () => {
     const a = randomArray(6 * 5, 1),
       b = randomArray(6 * 3, 2);
