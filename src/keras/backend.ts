@@ -810,11 +810,13 @@ export function repeatElements<A extends KArg>(x: A, rep: number, axis: number):
   return runOp('repeatElements', [x], (t: tf.Tensor) =>
     tf.tidy(() => {
       const a = axisOf(t.rank, axis);
-      const reps = t.shape.map(() => 1);
-      reps.splice(a + 1, 0, rep);
-      const shape = [...t.shape];
-      shape[a] = shape[a]! * rep;
-      return tf.reshape(tf.tile(tf.expandDims(t, a + 1), reps), shape);
+      // A gather of [0,0,..,1,1,..]: differentiable at any rank (tile's gradient stops at rank 4).
+      const n = t.shape[a]!;
+      const indices = tf.tensor1d(
+        Array.from({length: n * rep}, (_, i) => Math.floor(i / rep)),
+        'int32',
+      );
+      return tf.gather(t, indices, a);
     }),
   );
 }
