@@ -562,7 +562,9 @@ export class Layer<In extends LayerIO = LayerIO, Out extends LayerIO = LayerIO> 
     slots: KwargSlots = {},
   ): {isList: boolean; values: {shape: Shape; dtype: DataType; trace: TraceValue[]}[]} {
     const flat = flatInputs(inputs) as SymbolicTensor[];
-    if (this.computeOutputShape) {
+    // Sublayers that build() left unbuilt (a custom block made of built-in layers) are built by
+    // tracing call, as Keras does, even when computeOutputShape could give the shapes.
+    if (this.computeOutputShape && this.unbuiltDescendants().length === 0) {
       let out: Shape | Shape[];
       try {
         out = this.computeOutputShape(shapesOf(inputs));
