@@ -9,7 +9,7 @@ import {Layer, Model, input, layers, optimizers, type Kwargs} from 'tfjs-backend
 await tf.setBackend('as');
 
 class TransformerBlock extends Layer<tf.Tensor, tf.Tensor> {
-  attention: Layer;
+  attention: layers.MultiHeadAttention;
   ff1: Layer;
   ff2: Layer;
   norm1 = layers.layerNormalization({epsilon: 1e-6});
@@ -23,7 +23,7 @@ class TransformerBlock extends Layer<tf.Tensor, tf.Tensor> {
   }
   // `training` reaches the sublayers on its own (the dropout is active in fit only).
   override call(x: tf.Tensor, _kwargs: Kwargs): tf.Tensor {
-    const attended = this.attention.apply([x, x]) as tf.Tensor;
+    const attended = this.attention.apply([x, x]);
     const h = this.norm1.apply(tf.add(x, this.dropout.apply(attended) as tf.Tensor)) as tf.Tensor;
     const ff = this.ff2.apply(this.ff1.apply(h) as tf.Tensor) as tf.Tensor;
     return this.norm2.apply(tf.add(h, ff)) as tf.Tensor;

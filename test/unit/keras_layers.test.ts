@@ -25,7 +25,7 @@ function maxDiff(a: tf.Tensor, b: tf.Tensor): number {
 
 /** A transformer encoder block written as a custom layer from built-in ones. */
 class EncoderBlock extends Layer<tf.Tensor, tf.Tensor> {
-  attention: Layer;
+  attention: layers.MultiHeadAttention;
   norm1 = layers.layerNormalization({epsilon: 1e-6});
   norm2 = layers.layerNormalization({epsilon: 1e-6});
   ff1: Layer;
@@ -37,7 +37,7 @@ class EncoderBlock extends Layer<tf.Tensor, tf.Tensor> {
     this.ff2 = layers.dense({units: dim});
   }
   override call(x: tf.Tensor): tf.Tensor {
-    const a = this.attention.apply([x, x]) as tf.Tensor;
+    const a = this.attention.apply([x, x]);
     const h = this.norm1.apply(tf.add(x, a)) as tf.Tensor;
     return this.norm2.apply(tf.add(h, this.ff2.apply(this.ff1.apply(h) as tf.Tensor) as tf.Tensor)) as tf.Tensor;
   }
@@ -425,7 +425,11 @@ test('bad input names the layer, the expected and the actual shape, and leaves n
 
 test('fit on Conv2D/BatchNormalization and on Embedding/Bidirectional LSTM: no tensor leaks across steps', async () => {
   const counts: number[] = [];
-  const countEachBatch = {onBatchEnd: () => counts.push(tf.memory().numTensors)};
+  const countEachBatch = {
+    onBatchEnd: () => {
+      counts.push(tf.memory().numTensors);
+    },
+  };
   const img = input({shape: [8, 8, 1]});
   let h = layers.conv2d({filters: 4, kernelSize: 3, activation: 'relu'}).apply(img);
   h = layers.batchNormalization().apply(h);
