@@ -8,6 +8,7 @@ import {binaryCrossentropyOf, categoricalCrossentropyOf} from './crossentropy.js
 import {type SymbolicTensor, isSymbolic} from './symbolic.js';
 import {runOp} from './op_layer.js';
 import * as ops from './backend_ops.js';
+import {currentTraining} from './layer.js';
 
 type Sym = SymbolicTensor;
 /** A K function argument: a tensor, a symbolic tensor, or a number. */
@@ -409,4 +410,523 @@ export function binaryCrossentropy<A extends KArg, B extends KArg>(
 /** True for the graph placeholders K functions accept besides tensors. */
 export function isKerasTensor(x: unknown): x is SymbolicTensor {
   return isSymbolic(x);
+}
+
+// ---------------------------------------------------------------- convolution and pooling
+//
+// Keras' conv functions on NHWC (channelsLast) or NCHW (channelsFirst) tensors. tfjs only
+// convolves NHWC everywhere (tfjs-backend-wasm has no NCHW kernels), so channelsFirst is a
+// transpose in and out. On 'as' the products are ours; the rest is tfjs-backend-wasm's.
+
+export type DataFormat = 'channelsLast' | 'channelsFirst';
+/** 'causal' (conv1d only): zero-padded on the left so output t sees inputs up to t. */
+export type Padding = 'valid' | 'same' | 'causal';
+
+function pair(v: number | number[], what: string): [number, number] {
+  const p = typeof v === 'number' ? [v, v] : v;
+  if (p.length !== 2 || p.some(d => !Number.isInteger(d) || d < 1))
+    throw new Error(`${what} must be a positive integer or a pair of them, got ${JSON.stringify(v)}`);
+  return [p[0]!, p[1]!];
+}
+
+function checkFormat(dataFormat: DataFormat): void {
+  if (dataFormat !== 'channelsLast' && dataFormat !== 'channelsFirst')
+    throw new Error(`dataFormat must be 'channelsLast' or 'channelsFirst', got ${JSON.stringify(dataFormat)}`);
+}
+
+/** Runs `fn` on the channels-last form of `x` and gives the result back in `dataFormat`. */
+function channelsLast(x: tf.Tensor, dataFormat: DataFormat, fn: (t: tf.Tensor) => tf.Tensor): tf.Tensor {
+  checkFormat(dataFormat);
+  if (dataFormat === 'channelsLast') return fn(x);
+  const r = x.rank;
+  const toLast = [0, ...Array.from({length: r - 2}, (_, i) => i + 2), 1];
+  const toFirst = [0, r - 1, ...Array.from({length: r - 2}, (_, i) => i + 1)];
+  return tf.tidy(() => tf.transpose(fn(tf.transpose(x, toLast)), toFirst));
+}
+
+function tfPadding(padding: Padding, fn: string): 'valid' | 'same' {
+  if (padding === 'valid' || padding === 'same') return padding;
+  throw new Error(
+    `${fn}: padding must be 'valid' or 'same'${fn === 'conv1d' ? " or 'causal'" : ''}, got ${JSON.stringify(padding)}`,
+  );
+}
+
+function checkRank(t: tf.Tensor, rank: number, what: string): void {
+  if (t.rank !== rank) throw new Error(`${what} must be of rank ${rank}, got shape ${fmtShape(t.shape)}`);
+}
+
+/** Keras' conv1d: x [batch, steps, channels], kernel [width, inChannels, filters]. */
+export function conv1d<A extends KArg, B extends KArg>(
+  x: A,
+  kernel: B,
+  strides = 1,
+  padding: Padding = 'valid',
+  dataFormat: DataFormat = 'channelsLast',
+  dilationRate = 1,
+): KResult<A, B> {
+  return runOp('conv1d', [x, kernel], (t: tf.Tensor, k: tf.Tensor) =>
+    tf.tidy(() => {
+      checkRank(t, 3, 'the input of conv1d');
+      checkRank(k, 3, 'the kernel of conv1d');
+      return channelsLast(t, dataFormat, v => {
+        let input = v as tf.Tensor3D;
+        let pad: 'valid' | 'same' = 'valid';
+        if (padding === 'causal')
+          input = tf.pad(input, [
+            [0, 0],
+            [dilationRate * (k.shape[0] - 1), 0],
+            [0, 0],
+          ]);
+        else pad = tfPadding(padding, 'conv1d');
+        return tf.conv1d(input, k as tf.Tensor3D, strides, pad, 'NWC', dilationRate);
+      });
+    }),
+  );
+}
+
+/** Keras' conv2d: x [batch, rows, cols, channels] (channelsLast), kernel [kh, kw, inChannels, filters]. */
+export function conv2d<A extends KArg, B extends KArg>(
+  x: A,
+  kernel: B,
+  strides: number | [number, number] = 1,
+  padding: Padding = 'valid',
+  dataFormat: DataFormat = 'channelsLast',
+  dilationRate: number | [number, number] = 1,
+): KResult<A, B> {
+  return runOp('conv2d', [x, kernel], (t: tf.Tensor, k: tf.Tensor) =>
+    tf.tidy(() => {
+      checkRank(t, 4, 'the input of conv2d');
+      checkRank(k, 4, 'the kernel of conv2d');
+      return channelsLast(t, dataFormat, v =>
+        tf.conv2d(
+          v as tf.Tensor4D,
+          k as tf.Tensor4D,
+          pair(strides, 'strides'),
+          tfPadding(padding, 'conv2d'),
+          'NHWC',
+          pair(dilationRate, 'dilationRate'),
+        ),
+      );
+    }),
+  );
+}
+
+/** Keras' depthwise_conv2d: kernel [kh, kw, inChannels, depthMultiplier]. */
+export function depthwiseConv2d<A extends KArg, B extends KArg>(
+  x: A,
+  depthwiseKernel: B,
+  strides: number | [number, number] = 1,
+  padding: Padding = 'valid',
+  dataFormat: DataFormat = 'channelsLast',
+  dilationRate: number | [number, number] = 1,
+): KResult<A, B> {
+  return runOp('depthwiseConv2d', [x, depthwiseKernel], (t: tf.Tensor, k: tf.Tensor) =>
+    tf.tidy(() => {
+      checkRank(t, 4, 'the input of depthwiseConv2d');
+      checkRank(k, 4, 'the kernel of depthwiseConv2d');
+      return channelsLast(t, dataFormat, v =>
+        tf.depthwiseConv2d(
+          v as tf.Tensor4D,
+          k as tf.Tensor4D,
+          pair(strides, 'strides'),
+          tfPadding(padding, 'depthwiseConv2d'),
+          'NHWC',
+          pair(dilationRate, 'dilationRate'),
+        ),
+      );
+    }),
+  );
+}
+
+/** Keras' separable_conv2d: a depthwise then a 1x1 pointwise convolution [1, 1, in*mult, filters]. */
+export function separableConv2d<A extends KArg, B extends KArg, C extends KArg>(
+  x: A,
+  depthwiseKernel: B,
+  pointwiseKernel: C,
+  strides: number | [number, number] = 1,
+  padding: Padding = 'valid',
+  dataFormat: DataFormat = 'channelsLast',
+  dilationRate: number | [number, number] = 1,
+): KResult<A, B | C> {
+  return runOp('separableConv2d', [x, depthwiseKernel, pointwiseKernel], (t: tf.Tensor, d: tf.Tensor, p: tf.Tensor) =>
+    tf.tidy(() => {
+      checkRank(t, 4, 'the input of separableConv2d');
+      return channelsLast(t, dataFormat, v =>
+        tf.separableConv2d(
+          v as tf.Tensor4D,
+          d as tf.Tensor4D,
+          p as tf.Tensor4D,
+          pair(strides, 'strides'),
+          tfPadding(padding, 'separableConv2d'),
+          pair(dilationRate, 'dilationRate'),
+          'NHWC',
+        ),
+      );
+    }),
+  );
+}
+
+/**
+ * Keras' conv2d_transpose: kernel [kh, kw, filters, inChannels]; `outputShape` [batch, rows,
+ * cols, filters] in `dataFormat` (null: computed from the input as Keras' deconv_output_length).
+ */
+export function conv2dTranspose<A extends KArg, B extends KArg>(
+  x: A,
+  kernel: B,
+  outputShape: number[] | null = null,
+  strides: number | [number, number] = 1,
+  padding: Padding = 'valid',
+  dataFormat: DataFormat = 'channelsLast',
+  dilationRate: number | [number, number] = 1,
+): KResult<A, B> {
+  return runOp('conv2dTranspose', [x, kernel], (t: tf.Tensor, k: tf.Tensor) =>
+    tf.tidy(() => {
+      checkRank(t, 4, 'the input of conv2dTranspose');
+      checkRank(k, 4, 'the kernel of conv2dTranspose');
+      const [sh, sw] = pair(strides, 'strides');
+      if (pair(dilationRate, 'dilationRate').some(d => d !== 1))
+        throw new Error('conv2dTranspose: tfjs has no dilated transposed convolution; dilationRate must be 1');
+      const pad = tfPadding(padding, 'conv2dTranspose');
+      return channelsLast(t, dataFormat, v => {
+        const [n, h, w] = v.shape;
+        const out =
+          outputShape == null
+            ? [n, deconvLength(h!, k.shape[0]!, sh, pad), deconvLength(w!, k.shape[1]!, sw, pad), k.shape[2]]
+            : dataFormat === 'channelsFirst'
+              ? [outputShape[0], outputShape[2], outputShape[3], outputShape[1]]
+              : outputShape;
+        return tf.conv2dTranspose(
+          v as tf.Tensor4D,
+          k as tf.Tensor4D,
+          out as [number, number, number, number],
+          [sh, sw],
+          pad,
+        );
+      });
+    }),
+  );
+}
+
+/** Keras' deconv_output_length (no outputPadding, dilation 1). */
+export function deconvLength(size: number, kernel: number, stride: number, padding: 'valid' | 'same'): number {
+  return padding === 'valid' ? size * stride + Math.max(kernel - stride, 0) : size * stride;
+}
+
+/** Keras' pool2d: max or average pooling over [rows, cols] windows. */
+export function pool2d<A extends KArg>(
+  x: A,
+  poolSize: number | [number, number],
+  strides: number | [number, number] | null = null,
+  padding: 'valid' | 'same' = 'valid',
+  dataFormat: DataFormat = 'channelsLast',
+  poolMode: 'max' | 'avg' = 'max',
+): KResult<A> {
+  return runOp('pool2d', [x], (t: tf.Tensor) =>
+    tf.tidy(() => {
+      checkRank(t, 4, 'the input of pool2d');
+      if (poolMode !== 'max' && poolMode !== 'avg')
+        throw new Error(`poolMode must be 'max' or 'avg', got ${JSON.stringify(poolMode)}`);
+      const size = pair(poolSize, 'poolSize');
+      const s = pair(strides ?? size, 'strides');
+      return channelsLast(t, dataFormat, v =>
+        poolMode === 'max'
+          ? tf.maxPool(v as tf.Tensor4D, size, s, tfPadding(padding, 'pool2d'))
+          : tf.avgPool(v as tf.Tensor4D, size, s, tfPadding(padding, 'pool2d')),
+      );
+    }),
+  );
+}
+
+// ---------------------------------------------------------------- normalization
+
+/** Shapes a 1-D per-channel tensor to broadcast along `axis` of a rank-`rank` tensor. */
+function alongAxis(v: tf.Tensor, rank: number, axis: number): tf.Tensor {
+  const a = axisOf(rank, axis);
+  if (v.rank !== 1 || a === rank - 1) return v;
+  const shape = Array.from({length: rank}, () => 1);
+  shape[a] = v.shape[0];
+  return tf.reshape(v, shape);
+}
+
+/**
+ * Keras' batch_normalization: `(x - mean) / sqrt(variance + epsilon) * gamma + beta`, the
+ * 1-D statistics and parameters taken along `axis` (beta or gamma may be null).
+ */
+export function batchNormalization<A extends KArg>(
+  x: A,
+  mean: tf.Tensor | Sym,
+  variance: tf.Tensor | Sym,
+  beta: tf.Tensor | Sym | null,
+  gamma: tf.Tensor | Sym | null,
+  axis = -1,
+  epsilon = 1e-3,
+): KResult<A> {
+  return runOp(
+    'batchNormalization',
+    [x, mean, variance, beta, gamma],
+    (t: tf.Tensor, m: tf.Tensor, v: tf.Tensor, b: tf.Tensor | null, g: tf.Tensor | null) =>
+      tf.tidy(() => {
+        const r = t.rank;
+        let y = tf.mul(tf.sub(t, alongAxis(m, r, axis)), tf.rsqrt(tf.add(alongAxis(v, r, axis), epsilon)));
+        if (g) y = tf.mul(y, alongAxis(g, r, axis));
+        if (b) y = tf.add(y, alongAxis(b, r, axis));
+        return y;
+      }),
+  );
+}
+
+/**
+ * Keras' normalize_batch_in_training: the batch's mean and variance over `reductionAxes`, and x
+ * normalized by them. Returns [normed, mean, variance] (the statistics squeezed to 1-D).
+ */
+export function normalizeBatchInTraining<A extends KArg>(
+  x: A,
+  gamma: tf.Tensor | Sym | null,
+  beta: tf.Tensor | Sym | null,
+  reductionAxes: number[],
+  epsilon = 1e-3,
+): A extends Sym ? Sym[] : tf.Tensor[] {
+  return runOp('normalizeBatchInTraining', [x, gamma, beta], (t: tf.Tensor, g: tf.Tensor | null, b: tf.Tensor | null) =>
+    tf.tidy(() => {
+      const axes = reductionAxes.map(a => axisOf(t.rank, a));
+      const kept = t.shape.map((_, i) => i).filter(i => !axes.includes(i));
+      const {mean, variance} = tf.moments(t, axes, true);
+      let y = tf.mul(tf.sub(t, mean), tf.rsqrt(tf.add(variance, epsilon)));
+      const flat = (s: tf.Tensor) => (kept.length === 1 ? tf.reshape(s, [t.shape[kept[0]!]!]) : tf.squeeze(s, axes));
+      const channel = kept.length === 1 ? kept[0]! : -1;
+      if (g) y = tf.mul(y, kept.length === 1 ? alongAxis(g, t.rank, channel) : g);
+      if (b) y = tf.add(y, kept.length === 1 ? alongAxis(b, t.rank, channel) : b);
+      return [y, flat(mean), flat(variance)];
+    }),
+  );
+}
+
+// ---------------------------------------------------------------- recurrence
+
+/** A step of K.rnn: the input at one time step and the states, to the output and the new states. */
+export type StepFunction = (input: tf.Tensor, states: tf.Tensor[]) => [tf.Tensor, tf.Tensor[]];
+
+export interface RnnOptions {
+  /** Iterate from the last time step to the first; outputs come in that (reversed) order, as in Keras. */
+  goBackwards?: boolean;
+  /** [batch, time] booleans (or 0/1): a masked step keeps the previous output and states. */
+  mask?: tf.Tensor | Sym | null;
+  /** Masked steps output zeros instead of the previous output (Keras' zero_output_for_mask). */
+  zeroOutputForMask?: boolean;
+}
+
+/** The loop itself on concrete tensors: see rnn. Every step's ops stay on the tape, so gradients flow. */
+export function rnnLoop(
+  step: StepFunction,
+  inputs: tf.Tensor,
+  initialStates: tf.Tensor[],
+  {
+    goBackwards = false,
+    mask = null,
+    zeroOutputForMask = false,
+  }: {goBackwards?: boolean; mask?: tf.Tensor | null; zeroOutputForMask?: boolean} = {},
+): [tf.Tensor, tf.Tensor, tf.Tensor[]] {
+  if (inputs.rank < 3)
+    throw new Error(`K.rnn: inputs must be at least 3-D [batch, time, ...], got shape ${fmtShape(inputs.shape)}`);
+  let steps = tf.unstack(inputs, 1);
+  let maskSteps: tf.Tensor[] | null = null;
+  if (mask) {
+    if (mask.rank !== 2 || mask.shape[0] !== inputs.shape[0] || mask.shape[1] !== inputs.shape[1])
+      throw new Error(
+        `K.rnn: the mask must be [batch, time] = ${fmtShape(inputs.shape.slice(0, 2))}, got ${fmtShape(mask.shape)}`,
+      );
+    // [batch, 1] booleans per step, broadcast over the features of outputs and states.
+    maskSteps = tf.unstack(tf.cast(mask, 'bool'), 1).map(m => tf.expandDims(m, 1));
+  }
+  if (goBackwards) {
+    // Copies: tf.unstack's own array is the gradient tape's record of its outputs, and reversing
+    // it in place would hand each step's gradient to the mirror step.
+    steps = [...steps].reverse();
+    if (maskSteps) maskSteps = [...maskSteps].reverse();
+  }
+  let states = initialStates;
+  const outputs: tf.Tensor[] = [];
+  let previous: tf.Tensor | null = null;
+  steps.forEach((x, t) => {
+    const [out, next] = step(x, states);
+    if (!Array.isArray(next) || next.length !== states.length)
+      throw new Error(`K.rnn: the step function must return [output, states] with ${states.length} states`);
+    if (maskSteps) {
+      const m = maskSteps[t]!;
+      const keep = (value: tf.Tensor, old: tf.Tensor) => tf.where(tf.broadcastTo(m, value.shape), value, old);
+      const outputWhenMasked: tf.Tensor = zeroOutputForMask || !previous ? tf.zerosLike(out) : previous;
+      previous = keep(out, outputWhenMasked);
+      states = next.map((s, i) => keep(s, states[i]!));
+    } else {
+      previous = out;
+      states = next;
+    }
+    outputs.push(previous);
+  });
+  return [outputs[outputs.length - 1]!, tf.stack(outputs, 1), states];
+}
+
+/**
+ * Keras' rnn(step_function, inputs, initial_states, go_backwards, mask): iterates
+ * `stepFunction(input_t, states) -> [output_t, newStates]` over axis 1 of `inputs` and returns
+ * [lastOutput, outputs (stacked on axis 1), newStates]. The loop is unrolled into tfjs ops, so
+ * tf.grad / tf.variableGrads see the whole sequence.
+ */
+export function rnn<A extends tf.Tensor | Sym>(
+  stepFunction: StepFunction,
+  inputs: A,
+  initialStates: (tf.Tensor | Sym)[],
+  options: RnnOptions = {},
+): A extends Sym ? [Sym, Sym, Sym[]] : [tf.Tensor, tf.Tensor, tf.Tensor[]] {
+  const n = initialStates.length;
+  const flat = runOp(
+    'rnn',
+    [inputs, initialStates, options.mask ?? null],
+    (x: tf.Tensor, states: tf.Tensor[], mask: tf.Tensor | null) =>
+      tf.tidy(() => {
+        const [last, outputs, next] = rnnLoop(stepFunction, x, states, {...options, mask});
+        return [last, outputs, ...next];
+      }),
+  ) as (tf.Tensor | Sym)[];
+  // biome-ignore lint/suspicious/noExplicitAny: the declared result type says which one it is
+  return [flat[0], flat[1], flat.slice(2, 2 + n)] as any;
+}
+
+// ---------------------------------------------------------------- more tensor ops
+
+export function cumsum<A extends KArg>(x: A, axis = 0): KResult<A> {
+  return runOp('cumsum', [x], (t: tf.Tensor) => tf.cumsum(t, axis));
+}
+
+/** Keras' tile: repeats x `n[i]` times along axis i (a number tiles the first axis). */
+export function tile<A extends KArg>(x: A, n: number | number[]): KResult<A> {
+  return runOp('tile', [x], (t: tf.Tensor) =>
+    tf.tile(t, typeof n === 'number' ? [n, ...t.shape.slice(1).map(() => 1)] : n),
+  );
+}
+
+/** Keras' repeat_elements: every element repeated `rep` times along `axis` (like np.repeat). */
+export function repeatElements<A extends KArg>(x: A, rep: number, axis: number): KResult<A> {
+  return runOp('repeatElements', [x], (t: tf.Tensor) =>
+    tf.tidy(() => {
+      const a = axisOf(t.rank, axis);
+      // A gather of [0,0,..,1,1,..]: differentiable at any rank (tile's gradient stops at rank 4).
+      const n = t.shape[a]!;
+      const indices = tf.tensor1d(
+        Array.from({length: n * rep}, (_, i) => Math.floor(i / rep)),
+        'int32',
+      );
+      return tf.gather(t, indices, a);
+    }),
+  );
+}
+
+/** Keras' permute_dimensions: transpose by `pattern` (a permutation of all axes). */
+export function permuteDimensions<A extends KArg>(x: A, pattern: number[]): KResult<A> {
+  return runOp('permuteDimensions', [x], (t: tf.Tensor) => tf.transpose(t, pattern));
+}
+
+/** Keras' spatial_2d_padding: zeros around the rows and columns of a 4-D tensor. */
+export function spatial2dPadding<A extends KArg>(
+  x: A,
+  padding: [[number, number], [number, number]] = [
+    [1, 1],
+    [1, 1],
+  ],
+  dataFormat: DataFormat = 'channelsLast',
+): KResult<A> {
+  return runOp('spatial2dPadding', [x], (t: tf.Tensor) => {
+    checkRank(t, 4, 'the input of spatial2dPadding');
+    checkFormat(dataFormat);
+    const p = padding as [number, number][];
+    return tf.pad(t, dataFormat === 'channelsLast' ? [[0, 0], p[0]!, p[1]!, [0, 0]] : [[0, 0], [0, 0], p[0]!, p[1]!]);
+  });
+}
+
+/** Keras' resize_images: rows and columns scaled by integer factors ('nearest' repeats; 'bilinear'). */
+export function resizeImages<A extends KArg>(
+  x: A,
+  heightFactor: number,
+  widthFactor: number,
+  dataFormat: DataFormat = 'channelsLast',
+  interpolation: 'nearest' | 'bilinear' = 'nearest',
+): KResult<A> {
+  return runOp('resizeImages', [x], (t: tf.Tensor) =>
+    tf.tidy(() => {
+      checkRank(t, 4, 'the input of resizeImages');
+      return channelsLast(t, dataFormat, v => {
+        if (interpolation === 'nearest') {
+          // Repeats, as Keras' nearest does for integer factors: exact, and differentiable.
+          const rows = heightFactor === 1 ? v : repeatElements(v, heightFactor, 1);
+          return widthFactor === 1 ? rows : repeatElements(rows, widthFactor, 2);
+        }
+        if (interpolation !== 'bilinear')
+          throw new Error(`interpolation must be 'nearest' or 'bilinear', got ${JSON.stringify(interpolation)}`);
+        return tf.image.resizeBilinear(v as tf.Tensor4D, [v.shape[1]! * heightFactor, v.shape[2]! * widthFactor]);
+      });
+    }),
+  );
+}
+
+type Branch = KArg | (() => tf.Tensor);
+
+/**
+ * Keras' switch(condition, then, else): a scalar condition picks one branch (functions are
+ * called only for the branch taken); a tensor condition picks elementwise (tf.where).
+ */
+function switchOf<A extends KArg>(condition: A | boolean, thenExpression: Branch, elseExpression: Branch): KResult<A> {
+  const value = (b: Branch) => (typeof b === 'function' ? b() : b);
+  if (typeof condition === 'boolean') return value(condition ? thenExpression : elseExpression) as KResult<A>;
+  return runOp('switch', [condition, value(thenExpression), value(elseExpression)], (c: tf.Tensor, a: KArg, b: KArg) =>
+    tf.tidy(() => {
+      const ta = a instanceof tf.Tensor ? a : tf.scalar(a as number);
+      const tb = b instanceof tf.Tensor ? b : tf.scalar(b as number);
+      const cond = c.dtype === 'bool' ? c : tf.cast(c, 'bool');
+      if (cond.rank === 0) return tf.clone(cond.dataSync()[0] ? ta : tb);
+      const shape = tf.broadcast_util.assertAndGetBroadcastShape(
+        tf.broadcast_util.assertAndGetBroadcastShape(ta.shape, tb.shape),
+        cond.shape,
+      );
+      return tf.where(tf.broadcastTo(cond, shape), tf.broadcastTo(ta, shape), tf.broadcastTo(tb, shape));
+    }),
+  );
+}
+export {switchOf as switch};
+
+/**
+ * Keras' in_train_phase(x, alt, training): x when training, else alt. `training` defaults to the
+ * flag of the layer call it runs in (fit: true, predict/evaluate: false).
+ */
+export function inTrainPhase(
+  x: Branch,
+  alt: Branch,
+  training: boolean | undefined = currentTraining(),
+): tf.Tensor | Sym {
+  const chosen = training ? x : alt;
+  return (typeof chosen === 'function' ? chosen() : typeof chosen === 'number' ? tf.scalar(chosen) : chosen) as
+    | tf.Tensor
+    | Sym;
+}
+
+/** Keras' in_test_phase(x, alt, training): x when not training, else alt. */
+export function inTestPhase(
+  x: Branch,
+  alt: Branch,
+  training: boolean | undefined = currentTraining(),
+): tf.Tensor | Sym {
+  return inTrainPhase(alt, x, training);
+}
+
+/** The two spellings in one: inTrainTestPhase(whenTraining, whenTesting, training?). */
+export const inTrainTestPhase = inTrainPhase;
+
+/** x in the forward pass, no gradient in the backward pass (tf.customGrad with zero gradient). */
+export function stopGradient<A extends KArg>(x: A): KResult<A> {
+  return runOp('stopGradient', [x], (t: tf.Tensor) => {
+    const f = tf.customGrad(((v: tf.Tensor) => ({
+      value: tf.clone(v),
+      gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy),
+    })) as unknown as Parameters<typeof tf.customGrad>[0]);
+    return f(t);
+  });
 }

@@ -74,7 +74,7 @@ export function setEpsilon(value: number): void {
 export function toSnakeCase(name: string): string {
   const s = name
     .replace(/(.)([A-Z][a-z]+)/g, '$1_$2')
-    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .replace(/([a-z])([A-Z])/g, '$1_$2')
     .toLowerCase();
   return s.startsWith('_') ? `private${s}` : s;
 }

@@ -3,7 +3,7 @@
 // summary() and plotModel(). Importing it registers backend 'as' (through backend_ops.ts).
 export * as K from './backend.js';
 export * as layers from './layers/index.js';
-export {Layer} from './layer.js';
+export {Layer, getMask, setMask} from './layer.js';
 export type {
   LayerConfig,
   AddWeightOptions,
@@ -14,6 +14,7 @@ export type {
   LayerIO,
   SymbolicOf,
   ApplyOutput,
+  Mask,
 } from './layer.js';
 export type {Shape, Kwargs} from './common.js';
 export {SymbolicTensor} from './symbolic.js';

@@ -17,6 +17,7 @@ export const INITIALIZER_NAMES = [
   'randomNormal',
   'randomUniform',
   'truncatedNormal',
+  'orthogonal',
 ] as const;
 
 /** An initializer name: camelCase, snake_case or Keras' class name ('GlorotUniform'). */
@@ -65,7 +66,26 @@ const BUILT_IN: Record<string, InitializerFn> = {
   randomnormal: (shape, dtype) => tf.randomNormal(shape, 0, 0.05, dtype as 'float32'),
   randomuniform: (shape, dtype) => tf.randomUniform(shape, -0.05, 0.05, dtype),
   truncatednormal: (shape, dtype) => tf.truncatedNormal(shape, 0, 0.05, dtype as 'float32'),
+  orthogonal: (shape, dtype) => orthogonal(shape, dtype),
 };
+
+/**
+ * Keras' Orthogonal (gain 1), the default of recurrent kernels: the Q of a normal matrix's QR,
+ * its columns' signs fixed by R's diagonal, for the shape flattened to [prod(shape[:-1]), last].
+ */
+function orthogonal(shape: number[], dtype: DataType): tf.Tensor {
+  return tf.tidy(() => {
+    if (shape.length < 2) return tf.randomNormal(shape, 0, 1, 'float32');
+    const cols = shape[shape.length - 1]!;
+    const rows = shape.slice(0, -1).reduce((a, b) => a * b, 1);
+    const a = tf.randomNormal([Math.max(rows, cols), Math.min(rows, cols)], 0, 1, 'float32');
+    const [q, r] = tf.linalg.qr(a);
+    const signs = tf.sign(tf.sum(tf.mul(r!, tf.eye(r!.shape[0]!, r!.shape[1])), 0));
+    let m = tf.mul(q!, signs);
+    if (rows < cols) m = tf.transpose(m);
+    return tf.cast(tf.reshape(m, shape), dtype);
+  });
+}
 
 /** Resolves an initializer; `where` names the argument in errors. Accepts camelCase and snake_case. */
 export function getInitializer(identifier: InitializerIdentifier, where = 'initializer'): InitializerFn {

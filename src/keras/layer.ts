@@ -85,6 +85,35 @@ export type LossInput = tf.Tensor | SymbolicTensor | (() => tf.Tensor);
 // another layer's call, or Model.runGraph's frame) or, at top level, become `layer.losses`.
 const lossFrames: tf.Tensor[][] = [];
 
+// Keras' call context: the `training` of the outermost call reaches every layer called inside it
+// (a custom layer's sublayers, a Model inside a Model) unless that call gives its own.
+const trainingStack: (boolean | undefined)[] = [];
+
+/** The `training` flag of the call being run, undefined outside any call. */
+export function currentTraining(): boolean | undefined {
+  return trainingStack[trainingStack.length - 1];
+}
+
+// Keras' `tensor._keras_mask`: the mask a layer computed for its output (Embedding({maskZero}),
+// then every layer that supportsMasking), looked up by the next layer's apply. Weak, so a mask
+// goes when its tensor does; a mask made in a tidy (a fit step, predict) is freed with it.
+const masks = new WeakMap<tf.Tensor, tf.Tensor>();
+
+/** The mask attached to `x` by the layer that made it (Keras' `x._keras_mask`), or null. */
+export function getMask(x: tf.Tensor): tf.Tensor | null {
+  const m = masks.get(x);
+  return m && !m.isDisposed ? m : null;
+}
+
+/** Attaches `mask` to `x` (null detaches). */
+export function setMask(x: tf.Tensor, mask: tf.Tensor | null): void {
+  if (mask) masks.set(x, mask);
+  else masks.delete(x);
+}
+
+/** A mask for one input, or one per input of a multi-input layer. */
+export type Mask = tf.Tensor | null | (tf.Tensor | null)[];
+
 /** The innermost loss frame, if a forward pass is collecting losses. */
 export function currentLossFrame(): tf.Tensor[] | undefined {
   return lossFrames[lossFrames.length - 1];
@@ -114,6 +143,7 @@ const ENGINE_FIELDS = new Set([
   'built',
   'name',
   'dtype',
+  'supportsMasking',
 ]);
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
@@ -166,6 +196,11 @@ export class Layer<In extends LayerIO = LayerIO, Out extends LayerIO = LayerIO> 
   name: string;
   dtype: DataType;
   built = false;
+  /**
+   * Keras' supports_masking: the layer passes its input's mask on unchanged (computeMask's
+   * default). A layer that changes the mask overrides computeMask instead.
+   */
+  supportsMasking = false;
   /** Nodes made by applying this layer to symbolic tensors, in order. */
   inboundNodes: Node[] = [];
   /** Set by layers that check their input (Dense: the last axis); one per input for multi-input layers. */
@@ -195,6 +230,14 @@ export class Layer<In extends LayerIO = LayerIO, Out extends LayerIO = LayerIO> 
   call(inputs: In, _kwargs: Kwargs): Out {
     // The identity: In and Out are only the same type when the subclass leaves them alone.
     return inputs as LayerIO as Out;
+  }
+
+  /**
+   * Keras' compute_mask: the mask of the output from the inputs and their mask(s). The default
+   * passes the mask on when `supportsMasking`, else drops it.
+   */
+  computeMask(_inputs: In, mask: Mask | undefined): Mask {
+    return this.supportsMasking ? (mask ?? null) : null;
   }
 
   /** Optional: output shape(s) from input shape(s). Without it, shapes come from tracing call. */
@@ -404,23 +447,52 @@ export class Layer<In extends LayerIO = LayerIO, Out extends LayerIO = LayerIO> 
     return `Layer '${this.name}' (${this.getClassName()})`;
   }
 
-  private applyEager(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor | tf.Tensor[] {
+  private applyEager(inputs: tf.Tensor | tf.Tensor[], given: Kwargs): tf.Tensor | tf.Tensor[] {
     const shapes = shapesOf(inputs);
+    const kwargs: Kwargs = {...given, training: given.training ?? currentTraining()};
+    if (kwargs.training === undefined) delete kwargs.training;
+    if (kwargs.mask === undefined) {
+      const found = flatInputs(inputs).map(t => getMask(t as tf.Tensor));
+      if (found.some(m => m)) kwargs.mask = Array.isArray(inputs) ? found : found[0];
+    }
     return this.firstUse(shapes, () => {
       this.assertInputCompatible(shapes);
-      const {result, losses} = collectLosses(() =>
-        tf.tidy(() => {
-          const out = this.invokeCall(inputs, kwargs, shapes);
-          // The frame's loss tensors were made in this scope: return them so tidy keeps them.
-          return {out, losses: lossFrames[lossFrames.length - 1]};
-        }),
-      );
+      trainingStack.push(kwargs.training as boolean | undefined);
+      let collected: {result: {out: tf.Tensor | tf.Tensor[]; outMask: Mask; losses: tf.Tensor[]}; losses: tf.Tensor[]};
+      try {
+        collected = collectLosses(
+          () =>
+            tf.tidy((() => {
+              const out = this.invokeCall(inputs, kwargs, shapes);
+              const outMask = this.computeMask(inputs as In, kwargs.mask as Mask | undefined);
+              // The frame's loss tensors were made in this scope: return them so tidy keeps them.
+              return {out, outMask, losses: lossFrames[lossFrames.length - 1]};
+              // tfjs' TensorContainer has no null; tidy walks past nulls all the same.
+            }) as unknown as () => tf.TensorContainer) as unknown as {
+              out: tf.Tensor | tf.Tensor[];
+              outMask: Mask;
+              losses: tf.Tensor[];
+            },
+        );
+      } finally {
+        trainingStack.pop();
+      }
+      const {result, losses} = collected;
       const parent = lossFrames[lossFrames.length - 1];
       if (parent) parent.push(...losses);
       else {
         tf.dispose(this._lastCallLosses);
         this._lastCallLosses = losses;
       }
+      const outs = Array.isArray(result.out) ? result.out : [result.out];
+      const outMasks = Array.isArray(result.outMask)
+        ? result.outMask
+        : outs.map(() => result.outMask as tf.Tensor | null);
+      outs.forEach((t, i) => {
+        const m = outMasks[i] ?? null;
+        // An output that is an input unchanged keeps the input's own mask.
+        if (!flatInputs(inputs).includes(t)) setMask(t, m);
+      });
       return result.out;
     });
   }
@@ -448,13 +520,19 @@ export class Layer<In extends LayerIO = LayerIO, Out extends LayerIO = LayerIO> 
     return out;
   }
 
-  private applySymbolic(inputs: SymbolicTensor | SymbolicTensor[], kwargs: Kwargs): SymbolicTensor | SymbolicTensor[] {
+  private applySymbolic(inputs: SymbolicTensor | SymbolicTensor[], given: Kwargs): SymbolicTensor | SymbolicTensor[] {
     const shapes = shapesOf(inputs);
+    // Symbolic tensors given as keyword arguments (an RNN's initialState, an attention mask) are
+    // inputs of the node too, so the model computes them first and plans, draws and counts them.
+    const {kwargs, tensors: kwargTensors, slots} = splitSymbolicKwargs(given);
     return this.firstUse(shapes, () => {
       this.assertInputCompatible(shapes);
-      const outputs = this.inferOutputs(inputs, kwargs);
+      const outputs = this.inferOutputs(inputs, kwargs, kwargTensors, slots);
       const list = Array.isArray(inputs);
-      const node = new Node(this, list ? inputs : [inputs], list, {...kwargs}, this.inboundNodes.length);
+      const callInputs = list ? inputs : [inputs];
+      const node = new Node(this, [...callInputs, ...kwargTensors], list, {...kwargs}, this.inboundNodes.length);
+      node.callInputCount = callInputs.length;
+      node.kwargSlots = slots;
       node.outputIsList = outputs.isList;
       node.outputs = outputs.values.map(
         (o, i) =>
@@ -480,9 +558,13 @@ export class Layer<In extends LayerIO = LayerIO, Out extends LayerIO = LayerIO> 
   private inferOutputs(
     inputs: SymbolicTensor | SymbolicTensor[],
     kwargs: Kwargs,
+    kwargTensors: SymbolicTensor[] = [],
+    slots: KwargSlots = {},
   ): {isList: boolean; values: {shape: Shape; dtype: DataType; trace: TraceValue[]}[]} {
     const flat = flatInputs(inputs) as SymbolicTensor[];
-    if (this.computeOutputShape) {
+    // Sublayers that build() left unbuilt (a custom block made of built-in layers) are built by
+    // tracing call, as Keras does, even when computeOutputShape could give the shapes.
+    if (this.computeOutputShape && this.unbuiltDescendants().length === 0) {
       let out: Shape | Shape[];
       try {
         out = this.computeOutputShape(shapesOf(inputs));
@@ -507,10 +589,15 @@ export class Layer<In extends LayerIO = LayerIO, Out extends LayerIO = LayerIO> 
     TRACE_BATCH_SIZES.forEach((_, i) => {
       tf.tidy(() => {
         const concrete = flat.map(s => s.traceTensor(i));
+        const traced = fillKwargs(
+          kwargs,
+          slots,
+          kwargTensors.map(s => s.traceTensor(i)),
+        );
         const {result} = collectLosses(() =>
           this.invokeCall(
             Array.isArray(inputs) ? concrete : concrete[0],
-            {...kwargs, training: kwargs.training ?? false},
+            {...traced, training: kwargs.training ?? false},
             shapesOf(inputs),
           ),
         );
@@ -548,6 +635,8 @@ export class Layer<In extends LayerIO = LayerIO, Out extends LayerIO = LayerIO> 
    */
   private firstUse<T>(shapes: Shape | Shape[], fn: () => T): T {
     if (this.built) return fn();
+    // A spec declared in the constructor (a Conv2D's rank) is checked before build makes anything.
+    this.assertInputCompatible(shapes);
     const fieldsBefore = {...this} as Record<string, unknown>;
     const tensorsBefore = tensorsIn(Object.values(fieldsBefore), new Set());
     const variablesBefore = new Set(Object.keys(tf.engine().registeredVariables));
@@ -660,6 +749,30 @@ export class Layer<In extends LayerIO = LayerIO, Out extends LayerIO = LayerIO> 
     if (!node) throw new Error(`${this.describe()} has no output: it was not applied to a symbolic input`);
     return node.outputIsList ? node.outputs : node.outputs[0];
   }
+}
+
+/** Where a node's keyword-argument tensors sit among its inputs: key -> index, or indices for a list. */
+export type KwargSlots = Record<string, number | number[]>;
+
+/** Moves the SymbolicTensors out of `kwargs` (directly or as a list), numbering them from 0. */
+function splitSymbolicKwargs(given: Kwargs): {kwargs: Kwargs; tensors: SymbolicTensor[]; slots: KwargSlots} {
+  const kwargs: Kwargs = {};
+  const tensors: SymbolicTensor[] = [];
+  const slots: KwargSlots = {};
+  for (const [key, value] of Object.entries(given)) {
+    if (isSymbolic(value)) slots[key] = tensors.push(value) - 1;
+    else if (Array.isArray(value) && value.length > 0 && value.every(isSymbolic))
+      slots[key] = value.map(v => tensors.push(v) - 1);
+    else kwargs[key] = value;
+  }
+  return {kwargs, tensors, slots};
+}
+
+/** The keyword arguments of a node with its tensor slots filled by `values`. */
+export function fillKwargs(kwargs: Kwargs, slots: KwargSlots, values: tf.Tensor[]): Kwargs {
+  const out: Kwargs = {...kwargs};
+  for (const [key, at] of Object.entries(slots)) out[key] = Array.isArray(at) ? at.map(i => values[i]) : values[at];
+  return out;
 }
 
 function flatShape(s: Shape | Shape[]): Shape {

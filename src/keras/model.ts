@@ -4,7 +4,7 @@
 // through runGraph().
 import * as tf from '@tensorflow/tfjs-core';
 import {type Shape, type Kwargs, fmtShape, uniqueName, shapesCompatible} from './common.js';
-import {Layer, collectLosses, currentLossFrame, type LayerIO, type LossInput} from './layer.js';
+import {Layer, collectLosses, currentLossFrame, fillKwargs, type LayerIO, type LossInput} from './layer.js';
 import {type SymbolicTensor, type Node, isSymbolic} from './symbolic.js';
 import {InputLayer} from './input_layer.js';
 import {printSummary} from './summary.js';
@@ -243,8 +243,9 @@ export class Model<O extends ModelOutputs = ModelOutputs> extends Layer<LayerIO,
     });
     for (const node of nodes) {
       if (node.layer instanceof InputLayer) continue;
-      const ins = node.inputs.map(t => values.get(t)!);
-      const kwargs: Kwargs = {...node.kwargs};
+      const all = node.inputs.map(t => values.get(t)!);
+      const ins = all.slice(0, node.callInputCount);
+      const kwargs: Kwargs = fillKwargs(node.kwargs, node.kwargSlots, all.slice(node.callInputCount));
       if (kwargs.training === undefined) kwargs.training = training;
       const out = node.layer.apply(node.inputIsList ? ins : ins[0], kwargs);
       const outs = (Array.isArray(out) ? out : [out]) as tf.Tensor[];

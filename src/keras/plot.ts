@@ -33,7 +33,11 @@ export function modelToDot(model: Model, options: PlotOptions = {}): string {
     '  node [shape=record];',
   ];
   for (const layer of layers) {
-    let label = recordText(showLayerNames ? `${layer.name}: ${layer.getClassName()}` : layer.getClassName());
+    // Keras labels a wrapper with what it wraps: bidirectional(lstm): Bidirectional(LSTM).
+    const wrapped = (layer as {wrapped?: {name: string; className: string}}).wrapped;
+    const name = wrapped ? `${layer.name}(${wrapped.name})` : layer.name;
+    const className = wrapped ? `${layer.getClassName()}(${wrapped.className})` : layer.getClassName();
+    let label = recordText(showLayerNames ? `${name}: ${className}` : className);
     if (showShapes) {
       label = `${label}\\n|{input:|output:}|{{${recordText(inputShapeText(model, layer))}}|{${recordText(outputShapeText(model, layer))}}}`;
     }

@@ -69,13 +69,19 @@ export function isSymbolic(x: unknown): x is SymbolicTensor {
 export class Node {
   outputs: SymbolicTensor[] = [];
   outputIsList = false;
+  /** How many of `inputs` are the layer's call inputs; the rest are keyword-argument tensors. */
+  callInputCount: number;
+  /** Keyword argument -> index (or indices) into `inputs` of the tensors given for it. */
+  kwargSlots: Record<string, number | number[]> = {};
   constructor(
     readonly layer: Layer,
     readonly inputs: SymbolicTensor[],
     readonly inputIsList: boolean,
     readonly kwargs: Kwargs,
     readonly index: number,
-  ) {}
+  ) {
+    this.callInputCount = inputs.length;
+  }
 }
 
 /** The trace shapes of an input shape: each null dimension replaced by the trace batch size. */

@@ -167,3 +167,58 @@ expectTypeOf(losses.get('mse')).toEqualTypeOf<losses.LossFn>();
 expectTypeOf(K.square(x)).toEqualTypeOf<SymbolicTensor>();
 expectTypeOf(K.add(t, 1)).toEqualTypeOf<tf.Tensor>();
 expectTypeOf(K.add(t, x)).toEqualTypeOf<SymbolicTensor>();
+
+// ---------------------------------------------------------------- issue 14's layers
+
+declare const img: SymbolicTensor;
+expectTypeOf(
+  layers.conv2d({filters: 8, kernelSize: 3, padding: 'same', activation: 'relu'}).apply(img),
+).toEqualTypeOf<SymbolicTensor>();
+expectTypeOf(layers.conv2d({filters: 8, kernelSize: [3, 3]}).apply(t)).toEqualTypeOf<tf.Tensor>();
+// @ts-expect-error -- padding is a literal union
+layers.conv2d({filters: 8, kernelSize: 3, padding: 'full'});
+// @ts-expect-error -- filters is required
+layers.conv2d({kernelSize: 3});
+// @ts-expect-error -- activation typo
+layers.conv1d({filters: 2, kernelSize: 3, activation: 'rellu'});
+// @ts-expect-error -- Conv2D takes one input
+layers.conv2d({filters: 8, kernelSize: 3}).apply([x, y]);
+expectTypeOf(layers.maxPooling2d({poolSize: 2}).apply(img)).toEqualTypeOf<SymbolicTensor>();
+expectTypeOf(layers.globalAveragePooling1d().apply(x)).toEqualTypeOf<SymbolicTensor>();
+// @ts-expect-error -- pooling padding has no 'causal'
+layers.maxPooling1d({padding: 'causal'});
+expectTypeOf(layers.batchNormalization({momentum: 0.9}).apply(x)).toEqualTypeOf<SymbolicTensor>();
+expectTypeOf(layers.embedding({inputDim: 10, outputDim: 4, maskZero: true}).apply(x)).toEqualTypeOf<SymbolicTensor>();
+// @ts-expect-error -- outputDim is required
+layers.embedding({inputDim: 10});
+// Recurrent layers: one tensor, or [output, ...states] when returnState is true.
+expectTypeOf(layers.lstm({units: 4}).apply(x)).toEqualTypeOf<SymbolicTensor>();
+expectTypeOf(layers.lstm({units: 4}).apply([x, y, y])).toEqualTypeOf<SymbolicTensor>();
+expectTypeOf(layers.lstm({units: 4, returnState: true}).apply(x)).toEqualTypeOf<SymbolicTensor[]>();
+expectTypeOf(layers.gru({units: 4, returnState: true}).apply(t)).toEqualTypeOf<tf.Tensor[]>();
+expectTypeOf(layers.bidirectional({layer: layers.simpleRNN({units: 2})}).apply(x)).toEqualTypeOf<SymbolicTensor>();
+// @ts-expect-error -- mergeMode is a literal union
+layers.bidirectional({layer: layers.lstm({units: 2}), mergeMode: 'max'});
+// Attention and merges take lists.
+expectTypeOf(layers.multiHeadAttention({numHeads: 2, keyDim: 4}).apply([x, y])).toEqualTypeOf<SymbolicTensor>();
+// @ts-expect-error -- MultiHeadAttention takes [query, value, key?]
+layers.multiHeadAttention({numHeads: 2, keyDim: 4}).apply(x);
+expectTypeOf(layers.add().apply([x, y])).toEqualTypeOf<SymbolicTensor>();
+expectTypeOf(layers.dot({axes: [1, 1]}).apply([t, u])).toEqualTypeOf<tf.Tensor>();
+// @ts-expect-error -- Subtract takes a list
+layers.subtract().apply(x);
+expectTypeOf(layers.zeroPadding2d({padding: [1, 2]}).apply(img)).toEqualTypeOf<SymbolicTensor>();
+expectTypeOf(layers.upSampling2d({size: 2, interpolation: 'bilinear'}).apply(img)).toEqualTypeOf<SymbolicTensor>();
+// @ts-expect-error -- interpolation is a literal union
+layers.upSampling2d({interpolation: 'cubic'});
+expectTypeOf(layers.spatialDropout2d({rate: 0.2}).apply(img)).toEqualTypeOf<SymbolicTensor>();
+// K's new functions: symbolic in, symbolic out.
+expectTypeOf(K.conv2d(img, t)).toEqualTypeOf<SymbolicTensor>();
+expectTypeOf(K.conv2d(t, u, 1, 'same')).toEqualTypeOf<tf.Tensor>();
+expectTypeOf(K.pool2d(img, 2, null, 'valid', 'channelsLast', 'avg')).toEqualTypeOf<SymbolicTensor>();
+// @ts-expect-error -- poolMode is 'max' or 'avg'
+K.pool2d(t, 2, null, 'valid', 'channelsLast', 'mean');
+expectTypeOf(K.rnn((xt, s) => [xt, s], x, [y])).toEqualTypeOf<[SymbolicTensor, SymbolicTensor, SymbolicTensor[]]>();
+expectTypeOf(K.rnn((xt, s) => [xt, s], t, [u])).toEqualTypeOf<[tf.Tensor, tf.Tensor, tf.Tensor[]]>();
+expectTypeOf(K.stopGradient(x)).toEqualTypeOf<SymbolicTensor>();
+expectTypeOf(K.repeatElements(t, 2, 1)).toEqualTypeOf<tf.Tensor>();

@@ -90,4 +90,25 @@ test('examples/summary_and_plot.ts: the summary, the DOT and an SVG file', () =>
   }
 });
 
+test('examples/cnn_mnist.ts: Conv2D 320 params, a custom addWeight layer with a regularizer, trains', () => {
+  const out = run('cnn_mnist');
+  assert.match(out, /conv2d \(Conv2D\)\s+\(None, 26, 26, 16\)\s+160\s/);
+  assert.match(out, /learnable_scale \(LearnableScale\S*\s+\(None, 13, 13, 16\)\s+16\s/);
+  assert.match(out, /Total params: 12,954\nTrainable params: 12,890\nNon-trainable params: 64/);
+  assert.match(out, /learnable_scale: 1 trainable weight, changed by training true/);
+  assert.ok(accuracy(out) > 0.6, out);
+});
+
+test('examples/text_lstm.ts: Embedding with a mask -> LSTM -> Dense learns the task (accuracy >= 0.9)', () => {
+  const out = run('text_lstm');
+  assert.match(out, /lstm \(LSTM\)\s+\(None, 16\)\s+1600\s/);
+  assert.ok(accuracy(out) >= 0.9, out);
+});
+
+test('examples/transformer_block.ts: a custom encoder block (MultiHeadAttention, LayerNormalization, Dense: 2,224 params) learns the task', () => {
+  const out = run('transformer_block');
+  assert.match(out, /transformer_block \(TransformerB\S*\s+\(None, 8, 16\)\s+2224\s/);
+  assert.ok(accuracy(out) >= 0.9, out);
+});
+
 test.run();

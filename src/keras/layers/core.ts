@@ -51,6 +51,8 @@ export class Dense extends Layer<tf.Tensor, tf.Tensor> {
     this.activation = getActivation(config.activation, `${this.describe()} activation`);
     this.useBias = config.useBias ?? true;
     this.config = config;
+    // Keras 3: a Dense passes its input's mask on (per step of a sequence).
+    this.supportsMasking = true;
     // Resolve now so a bad regularizer fails at construction, not at the first step.
     getRegularizer(config.activityRegularizer, `${this.describe()} activityRegularizer`);
   }
@@ -211,6 +213,7 @@ export class Dropout extends Layer<tf.Tensor, tf.Tensor> {
       );
     }
     this.seed = config.seed;
+    this.supportsMasking = true;
   }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {
@@ -287,6 +290,7 @@ export class ActivationLayer extends Layer<tf.Tensor, tf.Tensor> {
   constructor(config: LayerConfig & {activation: ActivationIdentifier}) {
     super(config);
     this.activation = getActivation(config.activation, `${this.describe()} activation`);
+    this.supportsMasking = true;
   }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {
