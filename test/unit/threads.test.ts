@@ -188,8 +188,10 @@ test('memory that grows between calls is seen by the workers: operands at new hi
 test('a worker that dies makes the next call throw, naming it; later calls run on one thread, correctly', async () => {
   await setThreads(3);
   const pool = globalState().instances.get(tf.backend() as BackendWasm)!.pool!;
-  const a = tf.tensor2d(values(200 * 100), [200, 100]),
-    b = tf.tensor2d(values(100 * 120), [100, 120]);
+  // Large enough to be split (PARALLEL_MIN_FLOPS).
+  const a = tf.tensor2d(values(256 * 160), [256, 160]),
+    b = tf.tensor2d(values(160 * 256), [160, 256]);
+  assert.ok(2 * 256 * 256 * 160 >= PARALLEL_MIN_FLOPS);
   await setThreads(1);
   const want = bits(tf.matMul(a, b));
   await setThreads(3);

@@ -11,11 +11,12 @@ import {splitRows} from '../../backend/threads.js';
 import type {GemmF32Params} from '../../kernel_names.js';
 
 /**
- * Products smaller than this (2·m·n·k) stay on one thread: waking a worker and waiting for it
- * costs tens of microseconds, the time of about a megaflop here (measured with
- * `npm run bench -- matmul --threads`).
+ * Products smaller than this (2·m·n·k, about 8.4 MFLOP) stay on one thread. Measured on 2 cores
+ * (SIMD build, quiet machine): a second thread gives 0.92-0.97x at 6.4 MFLOP ([64,500]x[500,100]
+ * and its weight gradient: waking the worker, its own B panels and the wait eat the gain), 1.35x
+ * at 12.8, 1.44-1.69x from 17 to 50 MFLOP, 1.8-1.95x at 200-270 MFLOP.
  */
-export const PARALLEL_MIN_FLOPS = 2 ** 22;
+export const PARALLEL_MIN_FLOPS = 2 ** 23;
 /** gemmF32 blocks (and so can split) products of at least this many rows; fewer go to its GEMV paths. */
 const MIN_BLOCKED_ROWS = 8;
 
