@@ -21,6 +21,9 @@ type Factory = (config: Record<string, unknown>) => Promise<EmscriptenModule>;
 
 declare const __filename: string | undefined;
 
+/** Whether this process has written emscripten's pthread worker file (once per process). */
+let workerFileWritten = false;
+
 export function isNode(): boolean {
   const p = (globalThis as {process?: {versions?: {node?: string}}}).process;
   return typeof p?.versions?.node === 'string';
@@ -78,9 +81,13 @@ export async function createNodeThreadedBackend(): Promise<BackendWasm> {
   };
   // One file per process (emscripten reads it for every pthread it starts); tfjs escapes '\n'
   // in the shipped string the same way before turning it into a Blob.
+  // Written once per process (a backend made again after tf.removeBackend reuses it), removed at exit.
   const workerFile = path.join(os.tmpdir(), `tfjs-backend-as-pthread-${process.pid}.js`);
-  fs.writeFileSync(workerFile, wasmWorkerContents.replace(/\n/g, '\\n'));
-  process.once('exit', () => fs.rmSync(workerFile, {force: true}));
+  if (!workerFileWritten) {
+    workerFileWritten = true;
+    fs.writeFileSync(workerFile, wasmWorkerContents.replace(/\n/g, '\\n'));
+    process.once('exit', () => fs.rmSync(workerFile, {force: true}));
+  }
   let aborted = '';
   // Emscripten starts its pthread workers with `require('worker_threads').Worker`, which it takes
   // (and keeps as a global) when the factory is called. A Worker inherits the parent's Node
