@@ -3,51 +3,34 @@
 import {ACTIVATION_CODES, type GemmF32Params} from '../kernel_names.js';
 import {kernelModule, type KernelVariant} from './variants.js';
 
+/** assembly/matmul.ts gemmF32's positional arguments (the named form is GemmF32Params). */
+export type GemmF32Args = [
+  a: number,
+  b: number,
+  c: number,
+  m: number,
+  n: number,
+  k: number,
+  transA: number,
+  transB: number,
+  ldc: number,
+  bias: number,
+  biasRowStride: number,
+  biasColStride: number,
+  activation: number,
+  alpha: number,
+  prelu: number,
+  preluRowStride: number,
+  preluColStride: number,
+  scratch: number,
+];
+
 /** The raw exports; kernels call gemmF32 through callGemmF32 below (named parameters). */
 export interface KernelExports {
   gemmScratchBytes(m: number, n: number, k: number): number;
-  gemmF32(
-    a: number,
-    b: number,
-    c: number,
-    m: number,
-    n: number,
-    k: number,
-    transA: number,
-    transB: number,
-    ldc: number,
-    bias: number,
-    biasRowStride: number,
-    biasColStride: number,
-    activation: number,
-    alpha: number,
-    prelu: number,
-    preluRowStride: number,
-    preluColStride: number,
-    scratch: number,
-  ): void;
-  gemmF32Rows(
-    a: number,
-    b: number,
-    c: number,
-    m: number,
-    n: number,
-    k: number,
-    transA: number,
-    transB: number,
-    ldc: number,
-    bias: number,
-    biasRowStride: number,
-    biasColStride: number,
-    activation: number,
-    alpha: number,
-    prelu: number,
-    preluRowStride: number,
-    preluColStride: number,
-    scratch: number,
-    rowStart: number,
-    rowEnd: number,
-  ): void;
+  gemmF32(...args: GemmF32Args): void;
+  /** gemmF32 over C's rows rowStart..rowEnd (a thread's part, src/kernels/utils/gemm.ts). */
+  gemmF32Rows(...args: [...GemmF32Args, rowStart: number, rowEnd: number]): void;
   gemmRowBlock(): number;
   gemmI32(a: number, b: number, c: number, m: number, n: number, k: number, transA: number, transB: number): void;
   // assembly/concat.ts, assembly/philox.ts, assembly/dropout.ts
@@ -209,7 +192,7 @@ export interface KernelExports {
 }
 
 /** gemmF32's 18 positional arguments from the named ones (src/kernel_names.ts). */
-export function gemmF32Args(p: GemmF32Params): number[] {
+export function gemmF32Args(p: GemmF32Params): GemmF32Args {
   return [
     p.a,
     p.b,
@@ -236,26 +219,7 @@ export const GEMM_F32_FLOAT_ARGS = 1 << 13;
 
 /** assembly/matmul.ts gemmF32 with its 18 positional arguments named. */
 export function callGemmF32(kernels: KernelExports, p: GemmF32Params): void {
-  kernels.gemmF32(
-    p.a,
-    p.b,
-    p.c,
-    p.m,
-    p.n,
-    p.k,
-    +p.transposeA,
-    +p.transposeB,
-    p.ldc,
-    p.bias,
-    p.biasRowStride,
-    p.biasColStride,
-    ACTIVATION_CODES[p.activation],
-    p.leakyreluAlpha,
-    p.prelu,
-    p.preluRowStride,
-    p.preluColStride,
-    p.scratch,
-  );
+  kernels.gemmF32(...gemmF32Args(p));
 }
 
 export function isSharedMemory(memory: WebAssembly.Memory): boolean {

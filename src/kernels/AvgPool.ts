@@ -1,34 +1,6 @@
-// 'AvgPool' on 'as': tfjs-backend-wasm's XNNPACK kernel for 'same' and 'valid' padding (it measured
-// 1-2x faster than ours there), assembly/pool.ts for a numeric or explicit pad, where XNNPACK's
-// output is wrong (garbage values, or writes past the output when the window is not square:
-// tfjs sizes that output from the filter height alone) and tfjs-core's own pool specs fail.
-import * as tf from '@tensorflow/tfjs-core';
-import {
-  AvgPool,
-  type AvgPoolAttrs,
-  type AvgPoolInputs,
-  type KernelConfig,
-  type KernelFunc,
-  type TensorInfo,
-} from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-wasm';
-import type {BackendWasm} from '@tensorflow/tfjs-backend-wasm';
-import {pool} from './utils/pool.js';
+// 'AvgPool' on 'as': XNNPACK's kernel for 'same' / 'valid', ours for numeric or explicit pads
+// (why: utils/pool.ts forwardPoolConfig).
+import {AvgPool} from '@tensorflow/tfjs-core';
+import {forwardPoolConfig} from './utils/pool.js';
 
-// Taken when this module loads (tfjs-backend-wasm registered its kernels on import). Its setupFunc
-// is ours too: it binds the kernel to whichever instance is being set up, the 'as' one included.
-const wasmKernel = tf.getKernel(AvgPool, 'wasm');
-
-function kernel(args: {inputs: AvgPoolInputs; backend: BackendWasm; attrs: AvgPoolAttrs}) {
-  if (typeof args.attrs.pad === 'string' && wasmKernel) {
-    return wasmKernel.kernelFunc(args as unknown as Parameters<KernelFunc>[0]) as TensorInfo;
-  }
-  return pool(args.backend, AvgPool, 'avg', args.inputs.x!, args.attrs);
-}
-
-export const avgPoolConfig: KernelConfig = {
-  kernelName: AvgPool,
-  backendName: 'as',
-  kernelFunc: kernel as unknown as KernelFunc,
-  setupFunc: wasmKernel?.setupFunc,
-};
+export const avgPoolConfig = forwardPoolConfig(AvgPool, 'avg');

@@ -54,16 +54,18 @@ export function runGemm(backend: BackendWasm, p: GemmF32Params, plan: GemmPlan, 
     callGemmF32(kernels, p);
     return;
   }
-  const args = parts.map(([rowStart, rowEnd], t) => [
-    ...gemmF32Args({...p, scratch: p.scratch + t * plan.scratchPerThread}),
-    rowStart,
-    rowEnd,
-  ]);
+  const args = parts.map(
+    ([rowStart, rowEnd], t): Parameters<typeof kernels.gemmF32Rows> => [
+      ...gemmF32Args({...p, scratch: p.scratch + t * plan.scratchPerThread}),
+      rowStart,
+      rowEnd,
+    ],
+  );
   pool!.run(
     'gemmF32Rows',
     args,
     GEMM_F32_FLOAT_ARGS,
-    a => (kernels.gemmF32Rows as (...x: number[]) => void)(...a),
+    a => kernels.gemmF32Rows(...(a as Parameters<typeof kernels.gemmF32Rows>)),
     () => quarantineBlocks(backend, heapBlocks),
   );
 }

@@ -3,7 +3,9 @@
 // (assembly/pool.ts). NHWC, float32, as tfjs' pooling kernels take. The forward MaxPool and
 // AvgPool run here only with a numeric or explicit pad; with 'same' / 'valid' they are
 // tfjs-backend-wasm's XNNPACK kernels, which measured faster (assembly/pool.ts).
-import {type TensorInfo, util} from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs-core';
+import {type KernelConfig, type KernelFunc, type TensorInfo, util} from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-wasm';
 import type {BackendWasm} from '@tensorflow/tfjs-backend-wasm';
 import {formatShape} from '../../format_shape.js';
 import {kernelsOf} from '../../backend/state.js';
@@ -99,4 +101,24 @@ export function poolGrad(
   if (kind === 'max') kernels.maxPoolGradF32(offsetOf(backend, dy), offsetOf(backend, x), offsetOf(backend, out));
   else kernels.avgPoolGradF32(offsetOf(backend, dy), offsetOf(backend, out));
   return out;
+}
+
+/**
+ * The forward MaxPool / AvgPool of 'as': tfjs-backend-wasm's XNNPACK kernel for 'same' and
+ * 'valid' padding (it measured 1-2x faster than ours there), assembly/pool.ts for a numeric or
+ * explicit pad, where XNNPACK's output is wrong (garbage values, or writes past the output when
+ * the window is not square: tfjs sizes that output from the filter height alone) and tfjs-core's
+ * own pool specs fail. Call it when the kernel's module loads: tfjs-backend-wasm has registered
+ * its kernels by then, and its setupFunc binds the kernel to whichever instance is set up, the
+ * 'as' one included.
+ */
+export function forwardPoolConfig(kernelName: 'MaxPool' | 'AvgPool', kind: PoolKind): KernelConfig {
+  const wasmKernel = tf.getKernel(kernelName, 'wasm');
+  const kernel = (args: {inputs: {x?: TensorInfo}; backend: BackendWasm; attrs: PoolAttrs}) => {
+    if (typeof args.attrs.pad === 'string' && wasmKernel) {
+      return wasmKernel.kernelFunc(args as unknown as Parameters<KernelFunc>[0]) as TensorInfo;
+    }
+    return pool(args.backend, kernelName, kind, args.inputs.x!, args.attrs);
+  };
+  return {kernelName, backendName: 'as', kernelFunc: kernel as unknown as KernelFunc, setupFunc: wasmKernel?.setupFunc};
 }
