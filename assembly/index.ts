@@ -14,3 +14,4 @@ export * from './clip';
 export * from './conv';
 export * from './depthwise';
 export * from './pool';
+export * from './bias_grad';

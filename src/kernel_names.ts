@@ -47,6 +47,18 @@ export interface DenseConcatAttrs {
   leakyreluAlpha: number;
 }
 
+/**
+ * A dense layer's backward pass before its products (src/kernels/BiasActivationGrad.ts): from
+ * dL/dy and the output y, dL/dz = dL/dy * act'(y) and the bias gradient (dL/dz summed over every
+ * row) in one pass. Inputs {dy, y} (no y for 'linear'); outputs [dz, db], or [db] for 'linear'
+ * (where dz is dy itself).
+ */
+export const BIAS_ACTIVATION_GRAD = 'AsBiasActivationGrad';
+export interface BiasActivationGradAttrs {
+  activation: DenseConcatActivation;
+  leakyreluAlpha: number;
+}
+
 /** Fused optimizer updates, used by the keras optimizers where the backend has them (src/kernels/*Update.ts). */
 export const SGD_UPDATE = 'AsSGDUpdate';
 export interface SGDUpdateAttrs {

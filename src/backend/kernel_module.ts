@@ -189,6 +189,17 @@ export interface KernelExports {
   avgPoolF32(x: number, y: number): void;
   maxPoolGradF32(dy: number, x: number, dx: number): void;
   avgPoolGradF32(dy: number, dx: number): void;
+  // assembly/bias_grad.ts
+  biasActivationGradF32(
+    dy: number,
+    y: number,
+    dz: number,
+    db: number,
+    m: number,
+    n: number,
+    activation: number,
+    alpha: number,
+  ): void;
 }
 
 /** gemmF32's 18 positional arguments from the named ones (src/kernel_names.ts). */

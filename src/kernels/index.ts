@@ -11,6 +11,8 @@ import {gatherV2Config} from './GatherV2.js';
 import {rmspropUpdateConfig} from './RMSPropUpdate.js';
 import {adamUpdateConfig} from './AdamUpdate.js';
 import {sgdUpdateConfig} from './SGDUpdate.js';
+import {biasActivationGradConfig} from './BiasActivationGrad.js';
+import {sumConfig} from './Sum.js';
 import {identityConfig} from './Identity.js';
 import {unsortedSegmentSumConfig} from './UnsortedSegmentSum.js';
 import {complexConfig} from './Complex.js';
@@ -70,6 +72,8 @@ export const AS_KERNELS: KernelConfig[] = [
   rmspropUpdateConfig,
   adamUpdateConfig,
   sgdUpdateConfig,
+  biasActivationGradConfig,
+  sumConfig,
   unsortedSegmentSumConfig,
   complexAbsConfig,
   fftConfig,

@@ -12,6 +12,8 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import {formatShape} from '../format_shape.js';
 import {
+  BIAS_ACTIVATION_GRAD,
+  type BiasActivationGradAttrs,
   DENSE_CONCAT,
   DENSE_CONCAT_ACTIVATIONS,
   type DenseConcatActivation,
@@ -147,6 +149,28 @@ function activationGrad(dy: tf.Tensor, y: tf.Tensor, activation: DenseConcatActi
   }
 }
 
+/**
+ * dz and the column sums of dz (every bias's gradient, side by side) from one kernel, on a
+ * backend that has it ('as'); null elsewhere. Bit-identical to activationGrad and tf.sum(dz, 0).
+ */
+function fusedActivationGrad(
+  dy: tf.Tensor,
+  y: tf.Tensor,
+  attrs: DenseConcatAttrs,
+): {dz: tf.Tensor; db: tf.Tensor1D} | null {
+  if (tf.getKernel(BIAS_ACTIVATION_GRAD, tf.getBackend()) == null) return null;
+  const linear = attrs.activation === 'linear';
+  const kernelAttrs: BiasActivationGradAttrs = {activation: attrs.activation, leakyreluAlpha: attrs.leakyreluAlpha};
+  const outs = tf
+    .engine()
+    .runKernel(
+      BIAS_ACTIVATION_GRAD,
+      (linear ? {dy} : {dy, y}) as unknown as tf.NamedTensorMap,
+      kernelAttrs as unknown as tf.NamedAttrMap,
+    ) as tf.Tensor[];
+  return linear ? {dz: dy, db: outs[0] as tf.Tensor1D} : {dz: outs[0]!, db: outs[1] as tf.Tensor1D};
+}
+
 function composite(
   xs: tf.Tensor[],
   kernels: tf.Tensor[],
@@ -204,8 +228,13 @@ tf.registerGradient({
     const units = widths.reduce((a, b) => a + b, 0);
     // dz and its column blocks are shared by every input's gradient; tfjs' engine disposes them
     // after the backward pass (they are made inside its gradient scope).
-    const dz = tf.reshape(activationGrad(dy as tf.Tensor, y, attrs.activation, attrs.leakyreluAlpha), [-1, units]);
+    const fused = fusedActivationGrad(dy as tf.Tensor, y, attrs);
+    const dz = tf.reshape(
+      fused ? fused.dz : activationGrad(dy as tf.Tensor, y, attrs.activation, attrs.leakyreluAlpha),
+      [-1, units],
+    );
     const blocks = n === 1 ? [dz] : tf.split(dz, widths, 1);
+    const starts = widths.map((_, i) => widths.slice(0, i).reduce((a, b) => a + b, 0));
     const grads: Array<() => tf.Tensor> = [];
     xs.forEach((x, i) => {
       grads.push(() => tf.reshape(tf.matMul(blocks[i], ws[i], false, true), x.shape));
@@ -214,7 +243,9 @@ tf.registerGradient({
       grads.push(() => tf.matMul(asMatrix(x), blocks[i], true, false));
     });
     attrs.hasBias.forEach((has, i) => {
-      if (has) grads.push(() => tf.sum(blocks[i], 0));
+      if (!has) return;
+      if (!fused) grads.push(() => tf.sum(blocks[i], 0));
+      else grads.push(() => (n === 1 ? fused.db : tf.slice(fused.db, starts[i], widths[i])));
     });
     return grads as unknown as {[name: string]: () => tf.Tensor};
   },
