@@ -3,7 +3,6 @@
 // bias corrections 1 - beta^t (float32, computed by the caller from the optimizer's accBeta).
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import type {BackendWasm} from '@tensorflow/tfjs-backend-wasm';
-import {kernelsOf} from '../backend/state.js';
 import {optimizerUpdate} from './utils/optimizer_update.js';
 import {ADAM_UPDATE, type AdamUpdateAttrs} from '../kernel_names.js';
 
@@ -22,25 +21,8 @@ function adamUpdate(args: {
     backend,
     [value, gradient, firstMoment, secondMoment],
     ['value', 'gradient', 'firstMoment', 'secondMoment'],
-    ([v, g, m, s], [outV, outM, outS], n) =>
-      kernelsOf(backend).adamF32(
-        v!,
-        g!,
-        m!,
-        s!,
-        outV!,
-        outM!,
-        outS!,
-        n,
-        a.beta1,
-        1 - a.beta1,
-        a.beta2,
-        1 - a.beta2,
-        a.oneMinusAccBeta1,
-        a.oneMinusAccBeta2,
-        a.epsilon,
-        -a.learningRate,
-      ),
+    'adamF32',
+    [a.beta1, 1 - a.beta1, a.beta2, 1 - a.beta2, a.oneMinusAccBeta1, a.oneMinusAccBeta2, a.epsilon, -a.learningRate],
   );
 }
 

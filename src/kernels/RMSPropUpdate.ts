@@ -3,7 +3,6 @@
 // RMSPropOptimizer. Used by the keras optimizers (src/keras/optimizers.ts) when the backend has it.
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import type {BackendWasm} from '@tensorflow/tfjs-backend-wasm';
-import {kernelsOf} from '../backend/state.js';
 import {optimizerUpdate} from './utils/optimizer_update.js';
 import {RMSPROP_UPDATE, type RMSPropUpdateAttrs} from '../kernel_names.js';
 
@@ -22,22 +21,8 @@ function rmspropUpdate(args: {
     backend,
     [value, gradient, meanSquare, moment],
     ['value', 'gradient', 'meanSquare', 'moment'],
-    ([v, g, ms, mom], [outV, outMs, outMom], n) =>
-      kernelsOf(backend).rmspropF32(
-        v!,
-        g!,
-        ms!,
-        mom!,
-        outV!,
-        outMs!,
-        outMom!,
-        n,
-        attrs.learningRate,
-        attrs.decay,
-        1 - attrs.decay,
-        attrs.momentum,
-        attrs.epsilon,
-      ),
+    'rmspropF32',
+    [attrs.learningRate, attrs.decay, 1 - attrs.decay, attrs.momentum, attrs.epsilon],
   );
 }
 

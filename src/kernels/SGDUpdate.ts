@@ -2,7 +2,6 @@
 // bit-identical to tfjs-core's SGDOptimizer (which runs a mul and an add kernel).
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import type {BackendWasm} from '@tensorflow/tfjs-backend-wasm';
-import {kernelsOf} from '../backend/state.js';
 import {optimizerUpdate} from './utils/optimizer_update.js';
 import {SGD_UPDATE, type SGDUpdateAttrs} from '../kernel_names.js';
 
@@ -16,9 +15,9 @@ function sgdUpdate(args: {
     backend,
     attrs,
   } = args;
-  return optimizerUpdate(SGD_UPDATE, backend, [value, gradient], ['value', 'gradient'], ([v, g], [outV], n) =>
-    kernelsOf(backend).sgdF32(v!, g!, outV!, n, -attrs.learningRate),
-  );
+  return optimizerUpdate(SGD_UPDATE, backend, [value, gradient], ['value', 'gradient'], 'sgdF32', [
+    -attrs.learningRate,
+  ]);
 }
 
 export const sgdUpdateConfig: KernelConfig = {

@@ -260,4 +260,45 @@ test('a Dense model trains to the same weights, bit for bit, with the fused kern
   }
 });
 
+test('optimizer updates of large weights are split over threads, bit-identical for 1, 2 and 3 threads', async () => {
+  await tf.setBackend('as');
+  const shape = [301, 700]; // 210,700 elements: above the split threshold, not a multiple of 4 per part
+  const n = shape[0]! * shape[1]!;
+  const arrays = [0, 1, 2, 3].map(() => values(n, false));
+  arrays[2] = arrays[2]!.map(Math.abs); // a mean square / second moment is not negative
+  const runAll = () =>
+    tf.tidy(() => {
+      const [v, g, s1, s2] = arrays.map(a => tf.tensor(a, shape));
+      const calls: [string, object, object][] = [
+        [
+          'AsRMSPropUpdate',
+          {value: v, gradient: g, meanSquare: s2, moment: s1},
+          {learningRate: 0.01, decay: 0.9, momentum: 0.5, epsilon: 1e-7},
+        ],
+        [
+          'AsAdamUpdate',
+          {value: v, gradient: g, firstMoment: s1, secondMoment: s2},
+          {learningRate: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, oneMinusAccBeta1: 0.1, oneMinusAccBeta2: 0.001},
+        ],
+        ['AsSGDUpdate', {value: v, gradient: g}, {learningRate: 0.1}],
+      ];
+      return calls.flatMap(([name, inputs, attrs]) =>
+        (tf.engine().runKernel(name, inputs as tf.NamedTensorMap, attrs as tf.NamedAttrMap) as tf.Tensor[]).map(
+          t => t.dataSync() as Float32Array,
+        ),
+      );
+    });
+  const {setThreads} = await import('../../src/index.js');
+  await setThreads(1);
+  const one = runAll();
+  for (const threads of [2, 3]) {
+    await setThreads(threads);
+    const got = runAll();
+    got.forEach((a, i) => {
+      bitEqual(a, one[i]!, `${threads} threads, output ${i}`);
+    });
+  }
+  await setThreads(1);
+});
+
 test.run();
