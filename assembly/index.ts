@@ -15,3 +15,4 @@ export * from './conv';
 export * from './depthwise';
 export * from './pool';
 export * from './bias_grad';
+export * from './crossentropy';

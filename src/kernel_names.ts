@@ -59,6 +59,19 @@ export interface BiasActivationGradAttrs {
   leakyreluAlpha: number;
 }
 
+/**
+ * Keras' categorical crossentropy on probabilities over the last axis (src/keras/crossentropy.ts),
+ * per row: -sum(target * log(clip(output / sum(output), epsilon, 1 - epsilon))). Inputs
+ * {target, output} (float32, one shape); output: the loss per row (output's shape without its
+ * last axis). src/kernels/CategoricalCrossentropy.ts; its gradient kernel below.
+ */
+export const CATEGORICAL_CROSSENTROPY = 'AsCategoricalCrossentropy';
+export interface CategoricalCrossentropyAttrs {
+  epsilon: number;
+}
+/** dL/d output of the above for dL/d loss = dy. Inputs {dy, target, output}; attrs as above. */
+export const CATEGORICAL_CROSSENTROPY_GRAD = 'AsCategoricalCrossentropyGrad';
+
 /** Fused optimizer updates, used by the keras optimizers where the backend has them (src/kernels/*Update.ts). */
 export const SGD_UPDATE = 'AsSGDUpdate';
 export interface SGDUpdateAttrs {

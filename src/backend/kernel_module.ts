@@ -200,6 +200,19 @@ export interface KernelExports {
     activation: number,
     alpha: number,
   ): void;
+  // assembly/crossentropy.ts
+  cceProbsF32(out: number, p: number, rows: number, c: number, lo: number, hi: number): void;
+  cceLossF32(target: number, logP: number, loss: number, rows: number, c: number): void;
+  cceGradF32(
+    dy: number,
+    target: number,
+    out: number,
+    dOut: number,
+    rows: number,
+    c: number,
+    lo: number,
+    hi: number,
+  ): void;
 }
 
 /** gemmF32's 18 positional arguments from the named ones (src/kernel_names.ts). */

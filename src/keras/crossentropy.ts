@@ -7,8 +7,53 @@
 // binary crossentropy turn the clipped probability back into a logit), which is what keeps a
 // model trained here and in tfjs-layers on the same loss history (training_parity.test.ts).
 // eps is K.epsilon(), read on every call, so K.setEpsilon reaches compiled losses too.
+//
+// On 'as' the categorical one on probabilities is one kernel forward and one backward
+// (AsCategoricalCrossentropy and its gradient, src/kernels/CategoricalCrossentropy*.ts) instead of
+// about 40 small ones per training step; they compute the same float32 operations in the same
+// order, so the numbers are bit-identical (test/unit/training_step_kernels.test.ts).
 import * as tf from '@tensorflow/tfjs-core';
 import {epsilon} from './common.js';
+import {
+  CATEGORICAL_CROSSENTROPY,
+  CATEGORICAL_CROSSENTROPY_GRAD,
+  type CategoricalCrossentropyAttrs,
+} from '../kernel_names.js';
+
+/** The composed formula's clipped probabilities (what the fused kernel's logarithm reads). */
+const clippedProbabilities = (output: tf.Tensor, eps: number, axis: number) =>
+  tf.clipByValue(tf.div(output, tf.sum(output, axis, true)), eps, 1 - eps);
+
+tf.registerGradient({
+  kernelName: CATEGORICAL_CROSSENTROPY,
+  inputsToSave: ['target', 'output'],
+  gradFunc: (dy, saved, attrs) => {
+    const [target, output] = saved as [tf.Tensor, tf.Tensor];
+    return {
+      output: () =>
+        tf.engine().runKernel(CATEGORICAL_CROSSENTROPY_GRAD, {dy: dy as tf.Tensor, target, output}, attrs) as tf.Tensor,
+      // Rarely needed (a target computed from trainable weights): tfjs' gradient, composed.
+      target: () => {
+        const {epsilon: eps} = attrs as unknown as CategoricalCrossentropyAttrs;
+        const perRow = tf.reshape(tf.neg(dy as tf.Tensor), [...output.shape.slice(0, -1), 1]);
+        return tf.mul(tf.mul(perRow, tf.ones(output.shape)), tf.log(clippedProbabilities(output, eps, -1)));
+      },
+    };
+  },
+});
+
+/** Whether the fused kernel computes categoricalCrossentropyOf(target, output, false, axis) here. */
+function fusable(target: tf.Tensor, output: tf.Tensor, axis: number, eps: number): boolean {
+  return (
+    (axis === -1 || axis === output.rank - 1) &&
+    output.rank >= 1 &&
+    output.dtype === 'float32' &&
+    tf.util.arraysEqual(target.shape, output.shape) &&
+    eps >= 0 &&
+    eps < 0.5 &&
+    tf.getKernel(CATEGORICAL_CROSSENTROPY, tf.getBackend()) != null
+  );
+}
 
 /** Keras' categorical_crossentropy(target, output, from_logits, axis): per sample, summed over `axis`. */
 export function categoricalCrossentropyOf(
@@ -18,10 +63,17 @@ export function categoricalCrossentropyOf(
   axis = -1,
 ): tf.Tensor {
   return tf.tidy(() => {
-    const y = tf.cast(target, 'float32');
+    // A float32 target as it is: cast would only copy it (its gradient is the identity).
+    const y = target.dtype === 'float32' ? target : tf.cast(target, 'float32');
     if (fromLogits) return tf.neg(tf.sum(tf.mul(y, tf.logSoftmax(output, axis)), axis));
     const eps = epsilon();
-    const p = tf.clipByValue(tf.div(output, tf.sum(output, axis, true)), eps, 1 - eps);
+    if (fusable(target, output, axis, eps)) {
+      const attrs: CategoricalCrossentropyAttrs = {epsilon: eps};
+      return tf
+        .engine()
+        .runKernel(CATEGORICAL_CROSSENTROPY, {target: y, output}, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
+    }
+    const p = clippedProbabilities(output, eps, axis);
     return tf.neg(tf.sum(tf.mul(y, tf.log(p)), axis));
   });
 }

@@ -13,6 +13,8 @@ import {adamUpdateConfig} from './AdamUpdate.js';
 import {sgdUpdateConfig} from './SGDUpdate.js';
 import {biasActivationGradConfig} from './BiasActivationGrad.js';
 import {sumConfig} from './Sum.js';
+import {categoricalCrossentropyConfig} from './CategoricalCrossentropy.js';
+import {categoricalCrossentropyGradConfig} from './CategoricalCrossentropyGrad.js';
 import {identityConfig} from './Identity.js';
 import {unsortedSegmentSumConfig} from './UnsortedSegmentSum.js';
 import {complexConfig} from './Complex.js';
@@ -74,6 +76,8 @@ export const AS_KERNELS: KernelConfig[] = [
   sgdUpdateConfig,
   biasActivationGradConfig,
   sumConfig,
+  categoricalCrossentropyConfig,
+  categoricalCrossentropyGradConfig,
   unsortedSegmentSumConfig,
   complexAbsConfig,
   fftConfig,

@@ -9,8 +9,14 @@ import * as assert from 'uvu/assert';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '../../src/index.js';
-import {input, layers, Model} from '../../src/keras/index.js';
-import {BIAS_ACTIVATION_GRAD, DENSE_CONCAT, type DenseConcatActivation} from '../../src/kernel_names.js';
+import {input, K, layers, losses, Model} from '../../src/keras/index.js';
+import {
+  BIAS_ACTIVATION_GRAD,
+  CATEGORICAL_CROSSENTROPY,
+  CATEGORICAL_CROSSENTROPY_GRAD,
+  DENSE_CONCAT,
+  type DenseConcatActivation,
+} from '../../src/kernel_names.js';
 
 let state = 2024;
 const rand = () => {
@@ -240,9 +246,15 @@ test('a Dense model trains to the same weights, bit for bit, with the fused kern
     const before = tf.memory().numTensors;
     const fused = await trainedWeights(activation, 4);
     assert.is(tf.memory().numTensors, before, 'no tensor leaks');
-    // Without them: Dense runs matMul, add and the activation, tfjs differentiates them, and Sum
-    // is tfjs-backend-wasm's.
-    const removed = [DENSE_CONCAT, BIAS_ACTIVATION_GRAD, 'Sum'].map(name => tf.getKernel(name, 'as')!);
+    // Without them: Dense runs matMul, add and the activation, the loss its 9 ops, tfjs
+    // differentiates them, and Sum is tfjs-backend-wasm's.
+    const removed = [
+      DENSE_CONCAT,
+      BIAS_ACTIVATION_GRAD,
+      CATEGORICAL_CROSSENTROPY,
+      CATEGORICAL_CROSSENTROPY_GRAD,
+      'Sum',
+    ].map(name => tf.getKernel(name, 'as')!);
     for (const k of removed) tf.unregisterKernel(k.kernelName, 'as');
     tf.registerKernel({...tf.getKernel('Sum', 'wasm')!, backendName: 'as'});
     let plain: Float32Array[];
@@ -299,6 +311,89 @@ test('optimizer updates of large weights are split over threads, bit-identical f
     });
   }
   await setThreads(1);
+});
+
+/** The loss per row and its gradient w.r.t. output and target for dL/dloss = dy, on this backend. */
+function crossentropy(t: Float32Array, o: Float32Array, d: Float32Array, shape: number[]) {
+  return tf.tidy(() => {
+    const target = tf.tensor(t, shape),
+      output = tf.tensor(o, shape),
+      dy = tf.tensor(d, shape.slice(0, -1));
+    const f = (a: tf.Tensor, b: tf.Tensor) => losses.categoricalCrossentropy(a, b);
+    const loss = f(target, output);
+    const [dTarget, dOutput] = tf.grads(f)([target, output], dy);
+    return [loss, dOutput!, dTarget!].map(x => x.dataSync() as Float32Array);
+  });
+}
+
+test('AsCategoricalCrossentropy and its gradient: bit-identical to the composed ops on as, near cpu', async () => {
+  // (No classes, [3, 0], only forward below: tfjs' own gradient of the composed ops fails there.)
+  const shapes = [
+    [64, 10],
+    [1, 1],
+    [7, 3],
+    [2, 3, 5],
+    [0, 4],
+    [1, 13],
+  ];
+  for (const shape of shapes) {
+    const n = shape.reduce((a, b) => a * b, 1);
+    // Probabilities-like outputs (some NaN, ±Infinity, 0) and one-hot-like or soft targets.
+    const o = values(n).map(v => (Number.isFinite(v) ? Math.abs(v) : v));
+    const t = values(n, false).map((v, i) => (i % 3 === 0 ? Math.abs(v) : i % 2));
+    const d = values(
+      shape.slice(0, -1).reduce((a, b) => a * b, 1),
+      false,
+    );
+    await tf.setBackend('as');
+    const fused = crossentropy(t, o, d, shape);
+    const kernels = [CATEGORICAL_CROSSENTROPY, CATEGORICAL_CROSSENTROPY_GRAD].map(name => tf.getKernel(name, 'as')!);
+    for (const k of kernels) tf.unregisterKernel(k.kernelName, 'as');
+    let composed: Float32Array[];
+    try {
+      composed = crossentropy(t, o, d, shape);
+    } finally {
+      for (const k of kernels) tf.registerKernel(k);
+    }
+    await tf.setBackend('cpu');
+    const cpu = crossentropy(t, o, d, shape);
+    ['loss', 'dOutput', 'dTarget'].forEach((what, i) => {
+      bitEqual(fused[i]!, composed[i]!, `[${shape}] ${what} vs composed`);
+      near(fused[i]!, cpu[i]!, `[${shape}] ${what} vs cpu`, 10);
+    });
+  }
+  await tf.setBackend('as');
+  const none = tf.zeros([3, 0]);
+  const empty = losses.categoricalCrossentropy(none, none);
+  bitEqual(empty.dataSync() as Float32Array, new Float32Array([-0, -0, -0]), 'no classes');
+  tf.dispose([empty, none]);
+  // K.categoricalCrossentropy with another axis, or logits, stays composed (and right).
+  const before = tf.memory().numTensors;
+  const ones = tf.ones([2, 3]);
+  const info = await tf.profile(() => K.categoricalCrossentropy(ones, ones));
+  assert.ok(info.kernelNames.includes(CATEGORICAL_CROSSENTROPY));
+  tf.dispose([info.result as tf.Tensor, ones]);
+  assert.is(tf.memory().numTensors, before);
+});
+
+test('bad input names AsCategoricalCrossentropy and the shapes', async () => {
+  await tf.setBackend('as');
+  const a = tf.zeros([4, 3]),
+    b = tf.zeros([4, 2]);
+  const run =
+    (name: string, inputs: object, epsilon = 1e-7) =>
+    () =>
+      tf.engine().runKernel(name, inputs as tf.NamedTensorMap, {epsilon} as unknown as tf.NamedAttrMap);
+  assert.throws(
+    run(CATEGORICAL_CROSSENTROPY, {target: b, output: a}),
+    /AsCategoricalCrossentropy: target must be a float32 tensor of output's shape \[4,3\], got float32 \[4,2\]/,
+  );
+  assert.throws(run(CATEGORICAL_CROSSENTROPY, {target: a, output: a}, 0.5), /epsilon must be in \[0, 0.5\), got 0.5/);
+  assert.throws(
+    run(CATEGORICAL_CROSSENTROPY_GRAD, {dy: a, target: a, output: a}),
+    /AsCategoricalCrossentropyGrad: dy must be a float32 tensor of the loss's shape \[4\], got float32 \[4,3\]/,
+  );
+  tf.dispose([a, b]);
 });
 
 test.run();
