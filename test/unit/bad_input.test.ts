@@ -183,6 +183,20 @@ test('fit: History.firstNonFinite is the first batch whose loss is NaN or Infini
     m.dispose();
     y.dispose();
   }
+  // The steps' totals are folded 64 at a time: a bad batch in the second fold (and at its edge)
+  // is found too, in the epoch where it happens.
+  const xs = tf.ones([150, 2]);
+  for (const batch of [63, 64, 70, 149]) {
+    const y = tf.tidy(() =>
+      tf.reshape(tf.where(tf.equal(tf.range(0, 150), batch), tf.fill([150], NaN), tf.ones([150])), [150, 1]),
+    );
+    const m = nanModel();
+    const h = await m.fit(xs, y, {batchSize: 1, epochs: 1, shuffle: false, verbose: 0});
+    assert.equal(h.firstNonFinite, {epoch: 0, batch}, `NaN target at batch ${batch}`);
+    m.dispose();
+    y.dispose();
+  }
+  xs.dispose();
   // Finite losses: null. The count of tensors is the same after fit as before.
   const y = tf.ones([8, 1]);
   const m = nanModel();

@@ -185,33 +185,55 @@ function trainStep(
 }
 
 /**
- * The first step of an epoch whose total loss is NaN or ±Infinity, found on the device: each
- * step folds `where(isFinite(loss), Infinity, step)` into a running minimum (three scalar ops, no
- * read-back); the epoch end reads it once, with the epoch's logs.
+ * The first step of an epoch whose total loss is NaN or ±Infinity, found on the device without
+ * read-back and without kernels on most steps: each step's total is kept as it is (a scalar the
+ * step computed anyway), and every FOLD_STEPS steps (and at the epoch's end) the kept ones are
+ * stacked and folded into a running minimum of `where(isFinite(total), Infinity, step)` in one
+ * short burst of kernels. The epoch end reads it once, with the epoch's logs.
  */
 class NonFiniteTracker {
+  private static readonly FOLD_STEPS = 64;
   private first: tf.Scalar | null = null;
-  private step = 0;
+  private kept: tf.Scalar[] = [];
+  /** The step index of kept[0]. */
+  private base = 0;
 
-  /** Call inside the step's tidy with the step's total loss. */
+  /** Call inside the step's tidy with the step's total loss (kept until the next fold). */
   update(total: tf.Scalar): void {
-    const candidate = tf.where(tf.isFinite(total), tf.scalar(Infinity), tf.scalar(this.step++)) as tf.Scalar;
-    const next = this.first ? (tf.minimum(this.first, candidate) as tf.Scalar) : candidate;
+    this.kept.push(tf.keep(total));
+    if (this.kept.length >= NonFiniteTracker.FOLD_STEPS) this.fold();
+  }
+
+  private fold(): void {
+    if (this.kept.length === 0) return;
+    const kept = this.kept;
+    const next = tf.tidy(() => {
+      const totals = kept.length === 1 ? tf.reshape(kept[0]!, [1]) : tf.stack(kept);
+      const steps = tf.range(this.base, this.base + kept.length, 1, 'float32');
+      const bad = tf.min(tf.where(tf.isFinite(totals), tf.fill([kept.length], Infinity), steps)) as tf.Scalar;
+      return this.first ? (tf.minimum(this.first, bad) as tf.Scalar) : bad;
+    });
+    this.base += kept.length;
+    tf.dispose(kept);
+    this.kept = [];
     this.first?.dispose();
-    this.first = tf.keep(next);
+    this.first = tf.keep(next); // fold may run inside the step's tidy
   }
 
   /** The epoch's first non-finite step, or null; resets for the next epoch. */
   takeFirst(): number | null {
+    this.fold();
     const value = this.first ? this.first.dataSync()[0]! : Infinity;
     this.dispose();
-    this.step = 0;
     return Number.isFinite(value) ? value : null;
   }
 
   dispose(): void {
+    tf.dispose(this.kept);
+    this.kept = [];
     this.first?.dispose();
     this.first = null;
+    this.base = 0;
   }
 }
 
