@@ -42,11 +42,21 @@ interface Guard {
   kernel: string | null;
   /** Data ids the running kernel has allocated: freed if it throws. */
   allocated: object[] | null;
-  /** What the next malloc is for, in words ('the output [2,3] float32'), for the message. */
-  request: string | null;
+  /**
+   * What the next malloc is for, for the message: words ('scratch ...'), or the tensor being
+   * allocated, put in words only when a message needs them (every tensor passes through here).
+   */
+  request: string | {shape: readonly number[]; dtype: string; output: boolean} | null;
 }
 
 const guards = new WeakMap<object, Guard>();
+
+/** guard.request in words, or null. */
+function requestText(guard: Guard): string | null {
+  const r = guard.request;
+  if (r == null || typeof r === 'string') return r;
+  return `${r.output ? 'the output ' : 'a tensor '}${describe(r.shape, r.dtype)}`;
+}
 
 const GiB = (bytes: number) => `${(bytes / 2 ** 30).toFixed(2)} GiB`;
 const describe = (shape: readonly number[], dtype: string) => `${formatShape(shape)} ${dtype}`;
@@ -78,7 +88,7 @@ export function checkAllocationSize(op: string, shape: readonly number[], dtype:
 
 function outOfMemory(backend: BackendWasm, guard: Guard, bytes: number): RangeError {
   const heap = (backend.wasm as unknown as EmscriptenModule).HEAPU8.buffer.byteLength;
-  const what = guard.request ?? `${bytes} bytes`;
+  const what = requestText(guard) ?? `${bytes} bytes`;
   return new RangeError(
     `${guard.kernel ?? 'tf.tensor'}: out of memory: cannot allocate ${what} ` +
       `(${bytes} bytes, ${GiB(bytes)}). The WebAssembly heap has grown to ${heap} bytes (${GiB(heap)}) of its limit of ` +
@@ -114,7 +124,7 @@ export function installCheckedAllocation(backend: BackendWasm): void {
   module._malloc = (bytes: number): number => {
     if (!(bytes >= 0 && bytes <= HEAP_LIMIT_BYTES)) {
       throw new RangeError(
-        `${guard.kernel ?? 'tf.tensor'}: cannot allocate ${guard.request ?? `${bytes} bytes`}: ` +
+        `${guard.kernel ?? 'tf.tensor'}: cannot allocate ${requestText(guard) ?? `${bytes} bytes`}: ` +
           `${bytes} bytes is more than the WebAssembly heap can address (${HEAP_LIMIT_BYTES} bytes)`,
       );
     }
@@ -156,7 +166,7 @@ export function installCheckedAllocation(backend: BackendWasm): void {
   backend.move = function (this: BackendWasm, dataId, values, shape, dtype, refCount) {
     if (dtype !== 'string') {
       checkAllocationSize(guard.kernel ?? 'tf.tensor', shape, dtype);
-      guard.request = `${guard.kernel ? 'the output ' : 'a tensor '}${describe(shape, dtype)}`;
+      guard.request = {shape, dtype, output: guard.kernel != null};
     }
     try {
       move.call(this, dataId, values, shape, dtype, refCount);
