@@ -124,7 +124,9 @@ function forward(
   if (terms.length === 0) throw new Error(NO_LOSS_ERROR);
   const total = (terms.length === 1 ? terms[0]! : tf.addN(terms)) as tf.Scalar;
   const multi = state.outputs.length > 1;
-  const logged = tf.stack([total, ...(multi ? perOutput : []), ...metricValues]) as tf.Tensor1D;
+  const values = [total, ...(multi ? perOutput : []), ...metricValues];
+  // One value (a loss, no metrics): a reshape, not a Pack kernel.
+  const logged = (values.length === 1 ? tf.reshape(total, [1]) : tf.stack(values)) as tf.Tensor1D;
   return {total, logged};
 }
 
