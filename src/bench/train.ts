@@ -224,7 +224,7 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
     title: "Training the seed's MLP",
     rows,
     table: {
-      header: ['contender', 'median ms/step', 'vs tfjs-layers on wasm', "step / its 8 products (target <= 1.35)"],
+      header: ['contender', 'median ms/step', 'vs tfjs-layers on wasm', 'step / its 8 products (target <= 1.35)'],
       cells: rows.map(r => [
         r.case === CNN_CASE ? `MNIST CNN: ${r.contender}` : r.contender,
         r.median.toFixed(2),
