@@ -22,7 +22,7 @@ export interface FitConfig {
   batchSize?: number;
   /** Passes over the data. Default 1. */
   epochs?: number;
-  /** The epoch to start counting from (resuming). Default 0. */
+  /** The epoch to start counting from (resuming; with `seed`, epoch e shuffles as it would have in one fit). Default 0. */
   initialEpoch?: number;
   /** Shuffle the training samples before every epoch. Default true. */
   shuffle?: boolean;
@@ -366,6 +366,9 @@ export async function fitModel(
       throw new Error(`fit: seed must be an integer, got ${JSON.stringify(config.seed)}`);
     const random = config.seed !== undefined ? seededRandom(config.seed) : Math.random;
     const order = new Int32Array(n).map((_, i) => i);
+    // Resuming (initialEpoch > 0, e.g. after loadModel) with a seed replays the skipped epochs'
+    // shuffles, so epoch e sees the same batches as in one uninterrupted fit with that seed.
+    if (shuffle && config.seed !== undefined) for (let e = 0; e < initialEpoch; e++) shuffleInPlace(order, random);
 
     // ---- the loop
     // Weights that train: fixed for the whole fit (freezing a layer needs a new fit, as in Keras).
