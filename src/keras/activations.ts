@@ -1,7 +1,8 @@
 // Activations by name (Keras' and tfjs-layers' spellings). `fused` names the tf.fused.matMul
 // activation that computes the same thing, so Dense can run matMul+bias+activation in one kernel.
 import * as tf from '@tensorflow/tfjs-core';
-import {normalizeName, type SnakeCase} from './common.js';
+import {normalizeName, toSnakeCase, type SnakeCase} from './common.js';
+import {findFunction, registeredFunctionName} from './saving/registry.js';
 
 export interface Activation {
   /** Canonical camelCase name, as getConfig() reports it. */
@@ -10,6 +11,8 @@ export interface Activation {
   fused?: tf.fused.Activation;
   /** For 'leakyrelu' fusing. */
   leakyreluAlpha?: number;
+  /** A custom activation's function (what a save looks up in the registry). */
+  fn?: (x: tf.Tensor) => tf.Tensor;
 }
 
 // Keras 3 / tf.nn.leaky_relu default slope.
@@ -44,12 +47,31 @@ export type ActivationIdentifier = ActivationName | ((x: tf.Tensor) => tf.Tensor
 /** Resolves a name (camelCase or snake_case), a function, or null (linear). */
 export function getActivation(identifier: ActivationIdentifier, where = 'activation'): Activation {
   if (identifier == null) return ACTIVATIONS[0];
-  if (typeof identifier === 'function') return {name: identifier.name || 'custom', apply: identifier};
+  if (typeof identifier === 'function') return {name: identifier.name || 'custom', apply: identifier, fn: identifier};
   const found = BY_KEY.get(normalizeName(identifier));
+  if (!found) {
+    const custom = findFunction(identifier);
+    if (custom)
+      return {
+        name: identifier,
+        apply: custom as (x: tf.Tensor) => tf.Tensor,
+        fn: custom as (x: tf.Tensor) => tf.Tensor,
+      };
+  }
   if (!found) {
     throw new Error(
       `${where}: unknown activation '${identifier}'; expected one of ${ACTIVATIONS.map(a => `'${a.name}'`).join(', ')} or a function`,
     );
   }
   return found;
+}
+
+/**
+ * An activation as Keras' configs name it: 'relu', 'leaky_relu', or a custom function's
+ * registered name. An unregistered function comes back as itself (the serializer then names it).
+ */
+export function serializeActivation(activation: Activation): string | ((x: tf.Tensor) => tf.Tensor) {
+  if (!activation.fn) return toSnakeCase(activation.name);
+  const name = registeredFunctionName(activation.fn);
+  return name ? name.replace(/^Custom>/, '') : activation.fn;
 }

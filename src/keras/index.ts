@@ -39,3 +39,23 @@ export {Callback, History, EarlyStopping, earlyStopping, TerminateOnNaN, termina
 export type {Logs, CallbackHooks} from './callbacks.js';
 export type {CompileConfig, FitConfig, EvaluateConfig} from './training/index.js';
 export * as utils from './utils.js';
+// Saving: models and layers to and from Keras 3's JSON, and the registry of custom classes and functions.
+export {
+  serializeModel,
+  deserializeModel,
+  serializeLayer,
+  deserializeLayer,
+  knownLayerNames,
+} from './saving/serialize.js';
+export type {
+  KerasModelJSON,
+  KerasLayerJSON,
+  KerasNodeJSON,
+  KerasObjectJSON,
+  KerasTensorJSON,
+  KerasHistory,
+  SerializeOptions,
+  DeserializeOptions,
+} from './saving/serialize.js';
+export {registerLayer, registerFunction} from './saving/registry.js';
+export type {LayerClass, CustomObjects, RegisteredFunction} from './saving/registry.js';

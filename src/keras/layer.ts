@@ -357,8 +357,22 @@ export class Layer<In extends LayerIO = LayerIO, Out extends LayerIO = LayerIO> 
     this.built = false;
   }
 
+  /**
+   * Keras' get_config: what the constructor needs to make this layer again, camelCase, with
+   * nested objects as `{className, config}` (initializers, regularizers, a wrapped layer). A
+   * custom layer adds its own constructor arguments to `super.getConfig()`.
+   */
   getConfig(): Record<string, unknown> {
     return {name: this.name, trainable: this.trainable, dtype: this.dtype};
+  }
+
+  /**
+   * Keras' from_config: a new layer from what getConfig returned. The default is
+   * `new this(config)`; a class whose constructor takes other arguments (the seed's
+   * `MyDense(units)`) overrides it.
+   */
+  static fromConfig(config: Record<string, unknown>): Layer {
+    return new (this as unknown as new (config: Record<string, unknown>) => Layer)(config);
   }
 
   // ---------------------------------------------------------------- losses
@@ -749,6 +763,20 @@ export class Layer<In extends LayerIO = LayerIO, Out extends LayerIO = LayerIO> 
     if (!node) throw new Error(`${this.describe()} has no output: it was not applied to a symbolic input`);
     return node.outputIsList ? node.outputs : node.outputs[0];
   }
+}
+
+/**
+ * Frees everything `layer` holds: its weights and every tensor in its fields, its sublayers'
+ * too. What a failed load does with the layers it made, so that it leaves no tensor behind.
+ */
+export function disposeHeld(layer: Layer, seen = new Set<Layer>()): void {
+  if (seen.has(layer)) return;
+  seen.add(layer);
+  for (const child of (layer as unknown as {_trackedChildren(all: boolean): {layers: Layer[]}})._trackedChildren(true)
+    .layers)
+    disposeHeld(child, seen);
+  for (const t of tensorsIn(Object.values(layer), new Set())) if (!t.isDisposed) t.dispose();
+  layer.built = false;
 }
 
 /** Where a node's keyword-argument tensors sit among its inputs: key -> index, or indices for a list. */

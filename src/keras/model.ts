@@ -22,6 +22,7 @@ import {
   type FitConfig,
 } from './training/index.js';
 import type {History} from './callbacks.js';
+import {serializeModel, registerModelClass, type KerasModelJSON} from './saving/serialize.js';
 
 /** A model's outputs: one SymbolicTensor, or a list (then predict and apply return lists). */
 export type ModelOutputs = SymbolicTensor | SymbolicTensor[];
@@ -419,6 +420,14 @@ export class Model<O extends ModelOutputs = ModelOutputs> extends Layer<LayerIO,
     printSummary(this, lineLength, positions, printFn);
   }
 
+  /**
+   * Keras 3's functional config (Keras' `model.to_json()`, and config.json in a .keras file);
+   * `JSON.stringify(model)` writes it. Throws, naming the layer, for an unregistered custom layer.
+   */
+  toJSON(): KerasModelJSON {
+    return serializeModel(this);
+  }
+
   override getConfig(): Record<string, unknown> {
     return {
       ...super.getConfig(),
@@ -428,6 +437,8 @@ export class Model<O extends ModelOutputs = ModelOutputs> extends Layer<LayerIO,
     };
   }
 }
+
+registerModelClass(Model);
 
 /** `model({inputs, outputs, name?})`: the functional-API factory, same as `new Model(...)`. */
 export function model<O extends ModelOutputs>(args: ModelArgs<O>): Model<O> {

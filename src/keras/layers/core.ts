@@ -3,10 +3,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {type Shape, type Kwargs, fmtShape} from '../common.js';
 import {Layer, type LayerConfig, type LayerIO} from '../layer.js';
-import {getActivation, type Activation, type ActivationIdentifier} from '../activations.js';
-import type {InitializerIdentifier} from '../initializers.js';
-import {get as getRegularizer, type RegularizerIdentifier} from '../regularizers.js';
+import {getActivation, serializeActivation, type Activation, type ActivationIdentifier} from '../activations.js';
+import {serializeInitializer, type InitializerIdentifier} from '../initializers.js';
+import {get as getRegularizer, serialize as serializeRegularizer, type RegularizerIdentifier} from '../regularizers.js';
 import * as ops from '../backend_ops.js';
+import {rejectUnsupported, activityEntry} from './util.js';
 
 function single(shape: Shape | Shape[], layer: Layer): Shape {
   if (shape.length > 0 && Array.isArray(shape[0]))
@@ -31,7 +32,18 @@ export interface DenseConfig extends LayerConfig {
   kernelRegularizer?: RegularizerIdentifier | null;
   biasRegularizer?: RegularizerIdentifier | null;
   activityRegularizer?: RegularizerIdentifier | null;
+  /** Keras' constraints: only null (none) is supported. */
+  kernelConstraint?: null;
+  biasConstraint?: null;
 }
+
+/** The Keras options no built-in layer implements: a config may have them only at these values. */
+const NO_CONSTRAINTS = {
+  kernelConstraint: null,
+  biasConstraint: null,
+  quantizationConfig: null,
+  loraRank: null,
+};
 
 export class Dense extends Layer<tf.Tensor, tf.Tensor> {
   static override className = 'Dense';
@@ -51,6 +63,7 @@ export class Dense extends Layer<tf.Tensor, tf.Tensor> {
     this.activation = getActivation(config.activation, `${this.describe()} activation`);
     this.useBias = config.useBias ?? true;
     this.config = config;
+    rejectUnsupported(this, config, NO_CONSTRAINTS);
     // Keras 3: a Dense passes its input's mask on (per step of a sequence).
     this.supportsMasking = true;
     // Resolve now so a bad regularizer fails at construction, not at the first step.
@@ -114,7 +127,21 @@ export class Dense extends Layer<tf.Tensor, tf.Tensor> {
   }
 
   override getConfig(): Record<string, unknown> {
-    return {...super.getConfig(), units: this.units, activation: this.activation.name, useBias: this.useBias};
+    const c = this.config;
+    return {
+      ...super.getConfig(),
+      ...activityEntry(c.activityRegularizer),
+      units: this.units,
+      activation: serializeActivation(this.activation),
+      useBias: this.useBias,
+      kernelInitializer: serializeInitializer(c.kernelInitializer ?? 'glorotUniform'),
+      biasInitializer: serializeInitializer(c.biasInitializer ?? 'zeros'),
+      kernelRegularizer: serializeRegularizer(c.kernelRegularizer),
+      biasRegularizer: serializeRegularizer(c.biasRegularizer),
+      kernelConstraint: null,
+      biasConstraint: null,
+      quantizationConfig: null,
+    };
   }
 }
 
@@ -172,6 +199,17 @@ export class Reshape extends Layer<tf.Tensor, tf.Tensor> {
 
 export class Flatten extends Layer<tf.Tensor, tf.Tensor> {
   static override className = 'Flatten';
+  /** Keras' data_format: 'channelsFirst' moves the channels last before flattening. */
+  readonly dataFormat: 'channelsLast' | 'channelsFirst';
+
+  constructor(config: LayerConfig & {dataFormat?: 'channelsLast' | 'channelsFirst'} = {}) {
+    super(config);
+    this.dataFormat = config.dataFormat ?? 'channelsLast';
+    if (this.dataFormat !== 'channelsLast' && this.dataFormat !== 'channelsFirst')
+      throw new Error(
+        `${this.describe()}: dataFormat must be 'channelsLast' or 'channelsFirst', got ${JSON.stringify(config.dataFormat)}`,
+      );
+  }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {
     const shape = single(inputShape, this);
@@ -181,8 +219,15 @@ export class Flatten extends Layer<tf.Tensor, tf.Tensor> {
   }
 
   override call(inputs: tf.Tensor): tf.Tensor {
-    const x = one(inputs);
+    let x = one(inputs);
+    // Keras: channels-first input of rank > 2 is made channels-last first, so the order matches.
+    if (this.dataFormat === 'channelsFirst' && x.rank > 2)
+      x = tf.transpose(x, [0, ...Array.from({length: x.rank - 2}, (_, i) => i + 2), 1]);
     return tf.reshape(x, [x.shape[0], x.shape.slice(1).reduce((a, d) => a * d, 1)]);
+  }
+
+  override getConfig(): Record<string, unknown> {
+    return {...super.getConfig(), dataFormat: this.dataFormat};
   }
 }
 
@@ -190,15 +235,15 @@ export class Flatten extends Layer<tf.Tensor, tf.Tensor> {
 
 export interface DropoutConfig extends LayerConfig {
   rate: number;
-  noiseShape?: number[];
-  seed?: number;
+  noiseShape?: number[] | null;
+  seed?: number | null;
 }
 
 export class Dropout extends Layer<tf.Tensor, tf.Tensor> {
   static override className = 'Dropout';
   readonly rate: number;
   readonly noiseShape?: number[];
-  readonly seed?: number;
+  readonly seed?: number | null;
   private calls = 0;
 
   constructor(config: DropoutConfig) {
@@ -206,7 +251,7 @@ export class Dropout extends Layer<tf.Tensor, tf.Tensor> {
     if (!(config.rate >= 0 && config.rate < 1))
       throw new Error(`${this.describe()}: rate must be in [0, 1), got ${config.rate}`);
     this.rate = config.rate;
-    this.noiseShape = config.noiseShape;
+    this.noiseShape = config.noiseShape ?? undefined;
     if (config.seed != null && !Number.isSafeInteger(config.seed)) {
       throw new Error(
         `${this.describe()}: seed must be an integer, got ${typeof config.seed === 'number' ? config.seed : typeof config.seed}`,
@@ -303,7 +348,7 @@ export class ActivationLayer extends Layer<tf.Tensor, tf.Tensor> {
   }
 
   override getConfig(): Record<string, unknown> {
-    return {...super.getConfig(), activation: this.activation.name};
+    return {...super.getConfig(), activation: serializeActivation(this.activation)};
   }
 }
 
@@ -356,7 +401,28 @@ export class Lambda<In extends LayerIO = tf.Tensor, Out extends LayerIO = tf.Ten
     return (out === (inputs as LayerIO) ? tf.clone(out as tf.Tensor) : out) as Out;
   }
 
+  /**
+   * Keras' keys; `function` is the function itself: a save writes the name it was registered
+   * under (registerFunction or customObjects) and fails, naming this layer, when there is none.
+   */
   override getConfig(): Record<string, unknown> {
-    return {...super.getConfig(), function: this.fn.name || 'lambda', arguments: this.arguments};
+    const shape = this.outputShapeSpec;
+    return {
+      ...super.getConfig(),
+      function: this.fn,
+      ...(shape == null ? {} : {outputShape: shape}),
+      arguments: this.arguments,
+    };
+  }
+
+  /** `new Lambda(config.function, config)`: the function resolved by the loader from its registered name. */
+  static override fromConfig(config: Record<string, unknown>): Layer {
+    const fn = config.function;
+    if (typeof fn !== 'function')
+      throw new Error(
+        `Layer '${String(config.name ?? 'lambda')}' (Lambda): fromConfig needs the function itself, got ${JSON.stringify(fn)}; register it with registerFunction(name, fn) or give it in customObjects`,
+      );
+    const {function: _fn, ...rest} = config;
+    return new Lambda(fn as LambdaFn, rest as LambdaConfig);
   }
 }
