@@ -338,6 +338,9 @@ export function minimum<A extends KArg, B extends KArg>(a: A, b: B): KResult<A, 
 export function equal<A extends KArg, B extends KArg>(a: A, b: B): KResult<A, B> {
   return runOp(['equal', [a, b]], [a, b], (x: tf.Tensor, y: tf.Tensor) => tf.equal(x, y));
 }
+export function notEqual<A extends KArg, B extends KArg>(a: A, b: B): KResult<A, B> {
+  return runOp(['notEqual', [a, b]], [a, b], (x: tf.Tensor, y: tf.Tensor) => tf.notEqual(x, y));
+}
 
 export function pow<A extends KArg>(x: A, a: number): KResult<A> {
   return runOp(['pow', [x, a]], [x], (t: tf.Tensor) => tf.pow(t, a));

@@ -602,7 +602,7 @@ function modelFromJSON(json: KerasModelJSON): Model {
       Array.isArray(n) ? keras2Node(n, `${where}, layer '${name}'`) : (n as KerasNodeJSON),
     );
     outputs.set(name, []);
-    if (entry.class_name === OP_LAYER) ops.set(name, entry);
+    if (entry.class_name === OP_LAYER || isKeras3Op(entry)) ops.set(name, entry);
     else {
       const layer = layerFromJSON(entry, `${where}: layers[${i}]`);
       layers.set(name, layer);
@@ -743,9 +743,49 @@ function applyLayer(layer: Layer, args: unknown[], kwargs: Record<string, unknow
 }
 
 /** A K op node: the same K function called on the symbolic inputs (and the saved constants). */
-function applyOp(entry: KerasLayerJSON, args: unknown[], where: string): SymbolicTensor[] {
+// Keras 3 records a keras.ops call on symbolic tensors as a node of the op's class: `x + y` is
+// {module: 'keras.src.ops.numpy', class_name: 'Add'}, and Embedding(mask_zero)'s mask reaches the
+// next layers through ops.not_equal(tokens, 0) (a NotEqual node, then `mask` keyword arguments).
+// Each becomes the K call of the same op; `config` lists the op's config keys passed after the args.
+const KERAS3_OPS: Record<string, {fn: string; config?: string[]}> = {
+  Add: {fn: 'add'},
+  Subtract: {fn: 'sub'},
+  Multiply: {fn: 'mul'},
+  Divide: {fn: 'div'},
+  TrueDivide: {fn: 'div'},
+  Maximum: {fn: 'maximum'},
+  Minimum: {fn: 'minimum'},
+  Equal: {fn: 'equal'},
+  NotEqual: {fn: 'notEqual'},
+  Absolute: {fn: 'abs'},
+  Negative: {fn: 'neg'},
+  Square: {fn: 'square'},
+  Sqrt: {fn: 'sqrt'},
+  Exp: {fn: 'exp'},
+  Log: {fn: 'log'},
+  Tanh: {fn: 'tanh'},
+  Sigmoid: {fn: 'sigmoid'},
+  Relu: {fn: 'relu'},
+  Softplus: {fn: 'softplus'},
+  Sum: {fn: 'sum', config: ['axis', 'keepdims']},
+  Mean: {fn: 'mean', config: ['axis', 'keepdims']},
+  Max: {fn: 'max', config: ['axis', 'keepdims']},
+  Min: {fn: 'min', config: ['axis', 'keepdims']},
+};
+
+function isKeras3Op(entry: KerasLayerJSON): boolean {
+  return typeof entry.module === 'string' && entry.module.startsWith('keras.src.ops.');
+}
+
+function applyOp(entry: KerasLayerJSON, nodeArgs: unknown[], where: string): SymbolicTensor[] {
   const config = (entry.config ?? {}) as Record<string, unknown>;
-  const fnName = String(config.function);
+  const keras3 = entry.class_name !== OP_LAYER ? KERAS3_OPS[entry.class_name] : undefined;
+  if (entry.class_name !== OP_LAYER && !keras3)
+    throw new Error(
+      `${where}: layer '${entry.name}' is Keras 3's op ${entry.class_name} (${entry.module}), which has no K equivalent here; known ops: ${Object.keys(KERAS3_OPS).join(', ')}`,
+    );
+  const fnName = keras3 ? keras3.fn : String(config.function);
+  const args = keras3 ? [...nodeArgs, ...(keras3.config ?? []).map(k => config[k] ?? null)] : nodeArgs;
   const fn = (K as unknown as Record<string, unknown>)[fnName];
   if (typeof fn !== 'function')
     throw new Error(`${where}: layer '${entry.name}' (TFOpLambda) calls K.${fnName}, which K does not have`);
