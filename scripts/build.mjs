@@ -116,7 +116,16 @@ const selfReference = {
 };
 
 async function buildDist() {
-  const external = ['@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-wasm', '@viz-js/viz', 'tfjs-backend-as'];
+  // The dependencies stay imports: h5wasm alone is 4 MB (HDF5's WebAssembly inline), loaded only
+  // when a .keras archive is read.
+  const external = [
+    '@tensorflow/tfjs-core',
+    '@tensorflow/tfjs-backend-wasm',
+    '@viz-js/viz',
+    'fflate',
+    'h5wasm',
+    'tfjs-backend-as',
+  ];
   // The maps carry the sources (sourcesContent): src/ is not shipped beside them, so a debugger
   // or a bundler that chains maps gets the TypeScript from the map alone, and it ships once.
   const common = {
