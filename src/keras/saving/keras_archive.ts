@@ -466,6 +466,13 @@ function savedUnder(weights: Map<string, KerasVarsGroup>, path: string): KerasVa
   ];
 }
 
+/** Keras 3 records keras.ops calls as nodes of the op's class; Keras 2 and our K calls as TFOpLambda. */
+function isOpNode(entry: KerasLayerJSON): boolean {
+  return (
+    entry.class_name === 'TFOpLambda' || (typeof entry.module === 'string' && entry.module.startsWith('keras.src.ops.'))
+  );
+}
+
 /** A nested model (by shape: model.ts imports this module, so no instanceof Model here). */
 function isModel(layer: Layer): layer is Model {
   return Array.isArray((layer as Partial<Model>).layers) && typeof (layer as Partial<Model>).getLayer === 'function';
@@ -495,6 +502,15 @@ function planAssignments(
   for (const entry of entries) {
     // Keras' Sequential.layers leaves its InputLayer out; a functional model's keeps it.
     if (sequential && entry.class_name === 'InputLayer') continue;
+    // Op nodes (keras.ops calls, our K calls) are no layers of model.layers and hold no weights.
+    if (isOpNode(entry)) {
+      const op = model.getLayer(String(entry.name));
+      if (op.weights.length)
+        throw new Error(
+          `${where}: op node '${entry.name}' (${entry.class_name}) holds weights, which no .keras op node has`,
+        );
+      continue;
+    }
     const layerName = String((entry.config as {name?: unknown})?.name ?? entry.name);
     const path = `${prefix}layers/${uniqueName(kerasSnakeCase(entry.class_name), used)}`;
     const layer = model.getLayer(layerName);
