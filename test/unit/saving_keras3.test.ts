@@ -1,0 +1,371 @@
+// Keras 3 `.keras` archives (test/fixtures/keras_models/, written by
+// scripts/fixtures/keras_models.py with Python Keras 3 on jax; no Python needed here): every
+// fixture loads, custom layers through registerLayer and through customObjects, a Lambda through
+// customObjects; a Sequential model, a Sequential inside a functional one, keras.ops op nodes;
+// predictions equal the ones Keras computed for the stored inputs and summary()'s
+// parameter counts equal Keras'. Then the bad archives, made here from good ones with fflate:
+// each throws naming the file and what is wrong, and leaves no tensor or variable behind.
+//
+// Tolerance: |ours - Keras| <= 1e-5 * |Keras| + 1e-6. Two float32 implementations (XLA on the CPU
+// and our kernels) sum in different orders, so bit equality is not expected; the largest
+// difference measured over the fixtures is about 1e-6 relative.
+import {test} from 'uvu';
+import * as assert from 'uvu/assert';
+import fs from 'node:fs';
+import path from 'node:path';
+import {fileURLToPath} from 'node:url';
+import * as tf from '@tensorflow/tfjs-core';
+import {strFromU8, strToU8, unzipSync, zipSync} from 'fflate';
+import '../../src/index.js';
+import {K, Layer, type Model, registerLayer, type Shape} from '../../src/keras/index.js';
+import {
+  KERAS_ARCHIVE_ENTRIES,
+  kerasSnakeCase,
+  loadKerasArchive,
+  readKerasArchive,
+} from '../../src/keras/saving/keras_archive.js';
+
+await tf.setBackend('as');
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const fixtureDir = path.join(here, '../fixtures/keras_models');
+
+interface Fixture {
+  kerasVersion: string;
+  inputs: {name: string; dtype: string; shape: number[]; values: number[]}[];
+  outputs: {shape: number[]; values: number[]}[];
+  params: {total: number; trainable: number; nonTrainable: number};
+  layers: {name: string; className: string; params: number}[];
+}
+
+const archiveBytes = (name: string) => new Uint8Array(fs.readFileSync(path.join(fixtureDir, `${name}.keras`)));
+const fixture = (name: string) => JSON.parse(fs.readFileSync(path.join(fixtureDir, `${name}.json`), 'utf8')) as Fixture;
+
+/** The seed's custom layer, as the Python fixture defines it: y = x.w + b, a non-trainable `a` beside. */
+function makeMyDense() {
+  return class MyDense extends Layer<tf.Tensor, tf.Tensor> {
+    static override className = 'MyDense';
+    readonly units: number;
+    w!: tf.Variable;
+    b!: tf.Variable;
+    a!: tf.Variable;
+    constructor(config: {units?: number; name?: string; trainable?: boolean} = {}) {
+      super(config);
+      this.units = config.units ?? 32;
+    }
+    override build(inputShape: Shape | Shape[]) {
+      const s = inputShape as Shape;
+      this.w = this.addWeight('w', [s[s.length - 1]!, this.units], {initializer: 'randomNormal'});
+      this.b = this.addWeight('b', [this.units], {initializer: 'randomNormal'});
+      this.a = this.addWeight('a', [this.units], {initializer: 'randomNormal', trainable: false});
+    }
+    override call(inputs: tf.Tensor) {
+      return K.add(K.dot(inputs, this.w), this.b) as tf.Tensor;
+    }
+    override computeOutputShape(s: Shape | Shape[]): Shape {
+      return [...(s as Shape).slice(0, -1), this.units];
+    }
+    override getConfig() {
+      return {...super.getConfig(), units: this.units};
+    }
+  };
+}
+
+/** The Python fixture's `scaled_tanh`, registered in Keras as "Custom>scaled_tanh". */
+const scaledTanh = (x: tf.Tensor) => tf.mul(2, tf.tanh(x));
+
+/** Checks the model's predictions and summary() against what Keras computed. */
+function checkAgainstKeras(name: string, model: Model): void {
+  const fx = fixture(name);
+  const xs = fx.inputs.map(i => tf.tensor(i.values, i.shape, i.dtype.startsWith('int') ? 'int32' : 'float32'));
+  const out = model.predict(xs.length === 1 ? xs[0]! : xs) as tf.Tensor | tf.Tensor[];
+  const ys = Array.isArray(out) ? out : [out];
+  assert.is(ys.length, fx.outputs.length, `${name}: outputs`);
+  ys.forEach((y, i) => {
+    const want = fx.outputs[i]!;
+    assert.equal(y.shape, want.shape, `${name}: output ${i} shape`);
+    const got = y.dataSync();
+    want.values.forEach((w, j) => {
+      const d = Math.abs(got[j]! - w);
+      if (!(d <= 1e-5 * Math.abs(w) + 1e-6))
+        assert.unreachable(`${name}: output ${i}[${j}] = ${got[j]}, Keras ${w} (difference ${d})`);
+    });
+  });
+  tf.dispose([...xs, ...ys]);
+  const lines: string[] = [];
+  model.summary(undefined, undefined, line => lines.push(line));
+  const count = (label: string) => Number(lines.find(l => l.startsWith(`${label}:`))?.replace(/[^0-9]/g, ''));
+  assert.equal(
+    {total: count('Total params'), trainable: count('Trainable params'), nonTrainable: count('Non-trainable params')},
+    fx.params,
+    `${name}: summary() parameter counts`,
+  );
+  for (const l of fx.layers)
+    assert.is(model.getLayer(l.name).countParams(), l.params, `${name}: layer ${l.name} params`);
+}
+
+/** Runs `fn`, which must throw an error matching every pattern, and checks nothing was left behind. */
+async function rejects(fn: () => Promise<unknown>, patterns: RegExp[]): Promise<string> {
+  const tensors = tf.memory().numTensors;
+  const variables = Object.keys(tf.engine().registeredVariables).length;
+  let error: unknown;
+  try {
+    await fn();
+  } catch (e) {
+    error = e;
+  }
+  assert.ok(error instanceof Error, 'expected an error');
+  const msg = (error as Error).message;
+  for (const p of patterns) assert.match(msg, p);
+  assert.is(tf.memory().numTensors, tensors, `tensors left behind after: ${msg}`);
+  assert.is(Object.keys(tf.engine().registeredVariables).length, variables, `variables left behind after: ${msg}`);
+  return msg;
+}
+
+/** The fixture's archive with its entries changed by `edit` (null deletes one). */
+function rezip(name: string, edit: Record<string, Uint8Array | null>): Uint8Array {
+  const entries: Record<string, Uint8Array> = unzipSync(archiveBytes(name));
+  for (const [entry, value] of Object.entries(edit)) {
+    if (value === null) delete entries[entry];
+    else entries[entry] = value;
+  }
+  return zipSync(entries);
+}
+
+function editConfig(name: string, edit: (config: {config: {layers: {config: Record<string, unknown>}[]}}) => void) {
+  const entries = unzipSync(archiveBytes(name));
+  const config = JSON.parse(strFromU8(entries[KERAS_ARCHIVE_ENTRIES.config]!));
+  edit(config);
+  return rezip(name, {[KERAS_ARCHIVE_ENTRIES.config]: strToU8(JSON.stringify(config))});
+}
+
+// ---------------------------------------------------------------- reading
+
+test("readKerasArchive: config, metadata and every variable at Keras' h5 paths", async () => {
+  const archive = await readKerasArchive(archiveBytes('text_rnn'), 'text_rnn.keras');
+  assert.is(archive.config.class_name, 'Functional');
+  assert.is(archive.metadata.keras_version, fixture('text_rnn').kerasVersion);
+  const shapes = (p: string) => archive.weights.get(p)?.vars.map(v => v.shape);
+  assert.equal(shapes('layers/embedding'), [[20, 6]]);
+  assert.equal(shapes('layers/bidirectional/forward_layer/cell'), [[6, 20], [5, 20], [20]]);
+  assert.equal(shapes('layers/bidirectional/backward_layer/cell'), [[6, 20], [5, 20], [20]]);
+  assert.equal(shapes('layers/gru/cell'), [
+    [10, 12],
+    [4, 12],
+    [2, 12],
+  ]);
+  assert.equal(shapes('layers/input_layer'), []);
+  assert.is(archive.weights.get('layers/dense')?.name, 'dense_5');
+  const v = archive.weights.get('layers/dense')!.vars[0]!;
+  assert.is(v.path, 'layers/dense/vars/0');
+  assert.is(v.dtype, 'float32');
+  assert.is(v.values.length, 4);
+  // The compiled CNN also holds Adam's state; its iteration count is an int64 scalar.
+  const cnn = await readKerasArchive(archiveBytes('cnn'));
+  const iterations = cnn.weights.get('optimizer')!.vars[0]!;
+  assert.equal([iterations.shape, iterations.dtype, iterations.values[0]], [[], 'int32', 2]);
+});
+
+test("kerasSnakeCase is Keras' to_snake_case", () => {
+  const cases = {
+    Dense: 'dense',
+    InputLayer: 'input_layer',
+    MaxPooling2D: 'max_pooling2d',
+    GlobalAveragePooling1D: 'global_average_pooling1d',
+    MultiHeadAttention: 'multi_head_attention',
+    GRU: 'gru',
+    LSTM: 'lstm',
+    Conv2DTranspose: 'conv2d_transpose',
+    MyDense: 'my_dense',
+  };
+  for (const [name, snake] of Object.entries(cases)) assert.is(kerasSnakeCase(name), snake, name);
+});
+
+// ---------------------------------------------------------------- loading, against Keras
+
+test('seed_mlp: MyDense through customObjects, then through registerLayer; predictions and summary equal Keras', async () => {
+  const MyDense = makeMyDense();
+  const viaCustomObjects = await loadKerasArchive(archiveBytes('seed_mlp'), {
+    customObjects: {MyDense},
+    fileName: 'seed_mlp.keras',
+  });
+  const myDense = viaCustomObjects.getLayer('my_dense') as InstanceType<typeof MyDense>;
+  assert.ok(myDense instanceof MyDense);
+  assert.is(myDense.units, 16);
+  assert.equal([myDense.trainableWeights.length, myDense.nonTrainableWeights.length], [2, 1]);
+  checkAgainstKeras('seed_mlp', viaCustomObjects);
+  viaCustomObjects.dispose();
+
+  // Unknown before registration: the error names the class and the file, and lists the known names.
+  await rejects(
+    () => loadKerasArchive(archiveBytes('seed_mlp'), {fileName: 'seed_mlp.keras'}),
+    [/seed_mlp\.keras/, /MyDense/, /Dense, /, /registerLayer/],
+  );
+  registerLayer(MyDense);
+  const viaRegistry = await loadKerasArchive(archiveBytes('seed_mlp'));
+  checkAgainstKeras('seed_mlp', viaRegistry);
+  viaRegistry.dispose();
+});
+
+test("lambda_mlp: the Lambda of Keras' registered function through customObjects", async () => {
+  await rejects(
+    () => loadKerasArchive(archiveBytes('lambda_mlp'), {fileName: 'lambda_mlp.keras'}),
+    [/lambda_mlp\.keras/, /scaled_tanh/],
+  );
+  const model = await loadKerasArchive(archiveBytes('lambda_mlp'), {customObjects: {scaled_tanh: scaledTanh}});
+  checkAgainstKeras('lambda_mlp', model);
+  model.dispose();
+});
+
+for (const name of ['cnn', 'text_rnn', 'multi_io', 'transformer', 'sequential', 'nested']) {
+  test(`${name}: predictions and summary() equal Keras'`, async () => {
+    const tensors = tf.memory().numTensors;
+    const model = await loadKerasArchive(archiveBytes(name), {fileName: `${name}.keras`});
+    checkAgainstKeras(name, model);
+    model.dispose();
+    assert.is(tf.memory().numTensors, tensors, `${name}: tensors after dispose`);
+  });
+}
+
+test('the weights land on the right layers (multi_io: the shared Dense is saved once, as layers/dense)', async () => {
+  const archive = await readKerasArchive(archiveBytes('multi_io'));
+  const model = await loadKerasArchive(archiveBytes('multi_io'));
+  const saved = archive.weights.get('layers/dense')!;
+  assert.is(saved.name, 'shared');
+  const kernel = model.getLayer('shared').weights[0]!;
+  assert.equal(Array.from(kernel.dataSync()), Array.from(saved.vars[0]!.values));
+  model.dispose();
+});
+
+test("a Sequential sub-model's weights sit under its own layers/ (nested); op nodes take no h5 name", async () => {
+  const archive = await readKerasArchive(archiveBytes('nested'));
+  assert.is(archive.weights.get('layers/sequential')?.name, 'block');
+  assert.equal([...archive.weights.keys()].filter(k => k.startsWith('layers/')).sort(), [
+    'layers/dense',
+    'layers/dense_1',
+    'layers/input_layer',
+    'layers/sequential',
+    'layers/sequential/layers/dense',
+    'layers/sequential/layers/dense_1',
+  ]);
+  const model = await loadKerasArchive(archiveBytes('nested'));
+  const inner = (model.getLayer('block') as Model).layers.filter(l => l.weights.length);
+  assert.equal(
+    Array.from(inner[1]!.weights[1]!.dataSync()),
+    Array.from(archive.weights.get('layers/sequential/layers/dense_1')!.vars[1]!.values),
+  );
+  model.dispose();
+});
+
+// ---------------------------------------------------------------- bad archives
+
+test('a zip without config.json', async () => {
+  await rejects(
+    () => loadKerasArchive(rezip('cnn', {[KERAS_ARCHIVE_ENTRIES.config]: null}), {fileName: 'no_config.keras'}),
+    [/Keras archive 'no_config\.keras'/, /no config\.json/, /metadata\.json, model\.weights\.h5/],
+  );
+});
+
+test('a zip without model.weights.h5', async () => {
+  await rejects(
+    () => loadKerasArchive(rezip('cnn', {[KERAS_ARCHIVE_ENTRIES.weights]: null}), {fileName: 'x.keras'}),
+    [/'x\.keras'/, /no model\.weights\.h5/],
+  );
+});
+
+test('a newer (or older) Keras version than the format read here', async () => {
+  const withVersion = (v: string) =>
+    rezip('multi_io', {[KERAS_ARCHIVE_ENTRIES.metadata]: strToU8(JSON.stringify({keras_version: v}))});
+  await rejects(
+    () => loadKerasArchive(withVersion('4.0.0'), {fileName: 'future.keras'}),
+    [/'future\.keras'/, /Keras 4\.0\.0/, /newer format/, /Keras 3\.x/],
+  );
+  await rejects(
+    () => loadKerasArchive(withVersion('2.15.0'), {fileName: 'old.keras'}),
+    [/'old\.keras'/, /Keras 2\.15\.0/],
+  );
+  await rejects(() => loadKerasArchive(withVersion('three'), {fileName: 'odd.keras'}), [/'odd\.keras'/, /"three"/]);
+});
+
+test('a truncated archive, and a file that is no zip', async () => {
+  const bytes = archiveBytes('cnn');
+  for (const length of [bytes.length - 1, bytes.length >> 1, 100]) {
+    await rejects(
+      () => loadKerasArchive(bytes.slice(0, length), {fileName: 'cut.keras'}),
+      [/'cut\.keras'/, /truncated or corrupt/],
+    );
+  }
+  await rejects(
+    () => loadKerasArchive(strToU8('{"not": "a zip"}'), {fileName: 'model.json'}),
+    [/'model\.json'/, /not a zip archive/, /7b 22 6e 6f/],
+  );
+});
+
+test('a truncated or corrupt model.weights.h5', async () => {
+  const h5 = unzipSync(archiveBytes('cnn'))[KERAS_ARCHIVE_ENTRIES.weights]!;
+  await rejects(
+    () => loadKerasArchive(rezip('cnn', {[KERAS_ARCHIVE_ENTRIES.weights]: h5.slice(0, 3000)}), {fileName: 'cut.keras'}),
+    [/'cut\.keras': model\.weights\.h5/, /truncated or corrupt/, /truncated file: eof = 3000/],
+  );
+  // The HDF5 signature, then noise.
+  const junk = h5.slice(0, 4096);
+  junk.fill(0x5a, 8);
+  await rejects(
+    () => loadKerasArchive(rezip('cnn', {[KERAS_ARCHIVE_ENTRIES.weights]: junk}), {fileName: 'junk.keras'}),
+    [/'junk\.keras': model\.weights\.h5/, /HDF5 cannot open it/],
+  );
+  await rejects(
+    () =>
+      loadKerasArchive(rezip('cnn', {[KERAS_ARCHIVE_ENTRIES.weights]: strToU8('no hdf5')}), {fileName: 'text.keras'}),
+    [/'text\.keras': model\.weights\.h5/, /not an HDF5 file/],
+  );
+});
+
+test('a weight whose shape does not match the config: the file, the layer, both shapes; nothing left behind', async () => {
+  const wider = editConfig('seed_mlp', c => {
+    const dense = c.config.layers.find(l => l.config.name === 'dense_1')!;
+    dense.config.units = 11;
+  });
+  await rejects(
+    () => loadKerasArchive(wider, {fileName: 'wider.keras', customObjects: {MyDense: makeMyDense()}}),
+    [
+      /'wider\.keras'/,
+      /layer 'dense_1' \(Dense\)/,
+      /expected shape \[16,11\]/,
+      /'layers\/dense_1\/vars\/0' has \[16,10\]/,
+    ],
+  );
+  // A weight fewer than the archive holds (no bias): the counts and both lists of shapes.
+  const noBias = editConfig('multi_io', c => {
+    c.config.layers.find(l => l.config.name === 'score')!.config.use_bias = false;
+  });
+  await rejects(
+    () => loadKerasArchive(noBias, {fileName: 'nobias.keras'}),
+    [
+      /'nobias\.keras'/,
+      /layer 'score' \(Dense\) has 1 weight\(s\)/,
+      /the archive 2 at 'layers\/dense_2\/vars'/,
+      /\[5,1\], \[1\]/,
+    ],
+  );
+  // A recurrent layer's cell: units changed.
+  const gru = editConfig('text_rnn', c => {
+    c.config.layers.find(l => l.config.name === 'gru')!.config.units = 3;
+  });
+  await rejects(
+    () => loadKerasArchive(gru, {fileName: 'gru.keras'}),
+    [/'gru\.keras'/, /layer 'gru' \(GRU\)/, /'layers\/gru\/cell\/vars\/0' has \[10,12\]/],
+  );
+});
+
+test("a config.json the deserializer rejects: the file's name leads the deserializer's message", async () => {
+  const unknown = editConfig('cnn', c => {
+    (c.config.layers[1] as unknown as {class_name: string}).class_name = 'Conv7D';
+  });
+  await rejects(
+    () => loadKerasArchive(unknown, {fileName: 'conv7d.keras'}),
+    [/^Keras archive 'conv7d\.keras': config\.json: /, /Conv7D/, /Conv2D/],
+  );
+});
+
+test.run();
