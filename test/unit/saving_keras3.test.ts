@@ -1,7 +1,8 @@
 // Keras 3 `.keras` archives (test/fixtures/keras_models/, written by
 // scripts/fixtures/keras_models.py with Python Keras 3 on jax; no Python needed here): every
 // fixture loads, custom layers through registerLayer and through customObjects, a Lambda through
-// customObjects; a Sequential model, a Sequential inside a functional one, keras.ops op nodes;
+// customObjects; a Sequential model, a Sequential inside a functional one, keras.ops op nodes,
+// and two models that use every other layer with weights or options (conv_zoo, seq_zoo);
 // predictions equal the ones Keras computed for the stored inputs and summary()'s
 // parameter counts equal Keras'. Then the bad archives, made here from good ones with fflate:
 // each throws naming the file and what is wrong, and leaves no tensor or variable behind.
@@ -217,7 +218,7 @@ test("lambda_mlp: the Lambda of Keras' registered function through customObjects
   model.dispose();
 });
 
-for (const name of ['cnn', 'text_rnn', 'multi_io', 'transformer', 'sequential', 'nested']) {
+for (const name of ['cnn', 'text_rnn', 'multi_io', 'transformer', 'sequential', 'nested', 'conv_zoo', 'seq_zoo']) {
   test(`${name}: predictions and summary() equal Keras'`, async () => {
     const tensors = tf.memory().numTensors;
     const model = await loadKerasArchive(archiveBytes(name), {fileName: `${name}.keras`});
