@@ -39,6 +39,9 @@ export {Callback, History, EarlyStopping, earlyStopping, TerminateOnNaN, termina
 export type {Logs, CallbackHooks} from './callbacks.js';
 export type {CompileConfig, FitConfig, EvaluateConfig} from './training/index.js';
 export * as utils from './utils.js';
+// Whole-model saving: model.save(urlOrHandler, {includeOptimizer?, format?}) and loadModel.
+export {loadModel, FORMAT_VERSION} from './saving/io.js';
+export type {SaveOptions, LoadOptions, ModelSource} from './saving/io.js';
 // Saving: models and layers to and from Keras 3's JSON, and the registry of custom classes and functions.
 export {
   serializeModel,

@@ -22,6 +22,8 @@ import {
   type FitConfig,
 } from './training/index.js';
 import type {History} from './callbacks.js';
+// After the engine's imports: saving/ imports the layer classes, which need Layer evaluated first.
+import {saveModel, type SaveOptions} from './saving/io.js';
 import {serializeModel, registerModelClass, type KerasModelJSON} from './saving/serialize.js';
 
 /** A model's outputs: one SymbolicTensor, or a list (then predict and apply return lists). */
@@ -155,6 +157,14 @@ export class Model<O extends ModelOutputs = ModelOutputs> extends Layer<LayerIO,
     });
     this.lossPlan = {key, losses, nodes: losses.length ? this.plan([...this.outputs, ...losses]) : this.nodes};
     return this.lossPlan;
+  }
+
+  /**
+   * The symbolic losses (addLoss(SymbolicTensor) on the model or its layers) this graph computes
+   * on every training step: what model.save writes beside the outputs, so loadModel adds them again.
+   */
+  addedLossTensors(): SymbolicTensor[] {
+    return [...this.symbolicLossPlan().losses];
   }
 
   /**
@@ -398,6 +408,16 @@ export class Model<O extends ModelOutputs = ModelOutputs> extends Layer<LayerIO,
     // A disposed model would write an empty checkpoint, over a good one at the same path.
     this.assertUsable('saveWeights');
     return saveModelWeights(this, target);
+  }
+
+  /**
+   * Saves the whole model (architecture as Keras 3's config, weights in tfjs' binary layout) to
+   * 'file://dir' (Node), 'indexeddb://', 'localstorage://', 'downloads://', 'http(s)://' or a
+   * tf.io handler; loadModel reads it back. `includeOptimizer` adds the compile config and the
+   * optimizer's state; `format: 'tfjs-layers'` writes the model.json tf.loadLayersModel reads.
+   */
+  async save(target: string | tf.io.IOHandler, options: SaveOptions = {}): Promise<tf.io.SaveResult> {
+    return saveModel(this, target, options);
   }
 
   /** Reads weights written by saveWeights (by name, else by order; every shape checked). */

@@ -39,6 +39,12 @@ const num = (c: Record<string, unknown>, key: string, fallback?: number): number
   return v;
 };
 
+/** Keras' SGD: tfjs' MomentumOptimizer when it has momentum, else plain SGD (what compile('sgd') makes). */
+const makeSgd = (c: Record<string, unknown>): tf.Optimizer =>
+  num(c, 'momentum', 0) !== 0
+    ? tf.train.momentum(num(c, 'learning_rate'), num(c, 'momentum'), c.nesterov === true)
+    : new SGDOptimizer(num(c, 'learning_rate'));
+
 // Momentum first: tfjs' MomentumOptimizer extends SGDOptimizer.
 const KINDS: [abstract new (...args: never[]) => tf.Optimizer, Kind][] = [
   [
@@ -48,7 +54,7 @@ const KINDS: [abstract new (...args: never[]) => tf.Optimizer, Kind][] = [
       slots: ['accumulations'],
       scalars: [],
       toKeras: c => ({learning_rate: c.learningRate, momentum: c.momentum, nesterov: c.useNesterov}),
-      make: c => tf.train.momentum(num(c, 'learning_rate'), num(c, 'momentum'), c.nesterov === true),
+      make: c => makeSgd(c),
     },
   ],
   [
@@ -58,10 +64,7 @@ const KINDS: [abstract new (...args: never[]) => tf.Optimizer, Kind][] = [
       slots: [],
       scalars: [],
       toKeras: c => ({learning_rate: c.learningRate, momentum: 0, nesterov: false}),
-      make: c =>
-        num(c, 'momentum', 0) !== 0
-          ? tf.train.momentum(num(c, 'learning_rate'), num(c, 'momentum'), c.nesterov === true)
-          : new SGDOptimizer(num(c, 'learning_rate')),
+      make: c => makeSgd(c),
     },
   ],
   [
@@ -151,7 +154,9 @@ const KINDS: [abstract new (...args: never[]) => tf.Optimizer, Kind][] = [
 const KERAS_CLASSES = ['SGD', 'Adam', 'RMSprop', 'Adagrad', 'Adadelta', 'Adamax'];
 
 function kindOf(optimizer: tf.Optimizer): Kind {
-  for (const [cls, kind] of KINDS) if (optimizer instanceof cls) return kind;
+  // Not instanceof: tfjs' Optimizer defines Symbol.hasInstance as "has minimize and
+  // applyGradients", so every optimizer is an instance of every optimizer class.
+  for (const [cls, kind] of KINDS) if (Object.prototype.isPrototypeOf.call(cls.prototype, optimizer)) return kind;
   const name = (optimizer.constructor as {className?: string}).className ?? optimizer.constructor.name;
   throw new Error(
     `model.save: cannot save optimizer ${name}: only tfjs-core's SGD, Momentum, Adam, RMSProp, Adagrad, Adadelta ` +

@@ -1,0 +1,341 @@
+// model.save / loadModel through tf.io: the file:// handler (tfjs-node's model.json + weights.bin),
+// memory handlers, the optimizer state (fit after loadModel continues bit for bit), and bad files:
+// each an Error naming the file and what is wrong, with no tensor left behind.
+import {test} from 'uvu';
+import * as assert from 'uvu/assert';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import {zipSync} from 'fflate';
+import '../../src/index.js';
+import {FORMAT_VERSION, Layer, Model, input, layers, loadModel, optimizers, type Shape} from '../../src/keras/index.js';
+
+await tf.setBackend('as');
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tfjs-as-save-'));
+
+function mlp(): Model {
+  const x = input({shape: [6]});
+  const h = layers.dense({units: 8, activation: 'relu'}).apply(x);
+  const y = layers.dense({units: 3, activation: 'softmax'}).apply(h);
+  return new Model({inputs: x, outputs: y});
+}
+
+/** Saves into memory and returns the artifacts. */
+async function toMemory(model: Model, options?: Parameters<Model['save']>[1]): Promise<tf.io.ModelArtifacts> {
+  let saved: tf.io.ModelArtifacts | null = null;
+  await model.save(
+    tf.io.withSaveHandler(async a => {
+      saved = a;
+      return {modelArtifactsInfo: {dateSaved: new Date(), modelTopologyType: 'JSON'}};
+    }),
+    options,
+  );
+  return saved!;
+}
+
+const bits = (t: tf.Tensor) => Array.from(new Uint32Array(new Float32Array(t.dataSync()).buffer));
+
+function assertSamePredictions(a: Model, b: Model, x: tf.Tensor): void {
+  const [pa, pb] = [a.predict(x) as tf.Tensor, b.predict(x) as tf.Tensor];
+  assert.equal(bits(pb), bits(pa), 'predictions are bit-identical');
+  tf.dispose([pa, pb]);
+}
+
+/** Runs `fn`, expects it to reject with a message matching every pattern, and no tensor to be left. */
+async function rejects(fn: () => Promise<unknown>, ...patterns: RegExp[]): Promise<void> {
+  const before = tf.memory().numTensors;
+  const variables = Object.keys(tf.engine().registeredVariables).length;
+  try {
+    await fn();
+  } catch (e) {
+    const message = (e as Error).message;
+    for (const p of patterns) assert.match(message, p, `${p} in: ${message}`);
+    assert.is(tf.memory().numTensors, before, `no tensor left behind (${message})`);
+    assert.is(Object.keys(tf.engine().registeredVariables).length, variables, 'no variable left behind');
+    return;
+  }
+  assert.unreachable('expected an error');
+}
+
+test('file://: tfjs-node layout (model.json + weights.bin), format version, predictions bit-identical', async () => {
+  const model = mlp();
+  const dir = path.join(tmp, 'mlp');
+  const result = await model.save(`file://${dir}`);
+  assert.ok(result.modelArtifactsInfo.weightDataBytes! > 0);
+  assert.equal(fs.readdirSync(dir).sort(), ['model.json', 'weights.bin']);
+  const json = JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8'));
+  assert.is(json.format, 'layers-model');
+  assert.is(json.modelTopology.class_name, 'Functional');
+  assert.equal(json.userDefinedMetadata['tfjs-backend-as'], {formatVersion: FORMAT_VERSION});
+  assert.equal(
+    json.weightsManifest[0].weights.map((w: {name: string}) => w.name),
+    model.layers.slice(1).flatMap(l => [`${l.name}/kernel`, `${l.name}/bias`]),
+  );
+  assert.equal(json.weightsManifest[0].paths, ['weights.bin']);
+  const before = tf.memory().numTensors;
+  const loaded = await loadModel(`file://${dir}`);
+  assert.is(tf.memory().numTensors - before, loaded.weights.length, 'only the weights were made');
+  // A path to the model.json works as well as its directory; tf.io's own router takes file:// too.
+  const again = await loadModel(`file://${path.join(dir, 'model.json')}`);
+  const x = tf.randomNormal([5, 6], 0, 1, 'float32', 3);
+  assertSamePredictions(model, loaded, x);
+  assertSamePredictions(model, again, x);
+  assert.ok(tf.io.getLoadHandlers(`file://${dir}`).length > 0, 'file:// is registered with tf.io');
+  tf.dispose(x);
+  for (const m of [model, loaded, again]) m.dispose();
+});
+
+test('memory handlers: tf.io.withSaveHandler and tf.io.fromMemory; a plain IOHandler object', async () => {
+  const model = mlp();
+  const artifacts = await toMemory(model);
+  assert.is(artifacts.format, 'layers-model');
+  const loaded = await loadModel(tf.io.fromMemory(artifacts));
+  let stored: tf.io.ModelArtifacts | null = null;
+  const handler: tf.io.IOHandler = {
+    save: async a => {
+      stored = a;
+      return {modelArtifactsInfo: {dateSaved: new Date(), modelTopologyType: 'JSON'}};
+    },
+    load: async () => stored!,
+  };
+  await loaded.save(handler);
+  const third = await loadModel(handler);
+  const x = tf.randomNormal([4, 6], 0, 1, 'float32', 9);
+  assertSamePredictions(model, loaded, x);
+  assertSamePredictions(model, third, x);
+  tf.dispose(x);
+  for (const m of [model, loaded, third]) m.dispose();
+});
+
+// ---------------------------------------------------------------- optimizer state
+
+const data = () => {
+  const x = tf.randomNormal([40, 6], 0, 1, 'float32', 11);
+  const labels = tf.randomUniform([40], 0, 3, 'int32', 12);
+  const y = tf.oneHot(labels, 3);
+  labels.dispose();
+  return {x, y};
+};
+
+type OptimizerFactory = () => tf.Optimizer | string;
+
+const OPTIMIZERS: [string, OptimizerFactory][] = [
+  ['adam', () => 'adam'],
+  ['rmsprop', () => 'rmsprop'],
+  ['sgd', () => 'sgd'],
+  ['sgd with momentum', () => optimizers.sgd({learningRate: 0.05, momentum: 0.9, nesterov: true})],
+  ['centered rmsprop', () => optimizers.rmsprop({centered: true, momentum: 0.5})],
+  ['adagrad', () => 'adagrad'],
+  ['adadelta', () => optimizers.adadelta({learningRate: 1})],
+  ['adamax', () => 'adamax'],
+];
+
+for (const [label, makeOptimizer] of OPTIMIZERS) {
+  test(`includeOptimizer (${label}): fit after loadModel continues bit for bit (losses and weights)`, async () => {
+    const {x, y} = data();
+    const compile = (m: Model) =>
+      m.compile({optimizer: makeOptimizer() as 'adam', loss: 'categoricalCrossentropy', metrics: ['accuracy']});
+    const fitConfig = {batchSize: 8, seed: 7, verbose: 0 as const};
+    // A: two epochs in one go.
+    const a = mlp();
+    compile(a);
+    const initial = a.getWeights();
+    const historyA = await a.fit(x, y, {...fitConfig, epochs: 2});
+    // B: the same model, one epoch, saved with its optimizer; C, loaded, trains the second epoch.
+    const b = mlp();
+    b.setWeights(initial);
+    tf.dispose(initial);
+    compile(b);
+    await b.fit(x, y, {...fitConfig, epochs: 1});
+    const dir = path.join(tmp, `opt-${label.replace(/\s/g, '-')}`);
+    await b.save(`file://${dir}`, {includeOptimizer: true});
+    const c = await loadModel(`file://${dir}`);
+    assert.ok(c.optimizer, 'the loaded model is compiled');
+    assert.is(c.optimizer!.iterations, b.optimizer!.iterations, 'iteration count');
+    const historyC = await c.fit(x, y, {...fitConfig, epochs: 2, initialEpoch: 1});
+    assert.equal(historyC.history.loss, [historyA.history.loss[1]], 'epoch 2 loss, bit for bit');
+    assert.equal(historyC.history.accuracy, [historyA.history.accuracy[1]]);
+    a.weights.forEach((w, i) => {
+      assert.equal(bits(c.weights[i]!), bits(w), `weight ${w.name} after epoch 2`);
+    });
+    tf.dispose([x, y]);
+    // dispose() frees the loaded model's optimizer too: it was made from the file.
+    const before = tf.memory().numTensors;
+    c.dispose();
+    assert.ok(tf.memory().numTensors < before);
+    for (const m of [a, b]) m.dispose();
+  });
+}
+
+test('includeOptimizer: compile_config in Keras 3 form; a model that was never compiled is an error', async () => {
+  const model = mlp();
+  model.compile({optimizer: 'adam', loss: 'categoricalCrossentropy', metrics: ['accuracy']});
+  const artifacts = await toMemory(model, {includeOptimizer: true});
+  const topology = artifacts.modelTopology as {
+    compile_config: {optimizer: {class_name: string; config: {learning_rate: number}}; loss: string; metrics: string[]};
+  };
+  assert.is(topology.compile_config.optimizer.class_name, 'Adam');
+  assert.is(topology.compile_config.optimizer.config.learning_rate, 0.001);
+  assert.is(topology.compile_config.loss, 'categoricalCrossentropy');
+  assert.equal(topology.compile_config.metrics, ['accuracy']);
+  // Before any step: no slots yet, and the loaded model is compiled all the same.
+  const loaded = await loadModel(tf.io.fromMemory(artifacts));
+  assert.ok(loaded.optimizer);
+  // Without includeOptimizer: no compile config, the loaded model is not compiled.
+  const plain = await loadModel(tf.io.fromMemory(await toMemory(model)));
+  assert.is(plain.optimizer, undefined);
+  const never = mlp();
+  await rejects(
+    () =>
+      never.save(
+        tf.io.withSaveHandler(async () => ({modelArtifactsInfo: {dateSaved: new Date(), modelTopologyType: 'JSON'}})),
+        {includeOptimizer: true},
+      ),
+    /includeOptimizer needs a compiled model/,
+    /never compiled/,
+  );
+  // A custom loss function must be registered to be saved by name.
+  const custom = mlp();
+  custom.compile({
+    optimizer: 'sgd',
+    loss: function myLoss(a: tf.Tensor, b: tf.Tensor) {
+      return tf.mean(tf.square(tf.sub(a, b)), -1);
+    },
+  });
+  await rejects(
+    () => toMemory(custom, {includeOptimizer: true}),
+    /loss function 'myLoss' is not registered/,
+    /registerFunction/,
+  );
+  for (const m of [model, loaded, plain, never, custom]) m.dispose();
+});
+
+test('save options are checked', async () => {
+  const model = mlp();
+  const h = tf.io.withSaveHandler(async () => ({
+    modelArtifactsInfo: {dateSaved: new Date(), modelTopologyType: 'JSON'},
+  }));
+  await rejects(
+    () => model.save(h, {format: 'onnx' as 'keras'}),
+    /format must be 'keras' or 'tfjs-layers', got "onnx"/,
+  );
+  await rejects(() => model.save(h, {include_optimizer: true} as never), /unknown option\(s\) include_optimizer/);
+  await rejects(() => model.save('ftp://x/y'), /model.save: no handler for 'ftp:\/\/x\/y'/);
+  model.dispose();
+});
+
+// ---------------------------------------------------------------- bad input
+
+class Unregistered extends Layer {
+  override build(shape: Shape) {
+    this.addWeight('w', [shape[shape.length - 1]!, 2]);
+  }
+}
+
+test('an unregistered custom layer fails at save time, naming the class and both fixes; nothing is written', async () => {
+  const x = input({shape: [4]});
+  const model = new Model({inputs: x, outputs: new Unregistered().apply(x)});
+  const dir = path.join(tmp, 'unregistered');
+  await rejects(() => model.save(`file://${dir}`), /Unregistered/, /registerLayer/, /customObjects/);
+  assert.not.ok(fs.existsSync(dir), 'nothing written');
+  model.dispose();
+});
+
+/** model.json as the tests edit it. */
+// biome-ignore lint/suspicious/noExplicitAny: the tests reach into the saved JSON to corrupt it
+type ModelJSONFile = Record<string, any>;
+
+/** Saves a fresh MLP to `name` and returns its model.json path and parsed content. */
+async function savedMlp(name: string): Promise<{dir: string; jsonPath: string; json: ModelJSONFile}> {
+  const model = mlp();
+  const dir = path.join(tmp, name);
+  await model.save(`file://${dir}`);
+  model.dispose();
+  const jsonPath = path.join(dir, 'model.json');
+  return {dir, jsonPath, json: JSON.parse(fs.readFileSync(jsonPath, 'utf8'))};
+}
+
+test('bad file: a truncated weights file is named, before any variable exists', async () => {
+  const {dir, jsonPath} = await savedMlp('truncated');
+  const bin = path.join(dir, 'weights.bin');
+  fs.writeFileSync(bin, fs.readFileSync(bin).subarray(0, 50));
+  await rejects(
+    () => loadModel(`file://${dir}`),
+    new RegExp(`loadModel: 'file://${dir}'`),
+    /has 50 bytes of weight data, but its manifest describes 332/,
+    /the weights file is truncated/,
+  );
+  await rejects(() => loadModel(`file://${jsonPath}`), /model\.json'/, /truncated/);
+});
+
+test('bad file: a weight whose shape does not match the config', async () => {
+  const {jsonPath, json} = await savedMlp('shape');
+  json.modelTopology.config.layers[1].config.units = 7; // the file's kernel is [6, 8]
+  fs.writeFileSync(jsonPath, JSON.stringify(json));
+  await rejects(
+    () => loadModel(`file://${jsonPath}`),
+    /loadModel: 'file:\/\/.*shape\/model\.json'/,
+    /weight 'dense(_\d+)?\/kernel' has shape \[6,8\], but the model's 'dense(_\d+)?\/kernel' has \[6,7\]/,
+  );
+});
+
+test('bad file: an unknown layer class lists the registered names', async () => {
+  const {jsonPath, json} = await savedMlp('unknown');
+  json.modelTopology.config.layers[2].class_name = 'NoSuchLayer';
+  fs.writeFileSync(jsonPath, JSON.stringify(json));
+  await rejects(
+    () => loadModel(`file://${jsonPath}`),
+    /unknown\/model\.json'/,
+    /NoSuchLayer/,
+    /Dense/,
+    /Conv2D/,
+    /LSTM/,
+  );
+});
+
+test('bad file: a newer format version', async () => {
+  const {jsonPath, json} = await savedMlp('newer');
+  json.userDefinedMetadata['tfjs-backend-as'].formatVersion = FORMAT_VERSION + 1;
+  fs.writeFileSync(jsonPath, JSON.stringify(json));
+  await rejects(
+    () => loadModel(`file://${jsonPath}`),
+    /newer\/model\.json'/,
+    new RegExp(
+      `format version ${FORMAT_VERSION + 1} of tfjs-backend-as, newer than this version reads \\(${FORMAT_VERSION}\\)`,
+    ),
+  );
+});
+
+test('bad file: weights only (saveWeights), no file, not JSON', async () => {
+  const model = mlp();
+  const dir = path.join(tmp, 'weights-only');
+  await model.saveWeights(`file://${dir}`);
+  model.dispose();
+  await rejects(() => loadModel(`file://${dir}`), /holds only weights \(written by saveWeights\)/, /loadWeights/);
+  await rejects(
+    () => loadModel(`file://${path.join(tmp, 'nothing-here')}`),
+    /loadModel: cannot read '.*nothing-here.model\.json'/,
+  );
+  const garbled = path.join(tmp, 'garbled.json');
+  fs.writeFileSync(garbled, '{"modelTopology": ');
+  await rejects(() => loadModel(`file://${garbled}`), /garbled\.json' is not JSON/);
+});
+
+test('bad file: a .keras zip without config.json; bytes that are not a zip', async () => {
+  const zip = zipSync({'metadata.json': new TextEncoder().encode('{}')});
+  const file = path.join(tmp, 'empty.keras');
+  fs.writeFileSync(file, zip);
+  await rejects(() => loadModel(file), /config\.json/);
+  await rejects(() => loadModel(zip), /config\.json/);
+  await rejects(() => loadModel(new Uint8Array([1, 2, 3])), /are not a \.keras archive/);
+  fs.writeFileSync(path.join(tmp, 'text.keras'), 'hello');
+  await rejects(() => loadModel(path.join(tmp, 'text.keras')), /text\.keras' is not a \.keras archive/);
+});
+
+test.after(() => {
+  fs.rmSync(tmp, {recursive: true, force: true});
+});
+
+test.run();
