@@ -4,6 +4,8 @@
 import {test} from 'uvu';
 import * as assert from 'uvu/assert';
 import fs from 'node:fs';
+import http from 'node:http';
+import type {AddressInfo} from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -332,6 +334,68 @@ test('bad file: a .keras zip without config.json; bytes that are not a zip', asy
   await rejects(() => loadModel(new Uint8Array([1, 2, 3])), /are not a \.keras archive/);
   fs.writeFileSync(path.join(tmp, 'text.keras'), 'hello');
   await rejects(() => loadModel(path.join(tmp, 'text.keras')), /text\.keras' is not a \.keras archive/);
+});
+
+/** Serves `dir` on 127.0.0.1 (a random port) until `fn` returns. */
+async function serving<T>(dir: string, fn: (base: string) => Promise<T>): Promise<T> {
+  const server = http.createServer((req, res) => {
+    const file = path.join(dir, decodeURIComponent(new URL(req.url!, 'http://x').pathname));
+    if (!file.startsWith(dir) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200).end(fs.readFileSync(file));
+  });
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
+  try {
+    return await fn(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+  } finally {
+    await new Promise(resolve => server.close(resolve));
+  }
+}
+
+test("http(s)://: loadModel reads model.json and weights.bin through tfjs-core's http handler (fetch)", async () => {
+  const model = mlp();
+  const dir = path.join(tmp, 'served');
+  await model.save(`file://${dir}`);
+  fs.copyFileSync(path.join(dir, 'weights.bin'), path.join(dir, 'short.bin'));
+  fs.writeFileSync(path.join(dir, 'short.bin'), fs.readFileSync(path.join(dir, 'weights.bin')).subarray(0, 100));
+  const json = JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8'));
+  json.weightsManifest[0].paths = ['short.bin'];
+  fs.writeFileSync(path.join(dir, 'short.json'), JSON.stringify(json));
+  await serving(dir, async base => {
+    const loaded = await loadModel(`${base}/model.json`);
+    const x = tf.randomNormal([3, 6], 0, 1, 'float32', 21);
+    assertSamePredictions(model, loaded, x);
+    tf.dispose(x);
+    loaded.dispose();
+    await rejects(() => loadModel(`${base}/short.json`), new RegExp(`'${base}/short.json'`), /truncated/);
+  });
+  model.dispose();
+});
+
+const FIXTURES = path.resolve(import.meta.dirname, '../fixtures/keras_models');
+
+test('.keras archives: a path, a file:// URL, an http URL, Uint8Array and ArrayBuffer bytes all reach the archive reader', async () => {
+  const file = path.join(FIXTURES, 'sequential.keras');
+  const bytes = new Uint8Array(fs.readFileSync(file));
+  const reference = await loadModel(file);
+  const models = [
+    await loadModel(`file://${file}`),
+    await loadModel(bytes),
+    await loadModel(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)),
+    await serving(FIXTURES, base => loadModel(`${base}/sequential.keras`)),
+  ];
+  const input = tf.randomNormal([2, ...reference.inputs[0]!.shape.slice(1).map(d => d ?? 1)], 0, 1, 'float32', 5);
+  for (const m of models) {
+    assertSamePredictions(reference, m, input);
+    m.dispose();
+  }
+  input.dispose();
+  reference.dispose();
+  await serving(FIXTURES, async base => {
+    await rejects(() => loadModel(`${base}/missing.keras`), /fetching '.*missing\.keras' failed: HTTP 404/);
+  });
 });
 
 test.after(() => {

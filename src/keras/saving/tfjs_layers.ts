@@ -15,6 +15,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type {Layer} from '../layer.js';
 import type {Model} from '../model.js';
 import {type CustomObjects, type KerasLayerJSON, type KerasModelJSON, serializeModel} from './serialize.js';
+import {registerFunction} from './registry.js';
 
 /** The version string tfjs-layers 4.x writes; tf.loadLayersModel reads any. */
 const KERAS_VERSION = 'tfjs-layers 4.22.0';
@@ -116,6 +117,14 @@ const TFJS_ACTIVATIONS = new Set([
 
 const ACTIVATION_KEYS = new Set(['activation', 'recurrent_activation']);
 
+/**
+ * tfjs-layers' 'hard_sigmoid' is Keras 2's, clip(0.2 x + 0.5, 0, 1) (its LSTM's and GRU's default
+ * recurrent activation); Keras 3's is relu6(x + 3) / 6. A tfjs-layers file's name is mapped to
+ * this registered function (tfjs-layers' arithmetic, op for op), and back when writing one.
+ */
+export const TFJS_HARD_SIGMOID = 'tfjs-layers>hard_sigmoid';
+registerFunction(TFJS_HARD_SIGMOID, (x: tf.Tensor) => tf.tidy(() => tf.clipByValue(tf.add(0.5, tf.mul(0.2, x)), 0, 1)));
+
 function isRecord(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
@@ -161,6 +170,7 @@ function toKeras2Value(key: string, value: unknown, where: string): unknown {
     return {class_name: cls, config: toKeras2Config(config, where)};
   }
   if (isRecord(value)) return toKeras2Config(value, where);
+  if (ACTIVATION_KEYS.has(key) && value === TFJS_HARD_SIGMOID) return 'hard_sigmoid';
   if (ACTIVATION_KEYS.has(key) && typeof value === 'string' && !TFJS_ACTIVATIONS.has(value))
     throw new Error(
       `model.save(format: 'tfjs-layers'): ${where}: ${key} '${value}' is not an activation tfjs-layers has (${[...TFJS_ACTIVATIONS].join(', ')})`,
@@ -299,7 +309,7 @@ function toKeras3Config(config: Record<string, unknown>): Record<string, unknown
   for (const [key, value] of Object.entries(config)) {
     // tfjs-layers writes null for LSTM options it does not use; Keras' defaults apply.
     if (value === null && (key === 'implementation' || key === 'unit_forget_bias')) continue;
-    out[key] = toKeras3Value(value);
+    out[key] = ACTIVATION_KEYS.has(key) && value === 'hard_sigmoid' ? TFJS_HARD_SIGMOID : toKeras3Value(value);
   }
   return out;
 }
