@@ -240,6 +240,14 @@ export class Layer<In extends LayerIO = LayerIO, Out extends LayerIO = LayerIO> 
     return this.supportsMasking ? (mask ?? null) : null;
   }
 
+  /**
+   * The dtype of the outputs when computeOutputShape gives their shapes: the input's by default;
+   * a layer whose output type is its own (Embedding: int indices in, float32 vectors out) says so.
+   */
+  protected outputDtype(inputDtype: DataType): DataType {
+    return inputDtype;
+  }
+
   /** Optional: output shape(s) from input shape(s). Without it, shapes come from tracing call. */
   computeOutputShape?(inputShape: Shape | Shape[]): Shape | Shape[];
 
@@ -355,6 +363,9 @@ export class Layer<In extends LayerIO = LayerIO, Out extends LayerIO = LayerIO> 
   dispose(): void {
     for (const w of this.weights) w.dispose();
     this.built = false;
+    // Sublayers (a model's layers) free what they own besides weights (a loaded K op's constants).
+    for (const layer of this._trackedChildren(true).layers)
+      if (layer.built || layer.weights.length === 0) layer.dispose();
   }
 
   /**
@@ -372,6 +383,7 @@ export class Layer<In extends LayerIO = LayerIO, Out extends LayerIO = LayerIO> 
    * `MyDense(units)`) overrides it.
    */
   static fromConfig(config: Record<string, unknown>): Layer {
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the subclass fromConfig is called on (Dense.fromConfig makes a Dense)
     return new (this as unknown as new (config: Record<string, unknown>) => Layer)(config);
   }
 
@@ -587,7 +599,7 @@ export class Layer<In extends LayerIO = LayerIO, Out extends LayerIO = LayerIO> 
       }
       const isList = out.length > 0 && Array.isArray(out[0]);
       const shapes = isList ? (out as Shape[]) : [out as Shape];
-      const dtype = flat[0]?.dtype ?? this.dtype;
+      const dtype = this.outputDtype(flat[0]?.dtype ?? this.dtype);
       return {
         isList,
         values: shapes.map(shape => ({

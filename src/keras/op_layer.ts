@@ -78,6 +78,20 @@ export class TFOpLambda extends Layer {
   override getConfig(): Record<string, unknown> {
     return {...super.getConfig(), function: this.opName};
   }
+
+  /** Constant tensors this node owns (a loaded model's, made from the file): disposed with it. */
+  private owned: tf.Tensor[] = [];
+
+  /** Makes this node the owner of `tensors` (constants among its arguments), freed by dispose(). */
+  adoptConstants(tensors: tf.Tensor[]): void {
+    this.owned.push(...tensors);
+  }
+
+  override dispose(): void {
+    super.dispose();
+    tf.dispose(this.owned);
+    this.owned = [];
+  }
 }
 
 /**

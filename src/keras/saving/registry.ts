@@ -7,8 +7,8 @@
 import type {Layer} from '../layer.js';
 
 /** A layer class as the registry keeps it: a constructor, optionally with `fromConfig`. */
-// biome-ignore lint/suspicious/noExplicitAny: custom layers' constructors take anything (MyDense(units))
 export type LayerClass = (abstract new (
+  // biome-ignore lint/suspicious/noExplicitAny: custom layers' constructors take anything (MyDense(units))
   ...args: any[]
 ) => Layer) & {
   fromConfig?: (config: Record<string, unknown>) => Layer;

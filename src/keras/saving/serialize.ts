@@ -282,6 +282,9 @@ function toKeras(value: unknown, ctx: SaveContext, path: string): unknown {
   return value;
 }
 
+// Layers whose config Keras writes with a plain dtype string rather than a DTypePolicy.
+const PLAIN_DTYPE = new Set(['InputLayer', 'SpatialDropout1D', 'SpatialDropout2D', 'SpatialDropout3D']);
+
 /** A layer's getConfig() as Keras writes it: the dtype as a DTypePolicy (InputLayer keeps a string). */
 function layerConfigToKeras(className: string, config: unknown, ctx: SaveContext, path = ''): Record<string, unknown> {
   if (!isPlainObject(config))
@@ -289,7 +292,7 @@ function layerConfigToKeras(className: string, config: unknown, ctx: SaveContext
       `${ctx.where}: getConfig() must return a plain object, got ${config === null ? 'null' : typeof config}`,
     );
   const out = toKeras(config, ctx, path) as Record<string, unknown>;
-  if (className !== 'InputLayer' && typeof out.dtype === 'string') out.dtype = dtypePolicy(out.dtype);
+  if (!PLAIN_DTYPE.has(className) && typeof out.dtype === 'string') out.dtype = dtypePolicy(out.dtype);
   return out;
 }
 
@@ -469,8 +472,10 @@ function nodeJSON(node: Node, nodeIndex: Map<Node, number>, ctx: SaveContext): K
     if (v === undefined) continue;
     kwargs[toSnake(k)] = toKeras(v, ctx, `kwargs.${k}`);
   }
+  // Slots number the keyword tensors, which follow the call inputs in node.inputs.
+  const kwargTensor = (i: number) => ref(node.inputs[node.callInputCount + i]!);
   for (const [k, at] of Object.entries(node.kwargSlots)) {
-    kwargs[toSnake(k)] = Array.isArray(at) ? at.map(i => ref(node.inputs[i]!)) : ref(node.inputs[at]!);
+    kwargs[toSnake(k)] = Array.isArray(at) ? at.map(kwargTensor) : kwargTensor(at);
   }
   let args: unknown[];
   if (positionalInputs(node.layer) && node.inputIsList) {
@@ -771,6 +776,17 @@ const KERAS3_OPS: Record<string, {fn: string; config?: string[]}> = {
   Mean: {fn: 'mean', config: ['axis', 'keepdims']},
   Max: {fn: 'max', config: ['axis', 'keepdims']},
   Min: {fn: 'min', config: ['axis', 'keepdims']},
+  Abs: {fn: 'abs'},
+  Power: {fn: 'pow'},
+  Matmul: {fn: 'dot'},
+  Cast: {fn: 'cast', config: ['dtype']},
+  Transpose: {fn: 'transpose', config: ['axes']},
+  ExpandDims: {fn: 'expandDims', config: ['axis']},
+  Squeeze: {fn: 'squeeze', config: ['axis']},
+  Concatenate: {fn: 'concatenate', config: ['axis']},
+  Stack: {fn: 'stack', config: ['axis']},
+  Softmax: {fn: 'softmax', config: ['axis']},
+  Reshape: {fn: 'reshape', config: ['newshape']},
 };
 
 function isKeras3Op(entry: KerasLayerJSON): boolean {
@@ -799,7 +815,9 @@ function applyOp(entry: KerasLayerJSON, nodeArgs: unknown[], where: string): Sym
     }
     return v;
   };
-  const filled = fill(args) as unknown[];
+  // null in a saved call is JavaScript's undefined there: the K function's default.
+  const filled = (fill(args) as unknown[]).map(a => (a === null ? undefined : a));
+  while (filled.length > 0 && filled[filled.length - 1] === undefined) filled.pop();
   let out: SymbolicTensor | SymbolicTensor[];
   try {
     out = (fn as (...a: unknown[]) => SymbolicTensor | SymbolicTensor[])(...filled);
@@ -814,6 +832,7 @@ function applyOp(entry: KerasLayerJSON, nodeArgs: unknown[], where: string): Sym
       `${where}: layer '${entry.name}' (K.${fnName}) has no symbolic input, so it cannot be a graph node`,
     );
   const layer = track(list[0]!.sourceLayer);
+  if (layer instanceof TFOpLambda) layer.adoptConstants(made);
   layer.name = String(config.name ?? entry.name);
   if (config.trainable === false) layer.trainable = false;
   return list;
