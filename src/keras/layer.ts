@@ -364,8 +364,7 @@ export class Layer<In extends LayerIO = LayerIO, Out extends LayerIO = LayerIO> 
     for (const w of this.weights) w.dispose();
     this.built = false;
     // Sublayers (a model's layers) free what they own besides weights (a loaded K op's constants).
-    for (const layer of this._trackedChildren(true).layers)
-      if (layer.built || layer.weights.length === 0) layer.dispose();
+    for (const layer of this._trackedChildren(true).layers) layer.dispose();
   }
 
   /**

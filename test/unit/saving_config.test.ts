@@ -777,6 +777,80 @@ test('a custom layer made of built-in sublayers (a transformer block), registere
   );
 });
 
+test("a custom layer's constant tensors made in its constructor survive a load; K.rnn's step function cannot be saved", () => {
+  K.clearSession();
+  class Shift extends Layer<tf.Tensor, tf.Tensor> {
+    static override className = 'Shift';
+    readonly offset: tf.Tensor;
+    constructor(config: {name?: string} = {}) {
+      super(config);
+      this.offset = tf.keep(tf.tensor1d([1, 2, 3]));
+    }
+    override call(x: tf.Tensor): tf.Tensor {
+      return tf.add(x, this.offset);
+    }
+  }
+  const x = input({shape: [3]});
+  const m = new Model({inputs: x, outputs: new Shift().apply(x)});
+  checkModel(m, tf.ones([2, 3]), {Shift});
+
+  const seq = input({shape: [4, 2]});
+  const [last] = K.rnn((xt, states) => [xt, states], seq, [K.zeros([1, 2])]);
+  const rnnModel = new Model({inputs: seq, outputs: last});
+  assert.throws(
+    () => serializeModel(rnnModel),
+    (e: Error) => /k\.rnn.*TFOpLambda.*function/.test(e.message),
+  );
+});
+
+test("Keras 2's functional config (tfjs-layers' and Keras 2's model.json topology) loads too", () => {
+  K.clearSession();
+  const keras2 = {
+    class_name: 'Model',
+    config: {
+      name: 'k2',
+      layers: [
+        {
+          class_name: 'InputLayer',
+          name: 'input_1',
+          config: {batch_input_shape: [null, 3], dtype: 'float32', name: 'input_1'},
+          inbound_nodes: [],
+        },
+        {
+          class_name: 'Dense',
+          name: 'dense',
+          config: {name: 'dense', units: 2, activation: 'relu', use_bias: true, dtype: 'float32', trainable: true},
+          inbound_nodes: [[['input_1', 0, 0, {}]]],
+        },
+        {
+          class_name: 'Add',
+          name: 'add',
+          config: {name: 'add'},
+          inbound_nodes: [
+            [
+              ['dense', 0, 0, {}],
+              ['dense', 0, 0, {}],
+            ],
+          ],
+        },
+      ],
+      input_layers: [['input_1', 0, 0]],
+      output_layers: [['add', 0, 0]],
+    },
+  };
+  const m = deserializeModel(keras2 as unknown as KerasModelJSON);
+  assert.equal(
+    m.layers.map(l => l.getClassName()),
+    ['InputLayer', 'Dense', 'Add'],
+  );
+  assert.is(m.countParams(), 8);
+  tf.tidy(() => {
+    const y = m.predict(tf.ones([1, 3])) as tf.Tensor;
+    assert.equal(y.shape, [1, 2]);
+  });
+  m.dispose();
+});
+
 // ---------------------------------------------------------------- Keras 3's own configs
 
 interface KerasFixture {

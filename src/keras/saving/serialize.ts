@@ -596,6 +596,9 @@ function modelFromJSON(json: KerasModelJSON): Model {
   // outputs.get(layerName)[savedNodeIndex] = that node's output tensors
   const outputs = new Map<string, SymbolicTensor[][]>();
   const pending: {name: string; nodes: KerasNodeJSON[]; next: number}[] = [];
+  // Keras 2's configs list inputs and outputs as lists even for one, and its models then take
+  // and give one tensor: such a list of one is read as Keras 3's single form.
+  let keras2 = false;
   config.layers.forEach((entry, i) => {
     if (!isPlainObject(entry))
       throw new Error(`${where}: layers[${i}] must be an object, got ${JSON.stringify(entry)?.slice(0, 80)}`);
@@ -603,6 +606,7 @@ function modelFromJSON(json: KerasModelJSON): Model {
     if (typeof name !== 'string') throw new Error(`${where}: layers[${i}] has no name`);
     if (layers.has(name) || ops.has(name)) throw new Error(`${where}: two layers are named '${name}'`);
     const rawNodes = Array.isArray(entry.inbound_nodes) ? entry.inbound_nodes : [];
+    if (rawNodes.some(n => Array.isArray(n))) keras2 = true;
     const nodes = rawNodes.map(n =>
       Array.isArray(n) ? keras2Node(n, `${where}, layer '${name}'`) : (n as KerasNodeJSON),
     );
@@ -669,7 +673,8 @@ function modelFromJSON(json: KerasModelJSON): Model {
   }
   const refsOf = (v: unknown, what: string): {tensors: SymbolicTensor[]; flat: boolean} => {
     if (isHistory(v)) return {tensors: [lookupDone(v, what)], flat: true};
-    if (Array.isArray(v) && v.every(isHistory)) return {tensors: v.map(r => lookupDone(r, what)), flat: false};
+    if (Array.isArray(v) && v.every(isHistory))
+      return {tensors: v.map(r => lookupDone(r, what)), flat: keras2 && v.length === 1};
     throw new Error(
       `${where}: ${what} must be [layerName, nodeIndex, tensorIndex] or a list of them, got ${JSON.stringify(v)}`,
     );
@@ -856,12 +861,9 @@ function guarded<T>(fn: () => T): T {
   madeLayers = [];
   const made = madeLayers;
   try {
-    // Tracing's intermediate tensors are freed by the scope; what layers keep was tf.keep'd.
-    const result: {value?: T} = {};
-    tf.tidy(() => {
-      result.value = fn();
-    });
-    return result.value as T;
+    // No tidy around it: a custom layer's constructor may make tensors it keeps in its fields.
+    // Tracing tidies its own intermediates (Layer.inferOutputs).
+    return fn();
   } catch (e) {
     const registered = tf.engine().registeredVariables;
     for (const name of Object.keys(registered)) if (!variablesBefore.has(name)) registered[name]!.dispose();
