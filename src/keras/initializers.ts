@@ -184,15 +184,16 @@ function fromKerasConfig(id: InitializerConfig, where: string): InitializerFn {
     case 'lecunnormal':
       return varianceScaling(1, 'fanIn', 'normal', seed);
     case 'variancescaling': {
-      const modes = {fan_in: 'fanIn', fan_out: 'fanOut', fan_avg: 'fanAvg'} as const;
+      // Keras' spellings ('fan_avg', 'truncated_normal') and tfjs-layers' ('fanAvg', 'truncatedNormal').
+      const modes = {fanin: 'fanIn', fanout: 'fanOut', fanavg: 'fanAvg'} as const;
       const dists = {
-        truncated_normal: 'normal',
+        truncatednormal: 'normal',
         normal: 'normal',
-        untruncated_normal: 'untruncatedNormal',
+        untruncatednormal: 'untruncatedNormal',
         uniform: 'uniform',
       } as const;
-      const mode = modes[String(c.mode ?? 'fan_in') as keyof typeof modes];
-      const dist = dists[String(c.distribution ?? 'truncated_normal') as keyof typeof dists];
+      const mode = modes[normalizeName(String(c.mode ?? 'fan_in')) as keyof typeof modes];
+      const dist = dists[normalizeName(String(c.distribution ?? 'truncated_normal')) as keyof typeof dists];
       if (!mode || !dist)
         throw new Error(
           `${w}: mode must be fan_in, fan_out or fan_avg and distribution truncated_normal, untruncated_normal or uniform, got ${JSON.stringify(c.mode)} and ${JSON.stringify(c.distribution)}`,
@@ -238,8 +239,14 @@ export function serializeInitializer(identifier: InitializerIdentifier): Initial
       return {className: identifier.className, config: {...((identifier as InitializerConfig).config ?? {})}};
     // A tfjs-layers initializer object: its own class name and config.
     const o = identifier as {getClassName?: () => string; getConfig?: () => Record<string, unknown>};
-    if (typeof o.getClassName === 'function')
-      return {className: o.getClassName(), config: typeof o.getConfig === 'function' ? o.getConfig() : {}};
+    if (typeof o.getClassName === 'function') {
+      const config = {...(typeof o.getConfig === 'function' ? o.getConfig() : {})};
+      // tfjs-layers' camelCase values as Keras spells them.
+      for (const key of ['mode', 'distribution'])
+        if (typeof config[key] === 'string')
+          config[key] = (config[key] as string).replace(/[A-Z]/g, c => `_${c.toLowerCase()}`);
+      return {className: o.getClassName(), config};
+    }
   }
   return identifier;
 }

@@ -6,6 +6,7 @@ import {readFileSync} from 'node:fs';
 import {test} from 'uvu';
 import * as assert from 'uvu/assert';
 import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
 import '../../src/index.js';
 import {
   K,
@@ -364,6 +365,25 @@ test('initializers and regularizers as Keras 3 writes them, and back', () => {
     config: {l1: 0.1, l2: 0.2},
     registered_name: null,
   });
+  // A tfjs-layers initializer object serializes as Keras spells it, and loads.
+  const tflInit = tfl.initializers.varianceScaling({scale: 2, mode: 'fanAvg', distribution: 'truncatedNormal'});
+  const t = serializeLayer(layers.dense({units: 2, kernelInitializer: tflInit})).config as Record<string, unknown>;
+  assert.equal(t.kernel_initializer, {
+    module: 'keras.initializers',
+    class_name: 'VarianceScaling',
+    config: {scale: 2, mode: 'fan_avg', distribution: 'truncated_normal', seed: null},
+    registered_name: null,
+  });
+  const fromTfl = deserializeLayer({
+    module: 'keras.layers',
+    class_name: 'Dense',
+    config: {...t},
+    registered_name: null,
+  } as never);
+  tf.tidy(() => {
+    fromTfl.apply(tf.ones([1, 3]));
+  });
+  fromTfl.dispose();
   // Keras' other initializers load and initialize: VarianceScaling, Constant, Orthogonal with a gain.
   const e = deserializeLayer({
     module: 'keras.layers',
