@@ -31,6 +31,15 @@ const ACTIVATIONS = [
   {name: 'softsign', apply: x => tf.tidy(() => tf.div(x, tf.add(tf.abs(x), 1)))},
   {name: 'leakyRelu', apply: x => tf.leakyRelu(x, LEAKY_ALPHA), fused: 'leakyrelu', leakyreluAlpha: LEAKY_ALPHA},
   {name: 'exponential', apply: x => tf.exp(x)},
+  // Keras 3's others, so that a Keras model using them loads.
+  {name: 'silu', apply: x => tf.tidy(() => tf.mul(x, tf.sigmoid(x)))},
+  // Keras 3's gelu default (approximate=False): x * Phi(x), with erf.
+  {name: 'gelu', apply: x => tf.tidy(() => tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2)))))},
+  // Keras 3's hard_sigmoid: relu6(x + 3) / 6 (Keras 2's was clip(0.2 x + 0.5, 0, 1)).
+  {name: 'hardSigmoid', apply: x => tf.tidy(() => tf.div(tf.relu6(tf.add(x, 3)), 6))},
+  {name: 'hardSilu', apply: x => tf.tidy(() => tf.mul(x, tf.div(tf.relu6(tf.add(x, 3)), 6)))},
+  {name: 'mish', apply: x => tf.tidy(() => tf.mul(x, tf.tanh(tf.softplus(x))))},
+  {name: 'logSoftmax', apply: x => tf.logSoftmax(x, -1)},
 ] as const satisfies readonly Activation[];
 
 /** The built-in activations' canonical (camelCase) names. */
@@ -41,6 +50,9 @@ export type ActivationName = BuiltInActivationName | SnakeCase<BuiltInActivation
 
 const BY_KEY = new Map<string, Activation>(ACTIVATIONS.map(a => [normalizeName(a.name), a]));
 BY_KEY.set('none', ACTIVATIONS[0]);
+// Keras' aliases: swish is silu, hard_swish is hard_silu.
+BY_KEY.set('swish', BY_KEY.get('silu')!);
+BY_KEY.set('hardswish', BY_KEY.get('hardsilu')!);
 
 export type ActivationIdentifier = ActivationName | ((x: tf.Tensor) => tf.Tensor) | null | undefined;
 

@@ -338,6 +338,32 @@ test("Keras' key sets: the snake_case keys of Keras 3.15's get_config for each l
   assert.is(bi.backward_layer!.config.go_backwards, true);
 });
 
+test("Keras 3's other activations load by name and compute Keras' values", () => {
+  // keras.activations.*(np.array([-1., 0., 1.])) in Keras 3.15.
+  const expected: Record<string, number[]> = {
+    gelu: [-0.15865526, 0, 0.8413447],
+    silu: [-0.26894143, 0, 0.7310586],
+    swish: [-0.26894143, 0, 0.7310586],
+    hard_sigmoid: [0.33333334, 0.5, 0.6666667],
+    hard_silu: [-0.33333334, 0, 0.6666667],
+    mish: [-0.30340144, 0, 0.86509836],
+  };
+  for (const [name, values] of Object.entries(expected)) {
+    const layer = layers.activation({activation: name as never});
+    const written = serializeLayer(layer).config as {activation: string};
+    assert.is(written.activation, name === 'swish' ? 'silu' : name);
+    tf.tidy(() => {
+      const y = Array.from(layer.apply(tf.tensor1d([-1, 0, 1])).dataSync());
+      y.forEach((v, i) => assert.ok(Math.abs(v - values[i]!) < 1e-6, `${name}(${i - 1}) = ${v}, Keras ${values[i]}`));
+    });
+  }
+  const ls = layers.activation({activation: 'log_softmax' as never});
+  tf.tidy(() => {
+    const y = Array.from(ls.apply(tf.tensor2d([[0, Math.log(3)]])).dataSync());
+    assert.ok(Math.abs(y[0]! - Math.log(0.25)) < 1e-6 && Math.abs(y[1]! - Math.log(0.75)) < 1e-6);
+  });
+});
+
 test('initializers and regularizers as Keras 3 writes them, and back', () => {
   const d = layers.dense({
     units: 2,
