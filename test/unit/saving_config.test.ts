@@ -354,7 +354,9 @@ test("Keras 3's other activations load by name and compute Keras' values", () =>
     assert.is(written.activation, name === 'swish' ? 'silu' : name);
     tf.tidy(() => {
       const y = Array.from(layer.apply(tf.tensor1d([-1, 0, 1])).dataSync());
-      y.forEach((v, i) => assert.ok(Math.abs(v - values[i]!) < 1e-6, `${name}(${i - 1}) = ${v}, Keras ${values[i]}`));
+      y.forEach((v, i) => {
+        assert.ok(Math.abs(v - values[i]!) < 1e-6, `${name}(${i - 1}) = ${v}, Keras ${values[i]}`);
+      });
     });
   }
   const ls = layers.activation({activation: 'log_softmax' as never});
