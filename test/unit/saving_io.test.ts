@@ -9,7 +9,7 @@ import type {AddressInfo} from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import {zipSync} from 'fflate';
+import {unzipSync, zipSync} from 'fflate';
 import '../../src/index.js';
 import {FORMAT_VERSION, Layer, Model, input, layers, loadModel, optimizers, type Shape} from '../../src/keras/index.js';
 
@@ -396,6 +396,43 @@ test('.keras archives: a path, a file:// URL, an http URL, Uint8Array and ArrayB
   await serving(FIXTURES, async base => {
     await rejects(() => loadModel(`${base}/missing.keras`), /fetching '.*missing\.keras' failed: HTTP 404/);
   });
+});
+
+test(".keras: compiled from config.json's compile_config as Keras' load_model does; {compile: false} skips it", async () => {
+  const file = path.join(FIXTURES, 'cnn.keras');
+  const model = await loadModel(file);
+  const optimizer = model.optimizer as tf.AdamOptimizer;
+  assert.ok(optimizer, 'compiled');
+  assert.is(optimizer.getClassName(), 'Adam');
+  assert.is((optimizer.getConfig() as {learningRate: number}).learningRate, 0.0010000000474974513);
+  const shape = model.inputs[0]!.shape.slice(1).map(d => d ?? 1);
+  const x = tf.randomUniform([4, ...shape], 0, 1, 'float32', 30);
+  const classes = model.outputs[0]!.shape[1]!;
+  const y = tf.randomUniform([4], 0, classes, 'int32', 31);
+  const history = await model.fit(x, y, {epochs: 1, batchSize: 2, verbose: 0});
+  assert.ok(Number.isFinite(history.history.loss[0] as number), 'the loaded model trains');
+  assert.ok('accuracy' in history.history, "Keras' metrics: ['accuracy']");
+  const plain = await loadModel(file, {compile: false});
+  assert.is(plain.optimizer, undefined);
+  tf.dispose([x, y]);
+  model.dispose();
+  plain.dispose();
+
+  // An optimizer option tfjs' update rules lack is an error naming the file and the option.
+  const entries = unzipSync(new Uint8Array(fs.readFileSync(file)));
+  const config = JSON.parse(new TextDecoder().decode(entries['config.json']));
+  config.compile_config.optimizer.config.clipnorm = 1;
+  entries['config.json'] = new TextEncoder().encode(JSON.stringify(config));
+  const clipped = path.join(tmp, 'clipped.keras');
+  fs.writeFileSync(clipped, zipSync(entries));
+  await rejects(
+    () => loadModel(clipped),
+    /clipped\.keras'/,
+    /optimizer Adam has clipnorm = 1, which tfjs' optimizers do not implement/,
+    /compile: false/,
+  );
+  const uncompiled = await loadModel(clipped, {compile: false});
+  uncompiled.dispose();
 });
 
 test.after(() => {

@@ -16,6 +16,7 @@
 // file can get wrong is checked before a variable exists, or else the half-made model is disposed:
 // a failed load leaves tf.memory().numTensors as it was.
 import * as tf from '@tensorflow/tfjs-core';
+import {unzipSync} from 'fflate';
 import type {Layer} from '../layer.js';
 import type {Model, ModelArgs} from '../model.js';
 import * as losses from '../losses.js';
@@ -54,6 +55,11 @@ export interface SaveOptions {
 export interface LoadOptions {
   /** Custom layer classes and functions by name, for this load (Keras' custom_objects). */
   customObjects?: CustomObjects;
+  /**
+   * Compile the model from the file's compile config, when it has one (Keras' load_model compile).
+   * Default true; false loads the architecture and weights only.
+   */
+  compile?: boolean;
 }
 
 /** What loadModel reads: a URL or path, a tf.io handler, or the bytes of a .keras archive. */
@@ -180,8 +186,9 @@ function resolveNamed(value: unknown): unknown {
 export function compileFromConfig(model: Model, config: unknown, where: string): tf.Optimizer {
   const c = config as Record<string, unknown>;
   if (c == null || typeof c !== 'object') throw new Error(`${where}: compile_config is not an object`);
-  const optimizer = deserializeOptimizer(c.optimizer as KerasOptimizerJSON, where);
+  let optimizer: tf.Optimizer | null = null;
   try {
+    optimizer = deserializeOptimizer(c.optimizer as KerasOptimizerJSON, 'the optimizer');
     const state = compileModel(model, {
       optimizer,
       loss: resolveNamed(c.loss ?? null) as CompileConfig['loss'],
@@ -192,10 +199,11 @@ export function compileFromConfig(model: Model, config: unknown, where: string):
     state.ownsOptimizer = true;
     return optimizer;
   } catch (e) {
-    optimizer.dispose();
-    throw new Error(`${where}: cannot compile the loaded model from its compile_config: ${(e as Error).message}`, {
-      cause: e,
-    });
+    optimizer?.dispose();
+    throw new Error(
+      `${where}: cannot compile the loaded model from its compile_config: ${(e as Error).message} (loadModel(..., {compile: false}) loads it uncompiled)`,
+      {cause: e},
+    );
   }
 }
 
@@ -371,13 +379,43 @@ async function fetchBytes(url: string): Promise<Uint8Array> {
 }
 
 /**
- * loadModel(urlOrHandler, {customObjects?}): a model saved by model.save (any format), a
+ * A .keras archive through the archive reader, then compiled from its config.json's
+ * compile_config as Keras' load_model does (the archive reader restores no optimizer state).
+ */
+async function compiledArchive(
+  bytes: Uint8Array,
+  options: LoadOptions,
+  where: string,
+  fileName?: string,
+): Promise<Model> {
+  const model = await loadKerasArchive(bytes, {customObjects: options.customObjects, fileName});
+  if (options.compile === false) return model;
+  try {
+    const entry = unzipSync(bytes, {filter: f => f.name === 'config.json'})['config.json'];
+    const config = entry ? (JSON.parse(new TextDecoder().decode(entry)) as {compile_config?: unknown}) : {};
+    const compileConfig = config.compile_config as Record<string, unknown> | null | undefined;
+    if (compileConfig != null && Object.keys(compileConfig).length > 0)
+      withCustomObjects(options.customObjects, () => compileFromConfig(model, compileConfig, `loadModel: ${where}`));
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
+  return model;
+}
+
+/**
+ * loadModel(urlOrHandler, {customObjects?, compile?}): a model saved by model.save (any format), a
  * tfjs-layers model.json, or a Keras 3 .keras archive. Compiled again (optimizer state included)
  * when the file holds a compile config.
  */
 export async function loadModel(source: ModelSource, options: LoadOptions = {}): Promise<Model> {
   if (options == null || typeof options !== 'object' || Array.isArray(options))
-    throw new Error(`loadModel: options must be {customObjects?}, got ${JSON.stringify(options)}`);
+    throw new Error(`loadModel: options must be {customObjects?, compile?}, got ${JSON.stringify(options)}`);
+  const unknown = Object.keys(options).filter(k => k !== 'customObjects' && k !== 'compile');
+  if (unknown.length)
+    throw new Error(`loadModel: unknown option(s) ${unknown.join(', ')}; known: customObjects, compile`);
+  if (options.compile !== undefined && typeof options.compile !== 'boolean')
+    throw new Error(`loadModel: compile must be a boolean, got ${JSON.stringify(options.compile)}`);
   const where = describeSource(source);
   if (source instanceof Uint8Array || source instanceof ArrayBuffer) {
     const bytes = source instanceof Uint8Array ? source : new Uint8Array(source);
@@ -385,12 +423,12 @@ export async function loadModel(source: ModelSource, options: LoadOptions = {}):
       throw new Error(
         `loadModel: ${where} are not a .keras archive (a zip starts with 'PK'); pass a URL, a path or a tf.io handler for model.json files`,
       );
-    return loadKerasArchive(bytes, {customObjects: options.customObjects});
+    return compiledArchive(bytes, options, where);
   }
   if (typeof source === 'string' && /\.keras$/i.test(source.replace(/[?#].*$/, ''))) {
     const bytes = isNode() && isFilePath(source) ? await readFileBytes(source) : await fetchBytes(source);
     if (!isZip(bytes)) throw new Error(`loadModel: ${where} is not a .keras archive (it does not start with 'PK')`);
-    return loadKerasArchive(bytes, {customObjects: options.customObjects, fileName: source});
+    return compiledArchive(bytes, options, where, source);
   }
   if (typeof source !== 'string' && !isHandler(source))
     throw new Error(
@@ -445,7 +483,7 @@ export async function modelFromArtifacts(
       weights.forEach((w, i) => {
         w.assign(values[ordered[i]!.name]!);
       });
-      if (topology.compile_config != null) {
+      if (topology.compile_config != null && options.compile !== false) {
         const optimizer = withCustomObjects(options.customObjects, () =>
           compileFromConfig(model, topology.compile_config, `${fn}: ${where}`),
         );

@@ -185,10 +185,29 @@ export function deserializeOptimizer(json: unknown, where: string): tf.Optimizer
   return makeByName(j.class_name, j.config ?? {}, where);
 }
 
+/** Keras 3 optimizer options tfjs' update rules have no equivalent for, with the value that means "off". */
+const UNSUPPORTED: Record<string, unknown> = {
+  weight_decay: null,
+  clipnorm: null,
+  clipvalue: null,
+  global_clipnorm: null,
+  use_ema: false,
+  amsgrad: false,
+  gradient_accumulation_steps: null,
+  loss_scale_factor: null,
+};
+
 function makeByName(className: string, config: Record<string, unknown>, where: string): tf.Optimizer {
   const key = className.toLowerCase();
   const kind = KINDS.map(k => k[1]).find(k => k.className.toLowerCase() === key);
   if (!kind) throw new Error(`${where}: unknown optimizer class '${className}'; known: ${KERAS_CLASSES.join(', ')}`);
+  for (const [option, off] of Object.entries(UNSUPPORTED)) {
+    const value = config[option];
+    if (value !== undefined && value !== off && !(off === null && value === 0))
+      throw new Error(
+        `${where}: optimizer ${className} has ${option} = ${JSON.stringify(value)}, which tfjs' optimizers do not implement`,
+      );
+  }
   // Keras' own defaults for what a .keras file may leave out.
   const defaults: Record<string, unknown> = {learning_rate: 0.001, beta_1: 0.9, beta_2: 0.999, epsilon: 1e-7, rho: 0.9};
   if (kind.className === 'SGD') defaults.learning_rate = 0.01;
