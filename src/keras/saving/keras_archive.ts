@@ -10,12 +10,18 @@
 // layers/lstm/cell/vars/0, layers/bidirectional/forward_layer/cell/vars/0,
 // layers/multi_head_attention/query_dense/vars/0. The optimizer's state sits in optimizer/vars.
 import * as tf from '@tensorflow/tfjs-core';
-import {unzipSync} from 'fflate';
+import {strToU8, unzipSync, zipSync} from 'fflate';
 import type {Layer} from '../layer.js';
 import {MultiHeadAttention} from '../layers/attention.js';
 import {Bidirectional, RNN} from '../layers/recurrent.js';
 import type {Model} from '../model.js';
-import {type CustomObjects, deserializeModel, type KerasLayerJSON, type KerasModelJSON} from './serialize.js';
+import {
+  type CustomObjects,
+  deserializeModel,
+  type KerasLayerJSON,
+  type KerasModelJSON,
+  serializeModel,
+} from './serialize.js';
 
 /** The major version of Keras whose archives this reads. */
 export const KERAS_ARCHIVE_MAJOR = 3;
@@ -180,7 +186,13 @@ interface H5Dataset extends H5Entity {
 }
 interface H5File extends H5Group {
   file_id: bigint;
+  flush(): void;
   close(): number;
+}
+interface H5WritableGroup {
+  create_group(name: string): H5WritableGroup;
+  create_attribute(name: string, data: string): void;
+  create_dataset(args: {name: string; data: Float32Array | Int32Array; shape: number[]; dtype: string}): unknown;
 }
 interface TTYOps {
   put_char(tty: unknown, c: number | null): void;
@@ -188,11 +200,13 @@ interface TTYOps {
 }
 interface H5FS {
   writeFile(path: string, data: Uint8Array): void;
+  readFile(path: string): Uint8Array;
+  analyzePath?(path: string): {exists: boolean};
   unlink(path: string): void;
   getStream?(fd: number): {tty?: {ops: TTYOps}} | null;
 }
 interface H5Lib {
-  File: new (name: string, mode: 'r') => H5File;
+  File: new (name: string, mode: 'r' | 'w') => H5File;
   Group: abstract new (...args: never[]) => H5Group;
   Dataset: abstract new (...args: never[]) => H5Dataset;
   FS: H5FS;
@@ -478,25 +492,26 @@ function isModel(layer: Layer): layer is Model {
   return Array.isArray((layer as Partial<Model>).layers) && typeof (layer as Partial<Model>).getLayer === 'function';
 }
 
-interface Assignment {
-  variable: tf.Variable;
-  source: KerasVariable;
+/** One layer of a model (nested models' layers included) and where Keras saves its weights. */
+interface LayerPlace {
+  /** e.g. 'layers/dense_1', 'layers/sequential/layers/dense'. */
+  path: string;
+  layer: Layer;
+  /** "layer 'dense_1' (Dense)", for errors. */
+  describe: string;
+  /** Whether the layer's sublayer layout is one slotsOf knows (recurrent, Bidirectional, MultiHeadAttention). */
+  known: boolean;
+  slots: Slot[];
 }
 
 /**
- * Pairs every variable of `model` with its dataset in the archive, checking counts and shapes.
- * Nothing is assigned here, so a mismatch leaves the model as it was.
+ * Keras' saving walk over a model, from its config: every layer of model.layers (a Sequential's
+ * InputLayer and op nodes are not among them) at `layers/<snake_cased class>[_<n>]`, nested
+ * models' layers under their own path, with the groups its weights go to.
  */
-function planAssignments(
-  model: Model,
-  json: KerasModelJSON,
-  archive: KerasArchive,
-  prefix: string,
-  where: string,
-): Assignment[] {
-  const plan: Assignment[] = [];
+function layerPlaces(model: Model, json: KerasModelJSON, prefix: string, where: string): LayerPlace[] {
+  const places: LayerPlace[] = [];
   const used = new Map<string, number>();
-  const claimed = new Set<string>();
   const sequential = json.class_name === 'Sequential';
   const entries = (json.config?.layers ?? []) as KerasLayerJSON[];
   for (const entry of entries) {
@@ -515,19 +530,39 @@ function planAssignments(
     const path = `${prefix}layers/${uniqueName(kerasSnakeCase(entry.class_name), used)}`;
     const layer = model.getLayer(layerName);
     const describe = `layer '${layer.name}' (${entry.class_name})`;
-    const saved = archive.weights.get(path);
-    if (saved?.name != null && saved.name !== layerName)
-      throw new Error(
-        `${where}: the weights at '${path}' are layer '${saved.name}''s, but config.json's layer order puts ${describe} there`,
-      );
     if (isModel(layer) && entry.config && Array.isArray((entry.config as {layers?: unknown}).layers)) {
-      plan.push(...planAssignments(layer, entry as unknown as KerasModelJSON, archive, `${path}/`, where));
-      claimed.add(path);
-      for (const key of archive.weights.keys()) if (key.startsWith(`${path}/`)) claimed.add(key);
+      places.push({path, layer, describe, known: true, slots: []});
+      places.push(...layerPlaces(layer, entry as unknown as KerasModelJSON, `${path}/`, where));
       continue;
     }
     const slots = slotsOf(layer, path);
-    const known = slots.length > 1 || slots[0]!.path !== path;
+    places.push({path, layer, describe, known: slots.length > 1 || slots[0]!.path !== path, slots});
+  }
+  return places;
+}
+
+interface Assignment {
+  variable: tf.Variable;
+  source: KerasVariable;
+}
+
+/**
+ * Pairs every variable of `model` with its dataset in the archive, checking counts and shapes.
+ * Nothing is assigned here, so a mismatch leaves the model as it was.
+ */
+function planAssignments(model: Model, archive: KerasArchive, where: string): Assignment[] {
+  const plan: Assignment[] = [];
+  const places = layerPlaces(model, archive.config, '', where);
+  const nestedModels = new Set(places.filter(p => isModel(p.layer)).map(p => p.path));
+  const claimed = new Set<string>();
+  for (const {path, layer, describe, known, slots} of places) {
+    const saved = archive.weights.get(path);
+    if (saved?.name != null && saved.name !== layer.name)
+      throw new Error(
+        `${where}: the weights at '${path}' are layer '${saved.name}''s, but config.json's layer order puts ${describe} there`,
+      );
+    claimed.add(path);
+    if (isModel(layer)) continue;
     for (const slot of slots) {
       // A custom layer with sublayers: everything under its path, in Keras' saving order.
       const sources = known ? (archive.weights.get(slot.path)?.vars ?? []) : savedUnder(archive.weights, slot.path);
@@ -557,7 +592,7 @@ function planAssignments(
     // What a known layout leaves over must be empty (MultiHeadAttention's _softmax, a cell's wrapper).
     const slotPaths = new Set(slots.map(s => s.path));
     for (const [key, group] of archive.weights) {
-      if (key !== path && !key.startsWith(`${path}/`)) continue;
+      if (!key.startsWith(`${path}/`)) continue;
       if (known && !slotPaths.has(key) && group.vars.length)
         throw new Error(
           `${where}: ${describe} has no place for the ${group.vars.length} variables at '${key}/vars' (${group.vars.map(v => fmtShape(v.shape)).join(', ')})`,
@@ -567,8 +602,8 @@ function planAssignments(
   }
   // Weights the config has no layer for mean the two parts of the archive disagree.
   for (const [key, group] of archive.weights) {
-    const layerPath = key.startsWith(`${prefix}layers/`);
-    if (layerPath && !claimed.has(key) && group.vars.length)
+    const under = [...nestedModels].some(m => key.startsWith(`${m}/`));
+    if ((key.startsWith('layers/') || under) && !claimed.has(key) && group.vars.length)
       throw new Error(
         `${where}: the weights file has ${group.vars.length} variables at '${key}/vars'${group.name ? ` (layer '${group.name}')` : ''}, which no layer of config.json maps to`,
       );
@@ -583,7 +618,7 @@ function planAssignments(
  */
 export function assignKerasWeights(model: Model, archive: KerasArchive): void {
   const where = describeFile(archive.fileName || undefined);
-  const plan = planAssignments(model, archive.config, archive, '', where);
+  const plan = planAssignments(model, archive, where);
   for (const {variable, source} of plan)
     tf.tidy(() => variable.assign(tf.tensor(source.values, source.shape, variable.dtype)));
 }
@@ -612,4 +647,166 @@ export async function loadKerasArchive(
     throw e;
   }
   return model;
+}
+
+// ---------------------------------------------------------------- writing
+
+/** The Keras version whose archive layout writeKerasArchive follows (metadata.json's keras_version). */
+export const KERAS_FORMAT_VERSION = '3.15.1';
+
+export interface WriteKerasArchiveOptions {
+  /** Custom layer classes and functions that count as known for this save (besides the registry). */
+  customObjects?: CustomObjects;
+}
+
+const NUMPY_OPS = 'keras.src.ops.numpy';
+const NN_OPS = 'keras.src.ops.nn';
+/**
+ * K functions that are Keras 3 ops, for the config Keras reads (the inverse of serialize.ts'
+ * KERAS3_OPS, which reads them): serializeModel records a K call as TFOpLambda, which Keras 3
+ * has no class for. `config`: the K call's trailing arguments that Keras 3 keeps in the op's config.
+ */
+const KERAS3_OP_OF: Record<string, {className: string; module: string; config?: string[]}> = {
+  add: {className: 'Add', module: NUMPY_OPS},
+  sub: {className: 'Subtract', module: NUMPY_OPS},
+  mul: {className: 'Multiply', module: NUMPY_OPS},
+  div: {className: 'Divide', module: NUMPY_OPS},
+  maximum: {className: 'Maximum', module: NUMPY_OPS},
+  minimum: {className: 'Minimum', module: NUMPY_OPS},
+  equal: {className: 'Equal', module: NUMPY_OPS},
+  notEqual: {className: 'NotEqual', module: NUMPY_OPS},
+  abs: {className: 'Absolute', module: NUMPY_OPS},
+  neg: {className: 'Negative', module: NUMPY_OPS},
+  square: {className: 'Square', module: NUMPY_OPS},
+  sqrt: {className: 'Sqrt', module: NUMPY_OPS},
+  exp: {className: 'Exp', module: NUMPY_OPS},
+  log: {className: 'Log', module: NUMPY_OPS},
+  tanh: {className: 'Tanh', module: NUMPY_OPS},
+  sigmoid: {className: 'Sigmoid', module: NN_OPS},
+  relu: {className: 'Relu', module: NN_OPS},
+  softplus: {className: 'Softplus', module: NN_OPS},
+  sum: {className: 'Sum', module: NUMPY_OPS, config: ['axis', 'keepdims']},
+  mean: {className: 'Mean', module: NUMPY_OPS, config: ['axis', 'keepdims']},
+  max: {className: 'Max', module: NUMPY_OPS, config: ['axis', 'keepdims']},
+  min: {className: 'Min', module: NUMPY_OPS, config: ['axis', 'keepdims']},
+};
+
+/**
+ * serializeModel's config in the forms Keras 3 itself reads back: K calls that are Keras 3 ops
+ * become op nodes, and MultiHeadAttention's build_config names its shapes (Keras builds it with
+ * build(query_shape, value_shape), not one input_shape). Other TFOpLambda nodes stay: Keras
+ * cannot read them, this reader can.
+ */
+function keras3Config(json: KerasModelJSON): KerasModelJSON {
+  const copy = structuredClone(json);
+  const visit = (model: KerasModelJSON) => {
+    const layers = (model.config?.layers ?? []) as KerasLayerJSON[];
+    model.config.layers = layers.map(entry => {
+      if (Array.isArray((entry.config as {layers?: unknown})?.layers)) visit(entry as unknown as KerasModelJSON);
+      const config = (entry.config ?? {}) as Record<string, unknown>;
+      if (entry.class_name === 'MultiHeadAttention' && Array.isArray(entry.build_config?.input_shape)) {
+        const [query, value, key] = entry.build_config.input_shape as unknown[];
+        const shapes: Record<string, unknown> = {query_shape: query, value_shape: value};
+        if (key !== undefined) shapes.key_shape = key;
+        return {...entry, build_config: {shapes_dict: shapes}};
+      }
+      const op = entry.class_name === 'TFOpLambda' ? KERAS3_OP_OF[String(config.function)] : undefined;
+      if (!op) return entry;
+      const tail = op.config?.length ?? 0;
+      const simple = (v: unknown) => v === null || ['number', 'boolean'].includes(typeof v) || Array.isArray(v);
+      const nodes = entry.inbound_nodes.map(node => {
+        const args = node.args.slice(0, node.args.length - tail);
+        const extra = Object.fromEntries((op.config ?? []).map((k, i) => [k, node.args[args.length + i] ?? null]));
+        const plain = args.every(a => simple(a) || (a as {class_name?: string})?.class_name === '__keras_tensor__');
+        return plain && Object.keys(node.kwargs ?? {}).length === 0 && Object.values(extra).every(simple)
+          ? {node: {args, kwargs: {}}, extra}
+          : null;
+      });
+      // One op node holds one config: every call must agree on it.
+      const extras = nodes.map(n => JSON.stringify(n?.extra));
+      if (nodes.some(n => n === null) || new Set(extras).size > 1) return entry;
+      return {
+        module: op.module,
+        class_name: op.className,
+        config: {name: entry.name, ...nodes[0]?.extra},
+        registered_name: op.className,
+        name: entry.name,
+        inbound_nodes: nodes.map(n => n!.node),
+      };
+    });
+  };
+  visit(copy);
+  return copy;
+}
+
+/**
+ * The model as a Keras 3 `.keras` archive: config.json from serializeModel (so an unregistered
+ * custom class fails here, naming it), metadata.json, and model.weights.h5 in Keras' layout, which
+ * readKerasArchive and Keras' own keras.saving.load_model read. Optimizer state is not written.
+ */
+export async function writeKerasArchive(model: Model, opts: WriteKerasArchiveOptions = {}): Promise<Uint8Array> {
+  const config = keras3Config(serializeModel(model, {customObjects: opts.customObjects}));
+  const places = layerPlaces(model, config, '', `writeKerasArchive: model '${model.name}'`);
+  // Read every value first: a disposed weight fails here, before any file exists.
+  const groups: {
+    path: string;
+    name: string;
+    variables: {shape: number[]; dtype: string; values: Float32Array | Int32Array}[];
+  }[] = [{path: '', name: model.name, variables: []}];
+  const read = (variables: tf.Variable[]) =>
+    variables.map(v => ({
+      shape: v.shape,
+      dtype: v.dtype === 'int32' ? '<i' : '<f',
+      values: v.dtype === 'int32' ? Int32Array.from(v.dataSync()) : Float32Array.from(v.dataSync()),
+    }));
+  for (const place of places) {
+    const own = place.slots.find(s => s.path === place.path);
+    groups.push({path: place.path, name: place.layer.name, variables: own ? read(own.variables) : []});
+    for (const slot of place.slots)
+      if (slot.path !== place.path)
+        groups.push({path: slot.path, name: slot.layer.name, variables: read(slot.variables)});
+  }
+  const lib = await loadH5wasm();
+  const path = `/keras_archive_${++fileCounter}.h5`;
+  let h5: Uint8Array;
+  try {
+    h5 = withStderrCaptured(lib.FS, diagnostic => {
+      const file = new lib.File(path, 'w');
+      if (!(file.file_id >= 0n)) throw new Error(`writeKerasArchive: HDF5 cannot create a file (${diagnostic()})`);
+      const root = file as unknown as H5WritableGroup;
+      const made = new Map<string, H5WritableGroup>([['', root]]);
+      const groupAt = (p: string): H5WritableGroup => {
+        let g = made.get(p);
+        if (!g) {
+          const cut = p.lastIndexOf('/');
+          g = groupAt(cut < 0 ? '' : p.slice(0, cut)).create_group(p.slice(cut + 1));
+          made.set(p, g);
+        }
+        return g;
+      };
+      try {
+        for (const group of groups) {
+          const vars = groupAt(group.path ? `${group.path}/vars` : 'vars');
+          vars.create_attribute('name', group.name);
+          group.variables.forEach((v, i) => {
+            vars.create_dataset({name: String(i), data: v.values, shape: v.shape, dtype: v.dtype});
+          });
+        }
+        file.flush();
+      } finally {
+        file.close();
+      }
+      return lib.FS.readFile(path);
+    });
+  } finally {
+    // Absent when HDF5 could not create it.
+    if (lib.FS.analyzePath?.(path).exists !== false) lib.FS.unlink(path);
+  }
+  const now = new Date().toISOString();
+  const metadata = {keras_version: KERAS_FORMAT_VERSION, date_saved: `${now.slice(0, 10)}@${now.slice(11, 19)}`};
+  return zipSync({
+    [KERAS_ARCHIVE_ENTRIES.metadata]: strToU8(JSON.stringify(metadata)),
+    [KERAS_ARCHIVE_ENTRIES.config]: strToU8(JSON.stringify(config)),
+    [KERAS_ARCHIVE_ENTRIES.weights]: h5,
+  });
 }
