@@ -24,6 +24,7 @@ import {
   kerasSnakeCase,
   loadKerasArchive,
   readKerasArchive,
+  writeKerasArchive,
 } from '../../src/keras/saving/keras_archive.js';
 
 await tf.setBackend('as');
@@ -367,6 +368,104 @@ test("a config.json the deserializer rejects: the file's name leads the deserial
     () => loadKerasArchive(unknown, {fileName: 'conv7d.keras'}),
     [/^Keras archive 'conv7d\.keras': config\.json: /, /Conv7D/, /Conv2D/],
   );
+});
+
+// ---------------------------------------------------------------- writing
+
+/**
+ * The vars groups holding variables, with their shapes; the optimizer's left out (the writer
+ * saves none). Empty groups may differ: Keras writes one for every object (a recurrent layer's
+ * wrapper around its cell, MultiHeadAttention's softmax), and a Sequential model is written as
+ * the functional model it is here, with an InputLayer.
+ */
+function layout(weights: Map<string, {vars: {shape: number[]}[]}>): Record<string, number[][]> {
+  return Object.fromEntries(
+    [...weights]
+      .filter(([path, g]) => !path.startsWith('optimizer') && g.vars.length > 0)
+      .map(([path, group]) => [path, group.vars.map(v => v.shape)])
+      .sort(([a], [b]) => (a! < b! ? -1 : 1)),
+  );
+}
+
+test("writeKerasArchive: Keras' own h5 layout, a config with Keras 3's op nodes, and a reload that predicts bit for bit", async () => {
+  const MyDense = makeMyDense();
+  for (const name of [
+    'seed_mlp',
+    'lambda_mlp',
+    'cnn',
+    'text_rnn',
+    'multi_io',
+    'transformer',
+    'sequential',
+    'nested',
+    'conv_zoo',
+    'seq_zoo',
+  ]) {
+    const customObjects = {MyDense, scaled_tanh: scaledTanh};
+    const model = await loadKerasArchive(archiveBytes(name), {customObjects});
+    const tensors = tf.memory().numTensors;
+    const bytes = await writeKerasArchive(model, {customObjects});
+    assert.is(tf.memory().numTensors, tensors, `${name}: tensors after writing`);
+    const written = await readKerasArchive(bytes, `${name}.keras`);
+    // Our Model has no Sequential class: a Sequential (sub-)model is written as the functional
+    // model it is, so Keras files it under layers/functional rather than layers/sequential.
+    const asWritten = (path: string) => path.replace(/(^|\/)layers\/sequential(?=\/|$)/, '$1layers/functional');
+    const original = new Map(
+      [...(await readKerasArchive(archiveBytes(name))).weights].map(([path, g]) => [asWritten(path), g]),
+    );
+    const originalConfig = (await readKerasArchive(archiveBytes(name))).config;
+    // The same groups and shapes as the file Keras wrote, so Keras' loader finds every weight.
+    assert.equal(layout(written.weights), layout(original), `${name}: h5 layout`);
+    for (const [path, group] of written.weights) {
+      // A layer's group carries its name (the reader checks it); sublayer groups' names are free.
+      if (/(^|\/)layers\/[^/]+$/.test(path) && original.has(path)) assert.is(group.name, original.get(path)!.name);
+      group.vars.forEach((v, i) => {
+        assert.equal(Array.from(v.values), Array.from(original.get(path)!.vars[i]!.values), v.path);
+      });
+    }
+    const classes = (json: typeof written.config) =>
+      json.config.layers.map(l => (l.class_name === 'Sequential' ? 'Functional' : l.class_name));
+    assert.equal(classes(written.config), classes(originalConfig), `${name}: layer and op classes`);
+    assert.is(written.metadata.keras_version?.split('.')[0], '3');
+
+    const again = await loadKerasArchive(bytes, {customObjects});
+    const fx = fixture(name);
+    const xs = fx.inputs.map(i => tf.tensor(i.values, i.shape, i.dtype.startsWith('int') ? 'int32' : 'float32'));
+    const a = [model.predict(xs.length === 1 ? xs[0]! : xs)].flat() as tf.Tensor[];
+    const b = [again.predict(xs.length === 1 ? xs[0]! : xs)].flat() as tf.Tensor[];
+    a.forEach((t, i) => {
+      assert.equal(Array.from(t.dataSync()), Array.from(b[i]!.dataSync()), `${name}: output ${i}`);
+    });
+    const summary = (m: Model) => {
+      const lines: string[] = [];
+      m.summary(undefined, undefined, l => lines.push(l));
+      return lines;
+    };
+    assert.equal(summary(again), summary(model), `${name}: summary()`);
+    tf.dispose([...xs, ...a, ...b]);
+    model.dispose();
+    again.dispose();
+  }
+});
+
+test("writeKerasArchive: MultiHeadAttention's build_config names its shapes as Keras' does", async () => {
+  const model = await loadKerasArchive(archiveBytes('transformer'));
+  const written = await readKerasArchive(await writeKerasArchive(model));
+  const original = await readKerasArchive(archiveBytes('transformer'));
+  const mha = (c: typeof written.config) =>
+    c.config.layers.find(l => l.class_name === 'MultiHeadAttention')!.build_config;
+  assert.equal(mha(written.config), mha(original.config));
+  model.dispose();
+});
+
+test('writeKerasArchive: an unregistered custom class fails before anything is written, naming it', async () => {
+  const MyDense = makeMyDense();
+  Object.defineProperty(MyDense, 'className', {value: 'UnsavedDense'});
+  const model = await loadKerasArchive(archiveBytes('seed_mlp'), {customObjects: {MyDense}});
+  const swapped = model.getLayer('my_dense');
+  Object.setPrototypeOf(swapped, MyDense.prototype);
+  await rejects(() => writeKerasArchive(model), [/UnsavedDense/, /registerLayer/]);
+  model.dispose();
 });
 
 test.run();
