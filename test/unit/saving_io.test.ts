@@ -11,7 +11,20 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import {unzipSync, zipSync} from 'fflate';
 import '../../src/index.js';
-import {FORMAT_VERSION, Layer, Model, input, layers, loadModel, optimizers, type Shape} from '../../src/keras/index.js';
+import {
+  FORMAT_VERSION,
+  K,
+  Layer,
+  Model,
+  input,
+  layers,
+  loadModel,
+  optimizers,
+  registerFunction,
+  registerLayer,
+  type Shape,
+  type SymbolicTensor,
+} from '../../src/keras/index.js';
 
 await tf.setBackend('as');
 
@@ -171,6 +184,77 @@ for (const [label, makeOptimizer] of OPTIMIZERS) {
   });
 }
 
+/** The seed's MyDense (variables in fields, so their tfjs names are numbers: slot order depends on it). */
+class SeedDense extends Layer {
+  static override className = 'SeedDense';
+  w!: tf.Variable;
+  b!: tf.Variable;
+  a!: tf.Variable;
+  constructor(
+    readonly units = 32,
+    config: {name?: string} = {},
+  ) {
+    super(config);
+  }
+  override build(inputShape: Shape) {
+    this.w = K.variable(K.randomNormal([inputShape[inputShape.length - 1]!, this.units], 0, 0.05));
+    this.b = tf.variable(K.randomNormal([this.units], 0, 0.05), true);
+    this.a = tf.variable(K.randomNormal([this.units], 0, 0.05), false);
+  }
+  override call(inputs: tf.Tensor) {
+    return K.add(K.dot(inputs, this.w), this.b) as tf.Tensor;
+  }
+  override getConfig() {
+    return {...super.getConfig(), units: this.units};
+  }
+  static override fromConfig(config: Record<string, unknown>) {
+    return new SeedDense(config.units as number, {name: config.name as string});
+  }
+}
+registerLayer(SeedDense);
+
+/** examples/main.ts' custom loss, saved by its registered name. */
+const myCrossentropy = registerFunction('myCrossentropy', (yTrue: tf.Tensor, yPred: tf.Tensor) =>
+  K.neg(K.sum(K.mul(yTrue, K.log(K.clip(yPred, K.epsilon(), 1 - K.epsilon()))), -1)),
+);
+
+test("includeOptimizer on the seed's model (MyDense, addLoss, a registered custom loss, rmsprop): fit continues bit for bit", async () => {
+  const build = () => {
+    const x = input({shape: [8, 8]});
+    const flat = layers.reshape({targetShape: [64]}).apply(x);
+    const d1 = layers.dense({units: 20, activation: 'relu'}).apply(flat);
+    const hidden = new SeedDense(12).apply(d1) as SymbolicTensor;
+    const out = layers.dense({units: 4, activation: 'softmax'}).apply(hidden);
+    const model = new Model({inputs: x, outputs: out});
+    model.addLoss(K.mul(1e-2, K.mean(K.square(hidden))));
+    return model;
+  };
+  const x = tf.randomUniform([48, 8, 8], 0, 1, 'float32', 40);
+  const labels = tf.randomUniform([48], 0, 4, 'int32', 41);
+  const y = tf.oneHot(labels, 4);
+  const fit = {batchSize: 16, seed: 3, verbose: 0 as const};
+  const a = build();
+  const initial = a.getWeights();
+  a.compile({optimizer: 'rmsprop', loss: myCrossentropy, metrics: ['accuracy']});
+  const historyA = await a.fit(x, y, {...fit, epochs: 3});
+  const b = build();
+  b.setWeights(initial);
+  b.compile({optimizer: 'rmsprop', loss: myCrossentropy, metrics: ['accuracy']});
+  await b.fit(x, y, {...fit, epochs: 2});
+  const dir = path.join(tmp, 'seed-optimizer');
+  await b.save(`file://${dir}`, {includeOptimizer: true});
+  const topology = JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8')).modelTopology;
+  assert.is(topology.compile_config.loss, 'Custom>myCrossentropy');
+  const c = await loadModel(`file://${dir}`);
+  const historyC = await c.fit(x, y, {...fit, epochs: 3, initialEpoch: 2});
+  assert.equal(historyC.history.loss, [historyA.history.loss[2]], 'epoch 3 loss (with the added loss), bit for bit');
+  a.weights.forEach((w, i) => {
+    assert.equal(bits(c.weights[i]!), bits(w), `weight ${w.name} after epoch 3`);
+  });
+  tf.dispose([x, labels, y, initial]);
+  for (const m of [a, b, c]) m.dispose();
+});
+
 test('includeOptimizer: compile_config in Keras 3 form; a model that was never compiled is an error', async () => {
   const model = mlp();
   model.compile({optimizer: 'adam', loss: 'categoricalCrossentropy', metrics: ['accuracy']});
@@ -225,6 +309,10 @@ test('save options are checked', async () => {
   );
   await rejects(() => model.save(h, {include_optimizer: true} as never), /unknown option\(s\) include_optimizer/);
   await rejects(() => model.save('ftp://x/y'), /model.save: no handler for 'ftp:\/\/x\/y'/);
+  // A directory that cannot be made: the error names the target.
+  const blocker = path.join(tmp, 'a-file');
+  fs.writeFileSync(blocker, 'not a directory');
+  await rejects(() => model.save(`file://${blocker}/model`), /saving to '.*a-file\/model'/);
   model.dispose();
 });
 

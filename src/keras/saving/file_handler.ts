@@ -74,12 +74,16 @@ export function fileSystem(url: string, fn = 'loadModel'): tf.io.IOHandler {
       const dir = isJson ? path.dirname(target) : target;
       const jsonPath = isJson ? target : path.join(dir, 'model.json');
       const binName = isJson ? `${path.basename(target, '.json')}.weights.bin` : 'weights.bin';
-      await fs.mkdir(dir, {recursive: true});
       const data = artifacts.weightData ?? new ArrayBuffer(0);
       const bytes = Array.isArray(data) ? tf.io.concatenateArrayBuffers(data) : data;
       const manifest: tf.io.WeightsManifestConfig = [{paths: [binName], weights: artifacts.weightSpecs ?? []}];
-      await fs.writeFile(path.join(dir, binName), new Uint8Array(bytes));
-      await fs.writeFile(jsonPath, JSON.stringify(modelJson(artifacts, manifest)));
+      try {
+        await fs.mkdir(dir, {recursive: true});
+        await fs.writeFile(path.join(dir, binName), new Uint8Array(bytes));
+        await fs.writeFile(jsonPath, JSON.stringify(modelJson(artifacts, manifest)));
+      } catch (e) {
+        throw new Error(`saving to '${target}': ${(e as Error).message}`, {cause: e});
+      }
       return {
         modelArtifactsInfo: {
           dateSaved: new Date(),
