@@ -22,6 +22,7 @@ import {
   serializeLayer,
   deserializeLayer,
   knownLayerNames,
+  type KerasLayerJSON,
   type KerasModelJSON,
   type Shape,
 } from '../../src/keras/index.js';
@@ -716,6 +717,25 @@ test('a nested model used as a layer, and a layer shared across models', () => {
   assert.is(innerJson.inbound_nodes.length, 2);
   const back = checkModel(m, [r([2, 3]), r([2, 3], 2)]);
   assert.ok(back.getLayer('inner') instanceof Model);
+});
+
+test('a layer used inside a nested model and outside it stays one layer (shared_object_id, as Keras)', () => {
+  K.clearSession();
+  const shared = layers.dense({units: 3, name: 'shared_dense'});
+  const i = input({shape: [3]});
+  const inner = new Model({inputs: i, outputs: layers.dense({units: 3}).apply(shared.apply(i)), name: 'inner2'});
+  const x = input({shape: [3]});
+  const m = new Model({inputs: x, outputs: layers.add().apply([inner.apply(x), shared.apply(x)])});
+  const json = serializeModel(m);
+  const outer = json.config.layers.find(l => l.name === 'shared_dense')!;
+  const nested = (json.config.layers.find(l => l.name === 'inner2')!.config.layers as KerasLayerJSON[]).find(
+    l => l.name === 'shared_dense',
+  )!;
+  assert.ok(outer.shared_object_id != null);
+  assert.is(nested.shared_object_id, outer.shared_object_id);
+  const back = checkModel(m, r([2, 3]));
+  assert.is(back.weights.length, m.weights.length);
+  assert.is((back.getLayer('inner2') as Model).getLayer('shared_dense'), back.getLayer('shared_dense'));
 });
 
 test('MultiHeadAttention with an attention mask: positional (query, value) and a keyword mask, as Keras', () => {

@@ -57,6 +57,8 @@ export interface KerasNodeJSON {
 export interface KerasLayerJSON extends KerasObjectJSON {
   config: Record<string, unknown>;
   build_config?: Record<string, unknown>;
+  /** The same number on each appearance of one layer in several models of the config (Keras'). */
+  shared_object_id?: number;
   name: string;
   inbound_nodes: KerasNodeJSON[];
 }
@@ -360,6 +362,32 @@ function unregisteredMessage(layer: Layer): string {
   );
 }
 
+// Layers that appear in more than one model of the save (a layer used inside a nested model
+// and outside it): Keras marks each appearance with the same shared_object_id, and a load makes
+// one layer of them. Set for the duration of a save and of a load.
+let sharedIds: Map<Layer, number> | null = null;
+let sharedLayers: Map<unknown, Layer> | null = null;
+
+/** Runs a save with shared_object_ids for the layers `model` and its nested models share. */
+function withSharedIds<T>(root: Layer, fn: () => T): T {
+  if (sharedIds) return fn();
+  const counts = new Map<Layer, number>();
+  const walk = (m: Model) => {
+    for (const layer of m.layers) {
+      counts.set(layer, (counts.get(layer) ?? 0) + 1);
+      if (isModel(layer) && counts.get(layer) === 1) walk(layer);
+    }
+  };
+  if (isModel(root)) walk(root);
+  let next = 1;
+  sharedIds = new Map([...counts].filter(([, n]) => n > 1).map(([layer]) => [layer, next++]));
+  try {
+    return fn();
+  } finally {
+    sharedIds = null;
+  }
+}
+
 /** The Keras object for one layer (no graph): `{module, class_name, config, registered_name}`. */
 function layerObject(layer: Layer, scope: CustomObjects | undefined): KerasObjectJSON {
   if (isModel(layer)) return functionalObject(layer, scope);
@@ -393,7 +421,9 @@ function layerObject(layer: Layer, scope: CustomObjects | undefined): KerasObjec
 
 /** One layer as Keras' JSON (a Model gives its functional config). Throws for an unregistered custom class. */
 export function serializeLayer(layer: Layer, opts: SerializeOptions = {}): KerasObjectJSON {
-  return withCustomObjects(opts.customObjects, () => layerObject(layer, opts.customObjects));
+  return withCustomObjects(opts.customObjects, () =>
+    withSharedIds(layer, () => layerObject(layer, opts.customObjects)),
+  );
 }
 
 /** A layer from Keras' JSON (`{class_name, config, ...}`): built-in, registered, or in customObjects. */
@@ -419,6 +449,16 @@ function layerFromJSON(json: KerasObjectJSON, what: string): Layer {
     throw new Error(
       `${what}: expected a Keras layer object {class_name, config}, got ${JSON.stringify(json)?.slice(0, 120)}`,
     );
+  // The same layer in two models of the file (Keras' shared_object_id): made once.
+  const sharedId = (json as {shared_object_id?: unknown}).shared_object_id;
+  const shared = sharedId == null ? undefined : sharedLayers?.get(sharedId);
+  if (shared) return shared;
+  const made = layerFromJSONOnce(json);
+  if (sharedId != null) sharedLayers?.set(sharedId, made);
+  return made;
+}
+
+function layerFromJSONOnce(json: KerasObjectJSON): Layer {
   if (json.class_name === 'Functional' || json.class_name === 'Model' || json.class_name === 'Sequential')
     return modelFromJSON(json as KerasModelJSON);
   const config = json.config;
@@ -513,6 +553,8 @@ function functionalObject(model: Model, scope: CustomObjects | undefined): Keras
       config: obj.config as Record<string, unknown>,
       registered_name: obj.registered_name,
     } as KerasLayerJSON;
+    const sharedId = sharedIds?.get(layer);
+    if (sharedId != null) entry.shared_object_id = sharedId;
     if (!(layer instanceof InputLayer) && !(layer instanceof TFOpLambda) && !isModel(layer) && nodes[0]) {
       const first = nodes[0];
       const shapes = first.inputs.slice(0, first.callInputCount).map(t => [...t.shape]);
@@ -553,7 +595,9 @@ function functionalObject(model: Model, scope: CustomObjects | undefined): Keras
 export function serializeModel(model: Model, opts: SerializeOptions = {}): KerasModelJSON {
   if (!isModel(model))
     throw new Error(`serializeModel: expected a Model, got ${model === null ? 'null' : typeof model}`);
-  return withCustomObjects(opts.customObjects, () => functionalObject(model, opts.customObjects));
+  return withCustomObjects(opts.customObjects, () =>
+    withSharedIds(model, () => functionalObject(model, opts.customObjects)),
+  );
 }
 
 class NotReady {
@@ -859,6 +903,7 @@ function guarded<T>(fn: () => T): T {
   if (madeLayers) return fn();
   const variablesBefore = new Set(Object.keys(tf.engine().registeredVariables));
   madeLayers = [];
+  sharedLayers = new Map();
   const made = madeLayers;
   try {
     // No tidy around it: a custom layer's constructor may make tensors it keeps in its fields.
@@ -871,6 +916,7 @@ function guarded<T>(fn: () => T): T {
     throw e;
   } finally {
     madeLayers = null;
+    sharedLayers = null;
   }
 }
 
