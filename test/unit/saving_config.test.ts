@@ -543,6 +543,22 @@ test('a custom layer: registered, or given in customObjects; unregistered fails 
   checkModel(m2, tf.ones([2, 3]));
 });
 
+test('registerLayer as a class decorator; InputLayer.fromConfig(getConfig())', () => {
+  K.clearSession();
+  @registerLayer
+  class Decorated extends Layer<tf.Tensor, tf.Tensor> {
+    override call(x: tf.Tensor): tf.Tensor {
+      return tf.neg(x);
+    }
+  }
+  const x = input({shape: [2], name: 'decorated_in', dtype: 'float32'});
+  const m = new Model({inputs: x, outputs: new Decorated().apply(x)});
+  assert.is(serializeModel(m).config.layers[1]!.registered_name, 'Custom>Decorated');
+  checkModel(m, tf.ones([1, 2]));
+  const inputLayer = m.layers[0]!;
+  assert.equal(layers.InputLayer.fromConfig(inputLayer.getConfig()).getConfig(), inputLayer.getConfig());
+});
+
 test('an unknown class at load lists the registered names and leaves no tensor behind', () => {
   K.clearSession();
   const x = input({shape: [3]});

@@ -56,9 +56,12 @@ function bare(name: string): string {
 /**
  * Registers a custom layer class so that saved models can name it and loading can find it
  * (Keras' `@register_keras_serializable`). `name` defaults to the class name; a name without a
- * package is saved as Keras saves it, 'Custom>' + name. Returns the class (usable as a decorator).
+ * package is saved as Keras saves it, 'Custom>' + name. Returns the class, so it also works as a
+ * class decorator: `@registerLayer class MyDense extends Layer {...}`.
  */
-export function registerLayer<C extends LayerClass>(cls: C, name?: string): C {
+export function registerLayer<C extends LayerClass>(cls: C, name?: string | ClassDecoratorContext): C {
+  // As a decorator the second argument is the decorator context, not a name.
+  if (typeof name === 'object' && name !== null) name = undefined;
   if (typeof cls !== 'function')
     throw new Error(`registerLayer: expected a Layer subclass, got ${cls === null ? 'null' : typeof cls}`);
   const key = name ?? classNameOf(cls);
