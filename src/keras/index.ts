@@ -60,5 +60,15 @@ export type {
   SerializeOptions,
   DeserializeOptions,
 } from './saving/serialize.js';
+// Keras 3 .keras archives (loadModel reads them too): read, load onto a model, and write.
+export {readKerasArchive, loadKerasArchive, writeKerasArchive} from './saving/keras_archive.js';
+export type {
+  KerasArchive,
+  KerasArchiveMetadata,
+  KerasVariable,
+  KerasVarsGroup,
+  LoadKerasArchiveOptions,
+  WriteKerasArchiveOptions,
+} from './saving/keras_archive.js';
 export {registerLayer, registerFunction} from './saving/registry.js';
 export type {LayerClass, CustomObjects, RegisteredFunction} from './saving/registry.js';

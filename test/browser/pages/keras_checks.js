@@ -120,4 +120,27 @@ export function kerasChecks(test) {
     tf.dispose([x, expected]);
     model.dispose();
   });
+
+  test('a .keras archive: writeKerasArchive, then loadModel of its bytes (fflate and h5wasm in the page)', async () => {
+    assert(typeof keras.writeKerasArchive === 'function', 'tfjs-backend-as/keras has no export writeKerasArchive');
+    const inp = input({shape: [features]});
+    const hidden = layers.dense({units: 5, activation: 'tanh'}).apply(inp);
+    const model = new Model({inputs: inp, outputs: layers.dense({units: 2}).apply(hidden)});
+    const x = tf.tensor2d(xData.slice(0, 4 * features), [4, features]);
+    const expected = model.predict(x);
+    const bytes = await keras.writeKerasArchive(model);
+    assert(bytes[0] === 0x50 && bytes[1] === 0x4b, 'the archive is no zip');
+    const archive = await keras.readKerasArchive(bytes, 'page.keras');
+    assert(archive.weights.get('layers/dense')?.vars.length === 2, 'no layers/dense/vars in the written h5');
+    const loaded = await keras.loadModel(bytes);
+    const got = loaded.predict(x);
+    const bits = t => Array.from(new Uint32Array(new Float32Array(t.dataSync()).buffer));
+    assert(
+      JSON.stringify(bits(got)) === JSON.stringify(bits(expected)),
+      'predictions differ after the .keras round trip',
+    );
+    tf.dispose([x, expected, got]);
+    model.dispose();
+    loaded.dispose();
+  });
 }
