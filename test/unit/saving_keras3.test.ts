@@ -360,6 +360,20 @@ test('a weight whose shape does not match the config: the file, the layer, both 
   );
 });
 
+test("layers in another order than the weights file's: the layer names Keras 3 records on each group catch it", async () => {
+  // Two Dense layers swapped in config.json: Keras numbers them by their order in model.layers.
+  const swapped = editConfig('multi_io', c => {
+    const layers = c.config.layers;
+    const i = layers.findIndex(l => l.config.name === 'label');
+    const j = layers.findIndex(l => l.config.name === 'score');
+    [layers[i], layers[j]] = [layers[j]!, layers[i]!];
+  });
+  await rejects(
+    () => loadKerasArchive(swapped, {fileName: 'swapped.keras'}),
+    [/'swapped\.keras'/, /weights at 'layers\/dense_1' are layer 'label''s/, /layer 'score' \(Dense\)/],
+  );
+});
+
 test("a config.json the deserializer rejects: the file's name leads the deserializer's message", async () => {
   const unknown = editConfig('cnn', c => {
     (c.config.layers[1] as unknown as {class_name: string}).class_name = 'Conv7D';
