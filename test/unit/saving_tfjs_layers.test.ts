@@ -258,6 +258,48 @@ for (const c of THEIRS) {
   });
 }
 
+// ---------------------------------------------------------------- tfjs-layers' optimizer state
+
+const TFJS_OPTIMIZERS: [string, () => tf.Optimizer][] = [
+  ['adam', () => tf.train.adam(0.01)],
+  ['rmsprop', () => tf.train.rmsprop(0.01)],
+  ['momentum', () => tf.train.momentum(0.05, 0.9)],
+];
+
+for (const [label, makeOptimizer] of TFJS_OPTIMIZERS) {
+  test(`tfjs-layers model.save({includeOptimizer}) with ${label} -> loadModel compiles and restores the slots: fit continues as tfjs-layers' own reload does`, async () => {
+    const x = tf.randomNormal([32, 8], 0, 1, 'float32', 50);
+    const labels = tf.randomUniform([32], 0, 3, 'int32', 51);
+    const y = tf.oneHot(labels, 3);
+    const theirs = tfl.sequential();
+    theirs.add(tfl.layers.dense({inputShape: [8], units: 6, activation: 'relu'}));
+    theirs.add(tfl.layers.dense({units: 3, activation: 'softmax'}));
+    const optimizer = makeOptimizer();
+    theirs.compile({optimizer, loss: 'categoricalCrossentropy', metrics: ['acc']});
+    const config = {epochs: 1, batchSize: 8, shuffle: false, verbose: 0 as const};
+    await theirs.fit(x, y, config);
+    const artifacts = await capture(h => theirs.save(h, {includeOptimizer: true}));
+    assert.ok(artifacts.trainingConfig, 'tfjs-layers wrote its training config');
+    // tfjs-layers continues from its own file...
+    const again = await tfl.loadLayersModel(tf.io.fromMemory(artifacts));
+    const theirLoss = (await again.fit(x, y, config)).history.loss[0] as number;
+    // ...and so does ours.
+    const ours = await loadModel(tf.io.fromMemory(artifacts));
+    assert.ok(ours.optimizer, 'compiled from trainingConfig');
+    assert.is(ours.optimizer!.iterations, 4, "tfjs-layers' iteration count");
+    const ourLoss = (await ours.fit(x, y, {...config, verbose: 0})).history.loss[0] as number;
+    assert.is(ourLoss, theirLoss, "the continued epoch's loss, bit for bit");
+    const theirWeights = again.getWeights();
+    ours.weights.forEach((w, i) => {
+      assert.is(maxDiff(w, theirWeights[i]!), 0, `weight ${w.name} after the continued epoch`);
+    });
+    tf.dispose([x, labels, y]); // theirWeights are tfjs-layers' variables themselves (getWeights reads them)
+    for (const m of [theirs, again]) m.dispose();
+    optimizer.dispose();
+    ours.dispose();
+  });
+}
+
 // ---------------------------------------------------------------- what tfjs-layers cannot load
 
 class Scale extends Layer {

@@ -27,9 +27,11 @@ import {isFilePath, isNode, readFileBytes, registerFileRouter} from './file_hand
 import {
   type KerasOptimizerJSON,
   deserializeOptimizer,
+  optimizerFromTfjsConfig,
   optimizerState,
   restoreOptimizerState,
   serializeOptimizer,
+  stateFromTfjsWeights,
   type OptimizerStateJSON,
 } from './optimizer_state.js';
 import {type CustomObjects, type KerasModelJSON, deserializeModel, serializeModel} from './serialize.js';
@@ -462,8 +464,20 @@ export async function modelFromArtifacts(
   let topology = raw as KerasModelJSON & {compile_config?: unknown};
   if ((raw as {format?: unknown}).format === 'tfjs-backend-as-weights')
     throw new Error(`${fn}: ${where} holds only weights (written by saveWeights); load them with model.loadWeights`);
-  if (isTfjsLayersTopology(raw)) {
+  const tfjsLayers = isTfjsLayersTopology(raw);
+  if (tfjsLayers) {
     topology = fromTfjsLayersTopology(raw, where) as typeof topology;
+    // tfjs-layers' model.save({includeOptimizer}) writes trainingConfig; ours, Keras' compile_config.
+    const training = artifacts.trainingConfig as
+      | {loss?: unknown; metrics?: unknown; loss_weights?: unknown; optimizer_config?: unknown}
+      | undefined;
+    if (training?.optimizer_config != null)
+      topology.compile_config = {
+        optimizer: optimizerFromTfjsConfig(training.optimizer_config, `${fn}: ${where}`),
+        loss: training.loss ?? null,
+        loss_weights: training.loss_weights ?? null,
+        metrics: training.metrics ?? null,
+      };
   }
   // Checked before anything is made: a truncated or inconsistent weights file.
   const {specs, data} = checkWeightData(artifacts, fn, where);
@@ -489,6 +503,26 @@ export async function modelFromArtifacts(
         );
         if (meta?.optimizer) {
           restoreOptimizerState(optimizer, meta.optimizer, weights, model.trainableWeights, values, `${fn}: ${where}`);
+        } else if (tfjsLayers && specs.some(isOptimizerSpec)) {
+          const fromTfjs = stateFromTfjsWeights(
+            optimizer,
+            specs.filter(isOptimizerSpec),
+            values,
+            names,
+            `${fn}: ${where}`,
+          );
+          try {
+            restoreOptimizerState(
+              optimizer,
+              fromTfjs.state,
+              weights,
+              model.trainableWeights,
+              fromTfjs.values,
+              `${fn}: ${where}`,
+            );
+          } finally {
+            tf.dispose(fromTfjs.made);
+          }
         }
       }
     } finally {

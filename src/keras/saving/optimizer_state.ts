@@ -322,3 +322,87 @@ export function restoreOptimizerState(
     throw new Error(`${where}: optimizer iterations must be a non-negative integer, got ${state.iterations}`);
   fields.iterations_ = state.iterations;
 }
+
+// ---------------------------------------------------------------- tfjs-layers' optimizer files
+
+/** tfjs' slot suffixes (its getWeights names '<variable>/<suffix>') and the fields holding them. */
+const TFJS_SLOT_FIELDS: Record<string, Record<string, string>> = {
+  Adam: {m: 'accumulatedFirstMoment', v: 'accumulatedSecondMoment'},
+  RMSprop: {rms: 'accumulatedMeanSquares', momentum: 'accumulatedMoments', mg: 'accumulatedMeanGrads'},
+  SGD: {momentum: 'accumulations'},
+  Adagrad: {accumulator: 'accumulatedGrads'},
+  Adadelta: {accum_grad: 'accumulatedGrads', accum_var: 'accumulatedUpdates'},
+};
+
+/**
+ * tfjs-layers' trainingConfig.optimizer_config ({class_name: 'Adam' | 'RMSProp' | 'Momentum' ...,
+ * config: tfjs' camelCase getConfig()}) in Keras 3's form.
+ */
+export function optimizerFromTfjsConfig(json: unknown, where: string): KerasOptimizerJSON {
+  const j = json as {class_name?: unknown; config?: unknown};
+  const entry = KINDS.find(([cls]) => (cls as unknown as {className: string}).className === j?.class_name);
+  if (!entry)
+    throw new Error(
+      `${where}: tfjs-layers optimizer_config class ${JSON.stringify(j?.class_name)} is not one of ${KINDS.map(([c]) => (c as unknown as {className: string}).className).join(', ')}`,
+    );
+  const kind = entry[1];
+  return {
+    module: 'keras.optimizers',
+    class_name: kind.className,
+    config: kind.toKeras((j.config ?? {}) as Record<string, number | boolean>),
+    registered_name: null,
+  };
+}
+
+/**
+ * tfjs-layers' optimizer weights (manifest group 'optimizer': 'iter', then '<variable>/<suffix>'
+ * per slot) as our optimizer state, for restoreOptimizerState. `names` are the model's saved weight
+ * names, which tfjs-layers' variable names match. Adam's bias-correction accumulators are set the
+ * way tfjs' own setWeights sets them, beta^(iterations + 1), so training continues as it would in
+ * tfjs-layers after its own load.
+ */
+export function stateFromTfjsWeights(
+  optimizer: tf.Optimizer,
+  specs: tf.io.WeightsManifestEntry[],
+  values: Record<string, tf.Tensor>,
+  names: string[],
+  where: string,
+): {state: OptimizerStateJSON; values: Record<string, tf.Tensor>; made: tf.Tensor[]} {
+  const kind = kindOf(optimizer);
+  const bySuffix = TFJS_SLOT_FIELDS[kind.className] ?? {};
+  const state: OptimizerStateJSON = {iterations: 0, slots: {}, scalars: []};
+  const renamed: Record<string, tf.Tensor> = {};
+  const made: tf.Tensor[] = [];
+  for (const spec of specs) {
+    if (spec.name === 'iter') {
+      state.iterations = values.iter!.dataSync()[0]!;
+      continue;
+    }
+    const cut = spec.name.lastIndexOf('/');
+    const variable = spec.name.slice(0, cut);
+    const suffix = spec.name.slice(cut + 1);
+    const field = bySuffix[suffix];
+    const weight = names.indexOf(variable);
+    if (!field || weight < 0)
+      throw new Error(
+        `${where}: optimizer weight '${spec.name}' belongs to no ${kind.className} slot of a model weight (${names.join(', ')})`,
+      );
+    state.slots[field] ??= [];
+    state.slots[field].push({weight, name: variable, suffix});
+    renamed[`optimizer/${field}/${variable}`] = values[spec.name]!;
+  }
+  if (kind.className === 'Adam' || kind.className === 'Adamax') {
+    const config = optimizer.getConfig() as {beta1: number; beta2: number};
+    for (const [field, beta] of [
+      ['accBeta1', config.beta1],
+      ['accBeta2', config.beta2],
+    ] as const) {
+      if (!kind.scalars.includes(field)) continue;
+      const value = tf.tidy(() => tf.pow(tf.scalar(beta), state.iterations + 1));
+      made.push(value);
+      renamed[`optimizer/${field}`] = value;
+      state.scalars.push(field);
+    }
+  }
+  return {state, values: renamed, made};
+}
