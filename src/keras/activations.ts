@@ -80,10 +80,11 @@ export function getActivation(identifier: ActivationIdentifier, where = 'activat
 
 /**
  * An activation as Keras' configs name it: 'relu', 'leaky_relu', or a custom function's
- * registered name. An unregistered function comes back as itself (the serializer then names it).
+ * registered name with its package ('Custom>myActivation', the name Keras registers it under, so
+ * that Keras finds it too). An unregistered function comes back as itself (the serializer then
+ * names it).
  */
 export function serializeActivation(activation: Activation): string | ((x: tf.Tensor) => tf.Tensor) {
   if (!activation.fn) return toSnakeCase(activation.name);
-  const name = registeredFunctionName(activation.fn);
-  return name ? name.replace(/^Custom>/, '') : activation.fn;
+  return registeredFunctionName(activation.fn) ?? activation.fn;
 }

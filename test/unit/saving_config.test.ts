@@ -367,6 +367,23 @@ test("Keras 3's other activations load by name and compute Keras' values", () =>
   });
 });
 
+test("a custom activation: saved under its registered name, and read in Keras' function form", () => {
+  const dense = layers.dense({units: 2, activation: swishy as never});
+  assert.is((serializeLayer(dense).config as {activation: string}).activation, 'Custom>swishy');
+  const keras = deserializeLayer({
+    module: 'keras.layers',
+    class_name: 'Dense',
+    registered_name: null,
+    config: {
+      name: 'act',
+      units: 2,
+      activation: {module: 'builtins', class_name: 'function', config: 'Custom>swishy', registered_name: 'function'},
+    },
+  });
+  assert.is((keras as InstanceType<typeof layers.Dense>).activation.fn, swishy);
+  keras.dispose();
+});
+
 test('initializers and regularizers as Keras 3 writes them, and back', () => {
   const d = layers.dense({
     units: 2,
