@@ -300,6 +300,71 @@ for (const [label, makeOptimizer] of TFJS_OPTIMIZERS) {
   });
 }
 
+const OUR_OPTIMIZERS: [string, 'adam' | 'rmsprop' | tf.Optimizer, number][] = [
+  ['adam', 'adam', 1e-6], // tfjs' setWeights sets Adam's accumulators to beta^(t+1), not the running product
+  ['rmsprop', 'rmsprop', 0],
+  ['momentum', tf.train.momentum(0.05, 0.9), 0],
+];
+
+for (const [label, optimizer, tolerance] of OUR_OPTIMIZERS) {
+  test(`ours with ${label} -> model.save({format: 'tfjs-layers', includeOptimizer}) -> tf.loadLayersModel continues fit as ours does`, async () => {
+    const x = tf.randomNormal([32, 8], 0, 1, 'float32', 60);
+    const labels = tf.randomUniform([32], 0, 3, 'int32', 61);
+    const y = tf.oneHot(labels, 3);
+    const inp = input({shape: [8]});
+    const h = layers.dense({units: 6, activation: 'relu'}).apply(inp);
+    const ours = new Model({inputs: inp, outputs: layers.dense({units: 3, activation: 'softmax'}).apply(h)});
+    ours.compile({optimizer, loss: 'categoricalCrossentropy', metrics: ['accuracy']});
+    const config = {epochs: 1, batchSize: 8, shuffle: false, verbose: 0 as const};
+    await ours.fit(x, y, config);
+    const artifacts = await capture(handler => ours.save(handler, {format: 'tfjs-layers', includeOptimizer: true}));
+    const training = artifacts.trainingConfig as {
+      loss: string;
+      metrics: string[];
+      optimizer_config: {class_name: string};
+    };
+    assert.is(training.loss, 'categorical_crossentropy');
+    assert.equal(training.metrics, ['accuracy']);
+    const ourLoss = (await ours.fit(x, y, config)).history.loss[0] as number;
+    const ourWeights = ours.getWeights();
+    ours.dispose(); // tfjs-layers would reuse our variables' names
+    const theirs = await tfl.loadLayersModel(tf.io.fromMemory(artifacts));
+    assert.is(theirs.optimizer.getClassName(), training.optimizer_config.class_name);
+    const theirLoss = (await theirs.fit(x, y, config)).history.loss[0] as number;
+    assert.ok(
+      Math.abs(ourLoss - theirLoss) <= tolerance * Math.abs(ourLoss),
+      `loss: ours ${ourLoss}, tfjs-layers ${theirLoss}`,
+    );
+    theirs.getWeights().forEach((w, i) => {
+      assert.ok(maxDiff(w, ourWeights[i]!) <= tolerance, `weight ${i} after the continued epoch`);
+    });
+    tf.dispose([x, labels, y, ourWeights]);
+    theirs.dispose();
+  });
+}
+
+test("format 'tfjs-layers' with includeOptimizer refuses what tfjs-layers' training config cannot hold", async () => {
+  const inp = input({shape: [3]});
+  const model = new Model({inputs: inp, outputs: layers.dense({units: 2}).apply(inp)});
+  const handler = tf.io.withSaveHandler(async () => ({
+    modelArtifactsInfo: {dateSaved: new Date(), modelTopologyType: 'JSON'},
+  }));
+  const fails = async (pattern: RegExp) => {
+    try {
+      await model.save(handler, {format: 'tfjs-layers', includeOptimizer: true});
+      assert.unreachable();
+    } catch (e) {
+      assert.match((e as Error).message, pattern);
+    }
+  };
+  await fails(/includeOptimizer needs a compiled model/);
+  model.compile({optimizer: 'sgd', loss: (a: tf.Tensor, b: tf.Tensor) => tf.sub(a, b)});
+  await fails(/the loss is a function/);
+  model.compile({optimizer: 'adamax', loss: 'mse'});
+  await fails(/Adamax cannot restore its state/);
+  model.dispose();
+});
+
 // ---------------------------------------------------------------- what tfjs-layers cannot load
 
 class Scale extends Layer {

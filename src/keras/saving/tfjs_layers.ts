@@ -16,6 +16,7 @@ import type {Layer} from '../layer.js';
 import type {Model} from '../model.js';
 import {type CustomObjects, type KerasLayerJSON, type KerasModelJSON, serializeModel} from './serialize.js';
 import {registerFunction} from './registry.js';
+import {compiledState} from '../training/compile.js';
 
 /** The version string tfjs-layers 4.x writes; tf.loadLayersModel reads any. */
 const KERAS_VERSION = 'tfjs-layers 4.22.0';
@@ -263,24 +264,128 @@ export async function toTfjsLayersArtifacts(
   includeOptimizer: boolean,
   customObjects?: CustomObjects,
 ): Promise<tf.io.ModelArtifacts> {
-  if (includeOptimizer)
-    throw new Error(
-      `model.save: includeOptimizer is not supported with format 'tfjs-layers' (tfjs-layers keeps its own optimizer classes); save with format 'keras' to keep the optimizer`,
-    );
   if (model.addedLossTensors().length > 0)
     throw new Error(
       `model.save(format: 'tfjs-layers'): model '${model.name}' has symbolic losses (addLoss), which tfjs-layers' model.json cannot hold; save with format 'keras' instead`,
     );
   const topology = toTfjsLayersTopology(serializeModel(model, {customObjects}));
+  const training = includeOptimizer ? trainingConfig(model) : null;
   const {data, specs} = await tf.io.encodeWeights(saved.weights.map((w, i) => ({name: saved.names[i]!, tensor: w})));
+  if (!training)
+    return {
+      modelTopology: topology,
+      format: 'layers-model',
+      generatedBy: KERAS_VERSION,
+      convertedBy: null,
+      weightSpecs: specs,
+      weightData: data,
+    };
+  const {tensors, made} = tfjsOptimizerWeights(compiledState(model)!.optimizer, saved);
+  try {
+    const opt = await tf.io.encodeWeights(tensors, 'optimizer');
+    return {
+      modelTopology: topology,
+      format: 'layers-model',
+      generatedBy: KERAS_VERSION,
+      convertedBy: null,
+      weightSpecs: [...specs, ...opt.specs],
+      weightData: tf.io.concatenateArrayBuffers([data, opt.data]),
+      trainingConfig: training,
+    };
+  } finally {
+    tf.dispose(made);
+  }
+}
+
+// ---------------------------------------------------------------- the optimizer, tfjs-layers' way
+
+const SNAKE = (name: string) => name.replace(/[A-Z]/g, c => `_${c.toLowerCase()}`);
+
+/** A loss or metric name as tfjs-layers' trainingConfig holds it (snake_case; it converts back). */
+function tfjsName(what: string, id: unknown): unknown {
+  if (id == null) return null;
+  if (typeof id === 'string') return SNAKE(id);
+  if (Array.isArray(id)) return id.map(x => tfjsName(what, x));
+  if (typeof id === 'function')
+    throw new Error(
+      `model.save(format: 'tfjs-layers', includeOptimizer): the ${what} is a function ('${id.name || 'anonymous'}'), which tfjs-layers' training config cannot name; compile with a built-in name or save with format 'keras'`,
+    );
+  if (isRecord(id)) return Object.fromEntries(Object.entries(id).map(([k, v]) => [k, tfjsName(what, v)]));
+  return id;
+}
+
+/** tfjs-layers' trainingConfig ({loss, metrics, optimizer_config}) for a compiled model. */
+function trainingConfig(model: Model): tf.io.TrainingConfig {
+  const state = compiledState(model);
+  if (!state)
+    throw new Error(
+      `model.save: includeOptimizer needs a compiled model; model '${model.name}' was never compiled (save without includeOptimizer)`,
+    );
+  const {loss, lossWeights, metrics} = state.config;
+  const weights = lossWeights == null ? [] : Array.isArray(lossWeights) ? lossWeights : Object.values(lossWeights);
+  if (weights.some(w => w !== 1))
+    throw new Error(
+      `model.save(format: 'tfjs-layers', includeOptimizer): tfjs-layers cannot load lossWeights; save with format 'keras' instead`,
+    );
+  const optimizer = state.optimizer;
+  if (Object.prototype.isPrototypeOf.call(tf.AdamaxOptimizer.prototype, optimizer))
+    throw new Error(
+      `model.save(format: 'tfjs-layers', includeOptimizer): tfjs' Adamax cannot restore its state (its setWeights is not implemented); save with format 'keras' instead`,
+    );
   return {
-    modelTopology: topology,
-    format: 'layers-model',
-    generatedBy: KERAS_VERSION,
-    convertedBy: null,
-    weightSpecs: specs,
-    weightData: data,
-  };
+    loss: tfjsName('loss', loss) as tf.io.TrainingConfig['loss'],
+    metrics: tfjsName('metric', metrics ?? null) as tf.io.TrainingConfig['metrics'],
+    optimizer_config: {
+      class_name: optimizer.getClassName(),
+      config: optimizer.getConfig() as tf.serialization.ConfigDict,
+    },
+  } as tf.io.TrainingConfig;
+}
+
+/** The fields tfjs' getWeights writes after 'iter', in its order, with their slot suffixes. */
+const TFJS_WEIGHT_ORDER: [string, string][] = [
+  ['accumulatedFirstMoment', 'm'],
+  ['accumulatedSecondMoment', 'v'],
+  ['accumulatedMeanSquares', 'rms'],
+  ['accumulatedMoments', 'momentum'],
+  ['accumulatedMeanGrads', 'mg'],
+  ['accumulations', 'momentum'],
+  ['accumulatedGrads', 'accumulator'],
+  ['accumulatedUpdates', 'accum_var'],
+];
+
+/**
+ * The optimizer's weights as tfjs' getWeights lists them ('iter', then each slot field's
+ * variables, '<weight>/<suffix>'), each field's slots in the model's weight order: tfjs-layers'
+ * setWeights assigns them by position, and its gradient map lists the weights in that order.
+ */
+function tfjsOptimizerWeights(
+  optimizer: tf.Optimizer,
+  saved: {weights: tf.Variable[]; names: string[]},
+): {tensors: {name: string; tensor: tf.Tensor}[]; made: tf.Tensor[]} {
+  const fields = optimizer as unknown as Record<string, {originalName: string; variable: tf.Variable}[] | undefined>;
+  const iter = tf.scalar(optimizer.iterations, 'int32');
+  const tensors: {name: string; tensor: tf.Tensor}[] = [{name: 'iter', tensor: iter}];
+  const indexOf = new Map(saved.weights.map((w, i) => [w.name, i]));
+  const adadelta = Object.prototype.isPrototypeOf.call(tf.AdadeltaOptimizer.prototype, optimizer);
+  for (const [field, suffix] of TFJS_WEIGHT_ORDER) {
+    const slots = fields[field];
+    if (!Array.isArray(slots) || slots.length === 0) continue;
+    const entries = slots.map(slot => {
+      const variable = slot.originalName.slice(0, slot.originalName.lastIndexOf('/'));
+      const index = indexOf.get(variable);
+      if (index === undefined)
+        throw new Error(
+          `model.save: optimizer slot '${slot.originalName}' belongs to no weight of model (an optimizer shared between models cannot be saved with one of them)`,
+        );
+      return {index, tensor: slot.variable};
+    });
+    entries.sort((a, b) => a.index - b.index);
+    // Adadelta's accumulatedGrads are 'accum_grad' (Adagrad's are 'accumulator').
+    const name = adadelta && field === 'accumulatedGrads' ? 'accum_grad' : suffix;
+    for (const e of entries) tensors.push({name: `${saved.names[e.index]}/${name}`, tensor: e.tensor});
+  }
+  return {tensors, made: [iter]};
 }
 
 // ---------------------------------------------------------------- tfjs-layers -> ours
