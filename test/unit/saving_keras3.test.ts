@@ -18,7 +18,7 @@ import {fileURLToPath} from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import {strFromU8, strToU8, unzipSync, zipSync} from 'fflate';
 import '../../src/index.js';
-import {K, Layer, type Model, registerLayer, type Shape} from '../../src/keras/index.js';
+import {K, Layer, layers, type Model, registerLayer, type Shape} from '../../src/keras/index.js';
 import {
   KERAS_ARCHIVE_ENTRIES,
   kerasSnakeCase,
@@ -71,6 +71,37 @@ function makeMyDense() {
       return {...super.getConfig(), units: this.units};
     }
   };
+}
+
+/**
+ * The Python fixture's ResidualBlock, ported: norm(x + scale * outer(inner(attention(x, x)))).
+ * Its sublayer fields have the Python attributes' names, which is where Keras saved their weights.
+ */
+class ResidualBlock extends Layer<tf.Tensor, tf.Tensor> {
+  static override className = 'ResidualBlock';
+  readonly units: number;
+  attention = layers.multiHeadAttention({numHeads: 2, keyDim: 2});
+  inner: Layer;
+  outer: Layer;
+  norm = layers.layerNormalization({});
+  scale!: tf.Variable;
+  constructor(config: {units?: number; name?: string; trainable?: boolean} = {}) {
+    super(config);
+    this.units = config.units ?? 4;
+    this.inner = layers.dense({units: this.units, activation: 'relu'});
+    this.outer = layers.dense({units: this.units});
+  }
+  override build() {
+    this.scale = this.addWeight('scale', [this.units], {initializer: 'ones'});
+  }
+  override call(x: tf.Tensor) {
+    const attended = this.attention.apply([x, x]) as tf.Tensor;
+    const update = tf.mul(this.scale, this.outer.apply(this.inner.apply(attended)) as tf.Tensor);
+    return this.norm.apply(tf.add(x, update)) as tf.Tensor;
+  }
+  override getConfig() {
+    return {...super.getConfig(), units: this.units};
+  }
 }
 
 /** The Python fixture's `scaled_tanh`, registered in Keras as "Custom>scaled_tanh". */
@@ -228,6 +259,18 @@ for (const name of ['cnn', 'text_rnn', 'multi_io', 'transformer', 'sequential', 
     assert.is(tf.memory().numTensors, tensors, `${name}: tensors after dispose`);
   });
 }
+
+test("custom_block: a custom layer made of sublayers gets each sublayer's weights from its attribute's group", async () => {
+  const model = await loadKerasArchive(archiveBytes('custom_block'), {customObjects: {ResidualBlock}});
+  checkAgainstKeras('custom_block', model);
+  const archive = await readKerasArchive(archiveBytes('custom_block'));
+  const block = model.getLayer('block') as ResidualBlock;
+  const saved = (p: string) => Array.from(archive.weights.get(`layers/residual_block${p}`)!.vars[0]!.values);
+  assert.equal(Array.from(block.scale.dataSync()), saved(''));
+  assert.equal(Array.from(block.outer.weights[0]!.dataSync()), saved('/outer'));
+  assert.equal(Array.from(block.attention.weights[0]!.dataSync()), saved('/attention/query_dense'));
+  model.dispose();
+});
 
 test('the weights land on the right layers (multi_io: the shared Dense is saved once, as layers/dense)', async () => {
   const archive = await readKerasArchive(archiveBytes('multi_io'));
@@ -414,8 +457,9 @@ test("writeKerasArchive: Keras' own h5 layout, a config with Keras 3's op nodes,
     'nested',
     'conv_zoo',
     'seq_zoo',
+    'custom_block',
   ]) {
-    const customObjects = {MyDense, scaled_tanh: scaledTanh};
+    const customObjects = {MyDense, ResidualBlock, scaled_tanh: scaledTanh};
     const model = await loadKerasArchive(archiveBytes(name), {customObjects});
     const tensors = tf.memory().numTensors;
     const bytes = await writeKerasArchive(model, {customObjects});

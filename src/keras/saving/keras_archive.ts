@@ -1,6 +1,7 @@
-// Keras 3's `.keras` archive: a zip (read with fflate) holding config.json (the functional
-// config that deserializeModel reads), metadata.json ({keras_version, date_saved}) and
-// model.weights.h5 (read with h5wasm, HDF5's own C library compiled to WebAssembly).
+// Keras 3's `.keras` archive, read and written: a zip (fflate) holding config.json (the
+// functional config deserializeModel reads and serializeModel writes), metadata.json
+// ({keras_version, date_saved}) and model.weights.h5 (h5wasm: HDF5's own C library compiled to
+// WebAssembly).
 //
 // The weights file holds no layer names in its paths: Keras addresses every object by the
 // attribute that holds it, and the layers of a model by their class, snake_cased and numbered in
@@ -11,7 +12,7 @@
 // layers/multi_head_attention/query_dense/vars/0. The optimizer's state sits in optimizer/vars.
 import * as tf from '@tensorflow/tfjs-core';
 import {strToU8, unzipSync, zipSync} from 'fflate';
-import type {Layer} from '../layer.js';
+import {Layer} from '../layer.js';
 import {MultiHeadAttention} from '../layers/attention.js';
 import {Bidirectional, RNN} from '../layers/recurrent.js';
 import type {Model} from '../model.js';
@@ -67,7 +68,7 @@ export interface KerasArchive {
 export interface LoadKerasArchiveOptions {
   /** Custom layer classes and functions by name, for this load only (Keras' custom_objects). */
   customObjects?: CustomObjects;
-  /** Named in errors (a path or URL); defaults to "the .keras archive". */
+  /** Named in errors (a path or URL); without it errors say "Keras archive". */
   fileName?: string;
 }
 
@@ -227,7 +228,7 @@ function loadH5wasm(): Promise<H5Lib> {
     })
     .catch(e => {
       h5lib = null;
-      throw new Error(`reading a .keras archive needs the h5wasm package, which failed to load: ${message(e)}`);
+      throw new Error(`.keras archives need the h5wasm package, which failed to load: ${message(e)}`);
     });
   return h5lib;
 }
@@ -457,7 +458,29 @@ function slotsOf(layer: Layer, path: string): Slot[] {
       return {path: `${path}/${name}`, layer: sub, variables: ownOrder(sub)};
     });
   }
-  return [{path, layer, variables: ownOrder(layer)}];
+  return customSlots(layer, path) ?? [{path, layer, variables: ownOrder(layer)}];
+}
+
+/** 'ffn1' -> 'ffn1', 'layerNorm' -> 'layer_norm': a JavaScript field as the Python attribute of a port. */
+function attributeName(field: string): string {
+  return field.replace(/[A-Z]/g, c => `_${c.toLowerCase()}`);
+}
+
+/**
+ * A custom layer built from sublayers held in its fields: its own variables at `path`, each
+ * sublayer under the attribute Keras saved it by, taken as the field's name in snake_case (Python's
+ * `self.layer_norm` for `this.layerNorm`). Null for a layer without sublayer fields.
+ */
+function customSlots(layer: Layer, path: string): Slot[] | null {
+  const fields = Object.entries(layer)
+    .filter((entry): entry is [string, Layer] => entry[1] instanceof Layer)
+    .sort(([a], [b]) => attributeOrder(attributeName(a), attributeName(b)));
+  if (!fields.length) return null;
+  const inSublayers = new Set(fields.flatMap(([, sub]) => sub.weights));
+  return [
+    {path, layer, variables: ownOrder(layer).filter(v => !inSublayers.has(v))},
+    ...fields.flatMap(([field, sub]) => slotsOf(sub, `${path}/${attributeName(field)}`)),
+  ];
 }
 
 /** Keras' _name_key: public attributes first, private ones ('_softmax') last, each by name. */
@@ -502,6 +525,8 @@ interface LayerPlace {
   /** Whether the layer's sublayer layout is one slotsOf knows (recurrent, Bidirectional, MultiHeadAttention). */
   known: boolean;
   slots: Slot[];
+  /** A custom layer's weights as one list, for an archive whose sublayer paths are not its fields' names. */
+  whole?: Slot;
 }
 
 /**
@@ -536,7 +561,15 @@ function layerPlaces(model: Model, json: KerasModelJSON, prefix: string, where: 
       continue;
     }
     const slots = slotsOf(layer, path);
-    places.push({path, layer, describe, known: slots.length > 1 || slots[0]!.path !== path, slots});
+    const custom = slots.length > 1 && !(layer instanceof Bidirectional || layer instanceof MultiHeadAttention);
+    places.push({
+      path,
+      layer,
+      describe,
+      known: slots.length > 1 || slots[0]!.path !== path,
+      slots,
+      ...(custom ? {whole: {path, layer, variables: ownOrder(layer)}} : {}),
+    });
   }
   return places;
 }
@@ -555,7 +588,13 @@ function planAssignments(model: Model, archive: KerasArchive, where: string): As
   const places = layerPlaces(model, archive.config, '', where);
   const nestedModels = new Set(places.filter(p => isModel(p.layer)).map(p => p.path));
   const claimed = new Set<string>();
-  for (const {path, layer, describe, known, slots} of places) {
+  for (const place of places) {
+    const {path, layer, describe} = place;
+    // A custom layer's sublayers where its fields' names say, else (a port that named them
+    // otherwise) all its weights against everything saved under it, in Keras' saving order.
+    const byOrder = place.whole && place.slots.some(s => s.path !== path && !archive.weights.has(s.path));
+    const known = byOrder ? false : place.known;
+    const slots = byOrder ? [place.whole!] : place.slots;
     const saved = archive.weights.get(path);
     if (saved?.name != null && saved.name !== layer.name)
       throw new Error(
