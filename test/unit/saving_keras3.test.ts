@@ -318,6 +318,23 @@ test('a zip without model.weights.h5', async () => {
   );
 });
 
+test('sharded weights, and a config.json that is not JSON', async () => {
+  const sharded = rezip('cnn', {
+    [KERAS_ARCHIVE_ENTRIES.weights]: null,
+    'model.weights.json': strToU8('{}'),
+    'model_00000.weights.h5': new Uint8Array(8),
+  });
+  await rejects(
+    () => loadKerasArchive(sharded, {fileName: 'big.keras'}),
+    [/'big\.keras'/, /sharded \(model\.weights\.json\)/],
+  );
+  const broken = rezip('cnn', {[KERAS_ARCHIVE_ENTRIES.config]: strToU8('{"class_name": "Functional", ')});
+  await rejects(
+    () => loadKerasArchive(broken, {fileName: 'broken.keras'}),
+    [/'broken\.keras'/, /config\.json is not valid JSON/, /"\{\\"class_name/],
+  );
+});
+
 test('a newer (or older) Keras version than the format read here', async () => {
   const withVersion = (v: string) =>
     rezip('multi_io', {[KERAS_ARCHIVE_ENTRIES.metadata]: strToU8(JSON.stringify({keras_version: v}))});
