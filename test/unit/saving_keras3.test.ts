@@ -18,7 +18,7 @@ import {fileURLToPath} from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import {strFromU8, strToU8, unzipSync, zipSync} from 'fflate';
 import '../../src/index.js';
-import {K, Layer, layers, type Model, registerLayer, type Shape} from '../../src/keras/index.js';
+import {input, K, Layer, layers, Model, registerLayer, type Shape} from '../../src/keras/index.js';
 import {
   KERAS_ARCHIVE_ENTRIES,
   kerasSnakeCase,
@@ -521,6 +521,33 @@ test("writeKerasArchive: Keras' own h5 layout, a config with Keras 3's op nodes,
     model.dispose();
     again.dispose();
   }
+});
+
+test('a layer used inside a nested model and outside it is saved once, where Keras saves it', async () => {
+  const twice = layers.dense({units: 3, activation: 'tanh', name: 'twice'});
+  const u = input({shape: [3]});
+  const innerOut = layers.dense({units: 3, name: 'inner_dense'}).apply(twice.apply(u));
+  const inner = new Model({inputs: u, outputs: innerOut, name: 'inner'});
+  const x = input({shape: [3]});
+  const first = layers.dense({units: 3, name: 'first'}).apply(x);
+  const model = new Model({inputs: x, outputs: twice.apply(inner.apply(first)), name: 'shared_inner'});
+  const bytes = await writeKerasArchive(model);
+  // The groups Keras 3.15.1 writes for the same model (checked with Python).
+  const groups = [...(await readKerasArchive(bytes)).weights]
+    .filter(([, g]) => g.vars.length)
+    .map(([path, g]) => `${path} ${g.name}`);
+  assert.equal(groups.sort(), [
+    'layers/dense first',
+    'layers/functional/layers/dense twice',
+    'layers/functional/layers/dense_1 inner_dense',
+  ]);
+  const again = await loadKerasArchive(bytes);
+  const xs = tf.randomNormal([2, 3]);
+  const [a, b] = [model.predict(xs) as tf.Tensor, again.predict(xs) as tf.Tensor];
+  assert.equal(Array.from(b.dataSync()), Array.from(a.dataSync()));
+  tf.dispose([xs, a, b]);
+  model.dispose();
+  again.dispose();
 });
 
 test("writeKerasArchive: MultiHeadAttention's build_config names its shapes as Keras' does", async () => {

@@ -534,7 +534,13 @@ interface LayerPlace {
  * InputLayer and op nodes are not among them) at `layers/<snake_cased class>[_<n>]`, nested
  * models' layers under their own path, with the groups its weights go to.
  */
-function layerPlaces(model: Model, json: KerasModelJSON, prefix: string, where: string): LayerPlace[] {
+function layerPlaces(
+  model: Model,
+  json: KerasModelJSON,
+  prefix: string,
+  where: string,
+  seen = new Set<Layer>(),
+): LayerPlace[] {
   const places: LayerPlace[] = [];
   const used = new Map<string, number>();
   const sequential = json.class_name === 'Sequential';
@@ -554,10 +560,14 @@ function layerPlaces(model: Model, json: KerasModelJSON, prefix: string, where: 
     const layerName = String((entry.config as {name?: unknown})?.name ?? entry.name);
     const path = `${prefix}layers/${uniqueName(kerasSnakeCase(entry.class_name), used)}`;
     const layer = model.getLayer(layerName);
+    // A layer used in a nested model and outside it is saved once, where Keras' walk meets it
+    // first (its name in the numbering is used up all the same).
+    if (seen.has(layer)) continue;
+    seen.add(layer);
     const describe = `layer '${layer.name}' (${entry.class_name})`;
     if (isModel(layer) && entry.config && Array.isArray((entry.config as {layers?: unknown}).layers)) {
       places.push({path, layer, describe, known: true, slots: []});
-      places.push(...layerPlaces(layer, entry as unknown as KerasModelJSON, `${path}/`, where));
+      places.push(...layerPlaces(layer, entry as unknown as KerasModelJSON, `${path}/`, where, seen));
       continue;
     }
     const slots = slotsOf(layer, path);
