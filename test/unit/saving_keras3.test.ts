@@ -13,12 +13,13 @@
 import {test} from 'uvu';
 import * as assert from 'uvu/assert';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import {strFromU8, strToU8, unzipSync, zipSync} from 'fflate';
 import '../../src/index.js';
-import {input, K, Layer, layers, Model, registerLayer, type Shape} from '../../src/keras/index.js';
+import {input, K, Layer, layers, loadModel, Model, registerLayer, type Shape} from '../../src/keras/index.js';
 import {
   KERAS_ARCHIVE_ENTRIES,
   kerasSnakeCase,
@@ -568,6 +569,28 @@ test('writeKerasArchive: an unregistered custom class fails before anything is w
   Object.setPrototypeOf(swapped, MyDense.prototype);
   await rejects(() => writeKerasArchive(model), [/UnsavedDense/, /registerLayer/]);
   model.dispose();
+});
+
+test("model.save('….keras') writes the archive loadModel reads back bit for bit; other options need model.json", async () => {
+  const model = await loadKerasArchive(archiveBytes('cnn'));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tfjs-as-keras-'));
+  try {
+    const file = path.join(dir, 'sub', 'cnn.keras');
+    const result = await model.save(`file://${file}`);
+    assert.ok((result.modelArtifactsInfo.weightDataBytes ?? 0) > 0);
+    assert.equal(fs.readFileSync(file).subarray(0, 2).toString(), 'PK');
+    const again = await loadModel(file, {compile: false});
+    const x = tf.randomUniform([2, ...(model.inputs[0].shape.slice(1) as number[])], 0, 1, 'float32', 3);
+    const [a, b] = [model.predict(x) as tf.Tensor, again.predict(x) as tf.Tensor];
+    assert.equal(Array.from(await b.data()), Array.from(await a.data()));
+    tf.dispose([x, a, b]);
+    again.dispose();
+    await rejects(() => model.save(file, {includeOptimizer: true}), [/\.keras archive/, /includeOptimizer/]);
+    await rejects(() => model.save(file, {format: 'tfjs-layers'}), [/\.keras archive/, /tfjs-layers/]);
+  } finally {
+    fs.rmSync(dir, {recursive: true, force: true});
+    model.dispose();
+  }
 });
 
 test.run();

@@ -43,6 +43,18 @@ export async function readFileBytes(url: string, fn = 'loadModel'): Promise<Uint
   }
 }
 
+/** Writes `bytes` to a `file://` URL or plain path (Node), making its directory. */
+export async function writeFileBytes(url: string, bytes: Uint8Array, fn = 'model.save'): Promise<void> {
+  const {fs, path} = await node();
+  const file = filePath(url);
+  try {
+    await fs.mkdir(path.dirname(file), {recursive: true});
+    await fs.writeFile(file, bytes);
+  } catch (e) {
+    throw new Error(`${fn}: cannot write '${file}': ${(e as Error).message}`, {cause: e});
+  }
+}
+
 /** The model JSON tfjs writes (tfjs-core's getModelJSONForModelArtifacts, which it does not export). */
 function modelJson(artifacts: tf.io.ModelArtifacts, manifest: tf.io.WeightsManifestConfig): tf.io.ModelJSON {
   const json: tf.io.ModelJSON = {

@@ -23,7 +23,7 @@ import * as losses from '../losses.js';
 import * as metrics from '../metrics.js';
 import {compileModel, compiledState, type CompileConfig} from '../training/compile.js';
 import {checkWeightData, isHandler, loadHandlerFor, matchWeights, saveHandlerFor} from '../training/weights_io.js';
-import {isFilePath, isNode, readFileBytes, registerFileRouter} from './file_handler.js';
+import {isFilePath, isNode, readFileBytes, registerFileRouter, writeFileBytes} from './file_handler.js';
 import {
   type KerasOptimizerJSON,
   deserializeOptimizer,
@@ -37,7 +37,7 @@ import {
 import {type CustomObjects, type KerasModelJSON, deserializeModel, serializeModel} from './serialize.js';
 import {findFunction, registeredFunctionName, withCustomObjects} from './registry.js';
 import {fromTfjsLayersTopology, isTfjsLayersTopology, toTfjsLayersArtifacts} from './tfjs_layers.js';
-import {loadKerasArchive} from './keras_archive.js';
+import {loadKerasArchive, writeKerasArchive} from './keras_archive.js';
 
 /** The version of our artifacts' layout; a file from a newer version is refused by name. */
 export const FORMAT_VERSION = 1;
@@ -352,6 +352,18 @@ export async function saveModel(
 ): Promise<tf.io.SaveResult> {
   const {format, includeOptimizer} = checkSaveOptions(options);
   model.assertUsable('save');
+  // A path ending in .keras (Node): Keras 3's archive, which Python's keras.saving.load_model reads.
+  if (typeof target === 'string' && /\.keras$/i.test(target) && isFilePath(target)) {
+    if (!isNode()) throw new Error(`model.save: '${target}' is a file path; in a browser use a tf.io scheme`);
+    if (format !== 'keras' || includeOptimizer)
+      throw new Error(
+        `model.save: '${target}' is a .keras archive, which holds the model and its weights only; ` +
+          `format '${format}' and includeOptimizer ${includeOptimizer} need a model.json target (file://dir)`,
+      );
+    const bytes = await writeKerasArchive(model, {customObjects: options.customObjects});
+    await writeFileBytes(target, bytes);
+    return {modelArtifactsInfo: {dateSaved: new Date(), modelTopologyType: 'JSON', weightDataBytes: bytes.length}};
+  }
   // Everything that can fail (unregistered classes, unsupported layers) fails before a byte is written.
   const artifacts =
     format === 'tfjs-layers'
