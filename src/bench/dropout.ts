@@ -3,11 +3,11 @@
 // Bernoulli tensors on tfjs-backend-wasm and tfjs-backend-cpu, alternating in one process; medians
 // per call. Target (issue 4): dropout on [64,500] at least 20x faster than tf.dropout on
 // tfjs-backend-wasm. With --threads N, the best build also runs on N threads ('vs 1 thread': its
-// speed-up over the same build's one-thread row); tensors under ELEMENTWISE_PARALLEL_MIN
-// elements stay on one thread, so those rows show the threshold's cost (none) rather than a gain.
+// speed-up over the same build's one-thread row); tensors under the threshold (philoxParallel)
+// stay on one thread, so those rows show the threshold's cost (none) rather than a gain.
 import * as tf from '@tensorflow/tfjs-core';
 import {dropout, type KernelVariant, randomBinomial} from '../index.js';
-import {ELEMENTWISE_PARALLEL_MIN} from '../kernels/utils/parallel.js';
+import {PHILOX_PARALLEL_MIN_WORK} from '../kernels/utils/parallel.js';
 import {alternate, type Contender, timingFor} from './alternate.js';
 import {
   asContender,
@@ -138,7 +138,7 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
       'Peers: tf.dropout (and tf.randomUniform < p for randomBinomial).',
       ...(options.threads
         ? [
-            `Threads split tensors of ${ELEMENTWISE_PARALLEL_MIN} elements or more; smaller ones run on one thread ` +
+            `Threads split tensors whose elements x max(draw bits, 4) reach ${PHILOX_PARALLEL_MIN_WORK} (262,144 elements at rate 0.5, 65,536 of 16-bit draws); smaller ones run on one thread ` +
               "(their threaded rows measure the same kernel). 'vs 1 thread' = the one-thread median / this row's.",
           ]
         : []),

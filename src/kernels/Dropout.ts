@@ -8,7 +8,7 @@ import {kernelsOf} from '../backend/state.js';
 import {fillOutput, memoryOf, offsetOf, withScratch} from '../backend/heap.js';
 import {splitRows} from '../backend/threads.js';
 import {bernoulliThreshold, DROPOUT, type DropoutAttrs, dropoutScale} from '../kernel_names.js';
-import {callThreads, ELEMENTWISE_PARALLEL_MIN, PHILOX_CHUNK, runParts} from './utils/parallel.js';
+import {callThreads, PHILOX_CHUNK, philoxParallel, runParts} from './utils/parallel.js';
 
 /**
  * x's shape collapsed for the kernel: (size, noise stride) pairs, dims of size 1 dropped,
@@ -48,7 +48,8 @@ function dropoutKernel(args: {inputs: {x: TensorInfo}; backend: BackendWasm; att
   const kernels = kernelsOf(backend);
   const dims = collapseNoise(x.shape, attrs.noiseShape);
   const size = util.sizeFromShape(x.shape);
-  const threads = callThreads(backend, size >= ELEMENTWISE_PARALLEL_MIN);
+  const {bits, t} = bernoulliThreshold(1 - attrs.rate);
+  const threads = callThreads(backend, philoxParallel(size, bits));
   // Per thread: its draws and odometer; then the dims table they share. 16-byte aligned.
   const workBytes = Math.ceil(kernels.dropoutScratchBytes(dims.length) / 16) * 16;
   return fillOutput(backend, out, () =>
@@ -57,7 +58,6 @@ function dropoutKernel(args: {inputs: {x: TensorInfo}; backend: BackendWasm; att
       const table = scratch + threads * workBytes;
       // The view is made after the allocation (memory may have grown) and dropped before the call.
       new Int32Array(memoryOf(backend).buffer, table, 2 * dims.length).set(dims.flat());
-      const {bits, t} = bernoulliThreshold(1 - attrs.rate);
       const xPtr = offsetOf(backend, x),
         outPtr = offsetOf(backend, out);
       const scale = dropoutScale(attrs.rate);

@@ -7,7 +7,7 @@ import {kernelsOf} from '../backend/state.js';
 import {fillOutput, offsetOf, withScratch} from '../backend/heap.js';
 import {splitRows} from '../backend/threads.js';
 import {bernoulliThreshold, BINOMIAL_KIND_CODES, RANDOM_BINOMIAL, type RandomBinomialAttrs} from '../kernel_names.js';
-import {callThreads, ELEMENTWISE_PARALLEL_MIN, PHILOX_CHUNK, runParts} from './utils/parallel.js';
+import {callThreads, PHILOX_CHUNK, philoxParallel, runParts} from './utils/parallel.js';
 
 function randomBinomialKernel(args: {backend: BackendWasm; attrs: RandomBinomialAttrs}): TensorInfo {
   const {backend, attrs} = args;
@@ -15,12 +15,12 @@ function randomBinomialKernel(args: {backend: BackendWasm; attrs: RandomBinomial
   const size = util.sizeFromShape(attrs.shape);
   if (size === 0) return out;
   const kernels = kernelsOf(backend);
-  const threads = callThreads(backend, size >= ELEMENTWISE_PARALLEL_MIN);
+  const {bits, t} = bernoulliThreshold(attrs.p);
+  const threads = callThreads(backend, philoxParallel(size, bits));
   const workBytes = Math.ceil(kernels.dropoutScratchBytes(0) / 16) * 16;
   return fillOutput(backend, out, () =>
     withScratch(backend, threads * workBytes + 16, block => {
       const scratch = ((block + 15) & ~15) >>> 0;
-      const {bits, t} = bernoulliThreshold(attrs.p);
       const outPtr = offsetOf(backend, out);
       const kind = BINOMIAL_KIND_CODES[attrs.dtype];
       const parts = splitRows(size, threads, PHILOX_CHUNK).map(

@@ -14,7 +14,8 @@ import {dropout, randomBinomial, setThreads} from '../../src/index.js';
 import {globalState, setConvInputGradPath} from '../../src/backend/state.js';
 import type {ThreadPool} from '../../src/backend/threads.js';
 import {CONV_PARALLEL_MIN_FLOPS} from '../../src/kernels/utils/conv.js';
-import {ELEMENTWISE_PARALLEL_MIN} from '../../src/kernels/utils/parallel.js';
+import {philoxParallel} from '../../src/kernels/utils/parallel.js';
+import {bernoulliThreshold} from '../../src/kernel_names.js';
 import {dropoutMask} from '../../src/ops/dropout.js';
 import {randomBinomialValues} from '../../src/ops/random_binomial.js';
 import {seedToKey} from '../../src/ops/philox.js';
@@ -309,19 +310,19 @@ test('memory that grows before a threaded convolution is seen by the workers', a
 
 test('dropout masks are the same on 1, 2 and 3 threads and equal the TypeScript generator', async () => {
   const shapes: Array<[number[], (number | null)[] | undefined]> = [
-    [[333, 517], undefined], // not a multiple of the Philox chunk
-    [[1 << 17], undefined],
+    [[333, 797], undefined], // not a multiple of the Philox chunk
+    [[1 << 18], undefined],
     [
-      [7, 300, 50],
-      [7, 1, 50],
+      [17, 300, 53],
+      [17, 1, 53],
     ], // broadcast middle dim
     [
-      [7, 300, 50],
+      [17, 300, 53],
       [1, 300, 1],
     ], // broadcast last dim
     [
-      [64, 33, 33],
-      [64, 1, 1],
+      [256, 33, 33],
+      [256, 1, 1],
     ],
   ];
   const runs = callCount('dropoutPartF32');
@@ -329,10 +330,10 @@ test('dropout masks are the same on 1, 2 and 3 threads and equal the TypeScript 
   const xs: tf.Tensor[] = [];
   for (const [shape, noiseShape] of shapes) {
     const size = shape.reduce((a, b) => a * b, 1);
-    assert.ok(size >= ELEMENTWISE_PARALLEL_MIN);
     const x = tf.tensor(withSpecials(values(size)), shape);
     xs.push(x);
     for (const rate of [0.5, 0.1, 0.3, 0.75]) {
+      assert.ok(philoxParallel(size, bernoulliThreshold(1 - rate).bits), `${shape} at rate ${rate} is split`);
       const s = 1234 + Math.floor(rate * 100);
       checks.push([`dropout ${shape} ${noiseShape} ${rate}`, () => dropout(x, rate, {seed: s, noiseShape})]);
       // Against x times the TypeScript mask (broadcast).
@@ -367,6 +368,12 @@ test('randomBinomial is the same on 1, 2 and 3 threads and equals the TypeScript
   ).map(([shape, p, dtype]) => [
     `randomBinomial ${shape} ${p} ${dtype}`,
     () => {
+      assert.ok(
+        philoxParallel(
+          shape.reduce((a: number, b: number) => a * b, 1),
+          bernoulliThreshold(p).bits,
+        ),
+      );
       const got = randomBinomial([...shape], p, {seed: 99, dtype});
       const [seed0, seed1] = seedToKey('randomBinomial', 99);
       const want = randomBinomialValues({shape: [...shape], p, dtype, seed0, seed1});

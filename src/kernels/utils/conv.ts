@@ -23,8 +23,12 @@ import {callThreads, runParts} from './parallel.js';
 
 /**
  * Convolutions whose GEMM (2·M·N·K) is smaller than this stay on one thread: about 8.4 MFLOP,
- * as for the plain GEMM (gemm.ts), measured with `bench conv --threads 2` (see the README's
- * threads section for the numbers).
+ * as for the plain GEMM (gemm.ts), whose threshold was measured on a quiet machine; a split
+ * convolution pays the same worker wake-up and each part packs its own B panels. Measured 1 vs
+ * 2 threads on 2 cores with the threshold at 0 (SIMD build), but at load average 16-20, where a
+ * descheduled worker makes single numbers swing by 2x: 3.1-7.2 MFLOP mostly lose (0.60-0.93x for
+ * [8,14,14,16]*3x3x16 and [2,13,13,32]*3x3x16 in all three directions, one outlier 1.96x),
+ * 12.5 MFLOP mixed (0.81x forward, 1.42-2.07x gradients), 29-50 MFLOP gain (1.12-2.21x).
  */
 export const CONV_PARALLEL_MIN_FLOPS = 2 ** 23;
 /** The micro-kernel's rows and columns: a part's first row / column is a multiple of these. */

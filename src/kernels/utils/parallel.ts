@@ -9,10 +9,19 @@ import {instanceOf} from '../../backend/state.js';
 import type {WorkerExport} from '../../backend/threads.js';
 
 /**
- * Dropout and RandomBinomial on fewer elements than this stay on one thread. Measured with
- * `bench dropout --threads 2` (see the README's threads section for the numbers).
+ * Dropout and RandomBinomial split over threads when elements x max(bits, 4) reaches this
+ * (bits: the Philox draw's width, 1 to 16; src/kernel_names.ts bernoulliThreshold): 65,536
+ * elements of 16-bit draws (rate 0.1, say), 262,144 of 1- to 4-bit ones (rate 0.5). A 16-bit
+ * draw costs ~8x a 1-bit one (one Philox block serves 8 elements instead of 128), and a call
+ * pays ~20-50 µs to wake a worker and wait for it: below this the work is ~100-150 µs on one
+ * thread and a second gains little or loses. Measured 1 vs 2 threads on 2 cores, load average
+ * 12-16 (so with a descheduled worker often): 16-bit 65,536 elements 1.31x, 1-bit 65,536 0.41x,
+ * 1-bit 262,144 0.28-1.26x, 1-bit 1,048,576 0.66-1.30x, 16-bit 1,048,576 2.10x.
  */
-export const ELEMENTWISE_PARALLEL_MIN = 2 ** 16;
+export const PHILOX_PARALLEL_MIN_WORK = 2 ** 20;
+
+/** Whether a Philox pass (dropout, randomBinomial) over `size` elements of `bits`-bit draws is split. */
+export const philoxParallel = (size: number, bits: number) => size * Math.max(bits, 4) >= PHILOX_PARALLEL_MIN_WORK;
 /** Element parts start at multiples of the largest Philox chunk (assembly/dropout.ts): each takes the vector path. */
 export const PHILOX_CHUNK = 512;
 
