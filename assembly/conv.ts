@@ -394,7 +394,8 @@ function colsPart(dy: usize, filter: usize, dx: usize, cout: i32, scratch: usize
   const rowBytes = <usize>W * <usize>C << 2;
   memory.fill(dx + <usize>g0 * rowBytes, 0, <usize>(g1 - g0) * rowBytes);
   const kk = cvKH * cvKW * C, m = cvN * OH * OW;
-  if (kk <= 0 || m <= 0) return;
+  // No dy channels: dx is the zeros just written (the GEMM would leave the columns unwritten).
+  if (kk <= 0 || m <= 0 || cout <= 0) return;
   const pix = OH * OW;
   if (g0 % H == 0 && g1 % H == 0) {
     colsRange(dy, filter, dx, cout, scratch, g0 / H * pix, g1 / H * pix, 0, H);
