@@ -138,7 +138,7 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
       'Peers: tf.dropout (and tf.randomUniform < p for randomBinomial).',
       ...(options.threads
         ? [
-            `Threads split tensors whose elements x max(draw bits, 4) reach ${PHILOX_PARALLEL_MIN_WORK} (262,144 elements at rate 0.5, 65,536 of 16-bit draws); smaller ones run on one thread ` +
+            `Threads split tensors whose elements x (draw bits + 4) reach ${PHILOX_PARALLEL_MIN_WORK} (about 840,000 elements at rate 0.5, 210,000 of 16-bit draws); smaller ones run on one thread ` +
               "(their threaded rows measure the same kernel). 'vs 1 thread' = the one-thread median / this row's.",
           ]
         : []),

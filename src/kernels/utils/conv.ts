@@ -25,10 +25,12 @@ import {callThreads, runParts} from './parallel.js';
  * Convolutions whose GEMM (2·M·N·K) is smaller than this stay on one thread: about 8.4 MFLOP,
  * as for the plain GEMM (gemm.ts), whose threshold was measured on a quiet machine; a split
  * convolution pays the same worker wake-up and each part packs its own B panels. Measured 1 vs
- * 2 threads on 2 cores with the threshold at 0 (SIMD build), but at load average 16-20, where a
- * descheduled worker makes single numbers swing by 2x: 3.1-7.2 MFLOP mostly lose (0.60-0.93x for
- * [8,14,14,16]*3x3x16 and [2,13,13,32]*3x3x16 in all three directions, one outlier 1.96x),
- * 12.5 MFLOP mixed (0.81x forward, 1.42-2.07x gradients), 29-50 MFLOP gain (1.12-2.21x).
+ * 2 threads on 2 cores (src/bench/thread_thresholds.ts, thresholds off, SIMD build), in two runs
+ * at load average 16-20 and 9-11, where a descheduled worker makes single numbers swing by 2x:
+ * 3.1-7.2 MFLOP forward 0.32-0.93x (gradients 0.43-2.57x, mostly below 1 in the first run);
+ * 12.5 MFLOP forward 0.67-0.81x, gradients 1.42-2.07x; 29-50 MFLOP 0.97-2.52x, forward 1.14-1.45x
+ * at 50. One threshold for every direction: the forward might deserve ~16 MFLOP on this
+ * evidence, which is too noisy to split hairs with.
  */
 export const CONV_PARALLEL_MIN_FLOPS = 2 ** 23;
 /** The micro-kernel's rows and columns: a part's first row / column is a multiple of these. */
@@ -88,7 +90,8 @@ function writeGeometry(backend: BackendWasm, ptr: number, g: Geometry): void {
  * only its blocked path (m >= 8, n > 1); k = 0 (an empty window: the bias alone) is not split.
  */
 function convThreads(backend: BackendWasm, m: number, n: number, k: number, pointwise: boolean): number {
-  const big = k > 0 && 2 * m * n * k >= CONV_PARALLEL_MIN_FLOPS && (!pointwise || (m >= 8 && n > 1));
+  const large = 2 * m * n * k >= CONV_PARALLEL_MIN_FLOPS || !!globalState().ignoreThreadThresholds;
+  const big = k > 0 && large && (!pointwise || (m >= 8 && n > 1));
   return callThreads(backend, big);
 }
 

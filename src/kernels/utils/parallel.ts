@@ -5,23 +5,26 @@
 import type {BackendWasm} from '@tensorflow/tfjs-backend-wasm';
 import {quarantineBlocks} from '../../backend/allocation.js';
 import type {KernelExports} from '../../backend/kernel_module.js';
-import {instanceOf} from '../../backend/state.js';
+import {globalState, instanceOf} from '../../backend/state.js';
 import type {WorkerExport} from '../../backend/threads.js';
 
 /**
- * Dropout and RandomBinomial split over threads when elements x max(bits, 4) reaches this
- * (bits: the Philox draw's width, 1 to 16; src/kernel_names.ts bernoulliThreshold): 65,536
- * elements of 16-bit draws (rate 0.1, say), 262,144 of 1- to 4-bit ones (rate 0.5). A 16-bit
- * draw costs ~8x a 1-bit one (one Philox block serves 8 elements instead of 128), and a call
- * pays ~20-50 µs to wake a worker and wait for it: below this the work is ~100-150 µs on one
- * thread and a second gains little or loses. Measured 1 vs 2 threads on 2 cores, load average
- * 12-16 (so with a descheduled worker often): 16-bit 65,536 elements 1.31x, 1-bit 65,536 0.41x,
- * 1-bit 262,144 0.28-1.26x, 1-bit 1,048,576 0.66-1.30x, 16-bit 1,048,576 2.10x.
+ * Dropout and RandomBinomial split over threads when elements x (bits + 4) reaches this (bits:
+ * the Philox draw's width, 1 to 16; src/kernel_names.ts bernoulliThreshold): about 210,000
+ * elements of 16-bit draws (rate 0.1, say), 840,000 of 1-bit ones (rate 0.5). One Philox block
+ * serves 128 elements at 1 bit and 8 at 16, so a 16-bit pass costs several times a 1-bit one,
+ * which is little more than a load and a store (memory-bound, so a second core gains less); and
+ * a call pays tens of µs to wake a worker and wait for it. Measured 1 vs 2 threads (threshold
+ * off, scripts/thread_thresholds.ts) on 2 cores at load average 9-16, so with the worker often
+ * descheduled: 16-bit draws 1.28-1.97x at 262,144 elements and 1.92-2.10x at 1,048,576, but
+ * 0.44-0.89x at 131,072; 1-bit dropout 0.28-0.90x up to 262,144 and 0.60-0.66x at 1,048,576,
+ * 1-bit randomBinomial 0.57-1.26x at 262,144 and 1.19-1.30x at 1,048,576.
  */
-export const PHILOX_PARALLEL_MIN_WORK = 2 ** 20;
+export const PHILOX_PARALLEL_MIN_WORK = 2 ** 22;
 
 /** Whether a Philox pass (dropout, randomBinomial) over `size` elements of `bits`-bit draws is split. */
-export const philoxParallel = (size: number, bits: number) => size * Math.max(bits, 4) >= PHILOX_PARALLEL_MIN_WORK;
+export const philoxParallel = (size: number, bits: number) =>
+  size * (bits + 4) >= PHILOX_PARALLEL_MIN_WORK || !!globalState().ignoreThreadThresholds;
 /** Element parts start at multiples of the largest Philox chunk (assembly/dropout.ts): each takes the vector path. */
 export const PHILOX_CHUNK = 512;
 
