@@ -26,7 +26,15 @@ const SEQ = 0,
   ARGS = 8;
 const MAX_ARGS = SLOT_INTS - ARGS;
 /** Exports a worker can be asked to run (an index into this list goes in [OP]); 'exit' ends it. */
-export const WORKER_EXPORTS = ['exit', 'gemmF32Rows'] as const;
+export const WORKER_EXPORTS = [
+  'exit',
+  'gemmF32Rows',
+  'convForwardRowsF32',
+  'convFilterGradPartF32',
+  'convInputGradColsPartF32',
+  'dropoutPartF32',
+  'randomBinomialPart',
+] as const;
 export type WorkerExport = Exclude<(typeof WORKER_EXPORTS)[number], 'exit'>;
 
 /** Bytes of control block a pool of `workers` workers needs on the heap. */

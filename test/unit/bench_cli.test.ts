@@ -62,6 +62,8 @@ test('--help lists every benchmark and option, exit 0', () => {
       'dropout',
       'concat',
       'train',
+      'browser',
+      '--threads',
       '--variant',
       '--json',
       '--quick',
@@ -130,6 +132,44 @@ test('--quick --json: every benchmark, every kernels build against tfjs-backend-
       else if (hasWasm) assert.ok(row.vsWasm! > 0, `${b.name} ${row.contender}: vsWasm ${row.vsWasm}`);
     }
     assert.is(b.table.cells.length, b.rows.length);
+  }
+});
+
+test('--threads 2: conv, dropout and browser add threaded rows with their speed-up over one thread', () => {
+  const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+  const browser = fs.existsSync(chromium);
+  const r = bench(
+    'bench',
+    'conv',
+    'dropout',
+    ...(browser ? ['browser'] : []),
+    '--quick',
+    '--json',
+    '--threads',
+    '2',
+    '--variant',
+    'simd',
+  );
+  assert.is(r.status, 0, r.stderr);
+  const doc = JSON.parse(r.stdout) as Document;
+  assert.equal(doc.failed, []);
+  for (const b of doc.benchmarks) {
+    const rows = b.rows as (Row & {threads: number | null; vsOneThread?: number})[];
+    const threaded = rows.filter(row => row.threads === 2);
+    assert.ok(threaded.length > 0, `${b.name}: threaded rows`);
+    for (const row of threaded) {
+      if (b.name !== 'browser') assert.match(row.contender, /× 2 threads/);
+      assert.ok(row.vsOneThread! > 0, `${b.name} ${row.contender}: vsOneThread ${row.vsOneThread}`);
+    }
+    assert.ok(b.table.header.includes(b.name === 'browser' ? 'vs its 1 thread' : 'vs 1 thread'), b.name);
+  }
+  if (browser) {
+    const rows = doc.benchmarks.find(b => b.name === 'browser')!.rows as (Row & {threads: number})[];
+    // Per case: ours and XNNPACK's, on 1 and on 2 threads; ours compared with XNNPACK's at the same count.
+    assert.equal(rows.map(row => `${row.backend} ${row.threads}`).sort(), ['as 1', 'as 2', 'wasm 1', 'wasm 2']);
+    for (const row of rows) assert.ok(row.vsWasm! > 0);
+  } else {
+    console.log(`bench browser not run: no chromium at ${chromium}`);
   }
 });
 
