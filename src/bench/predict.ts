@@ -187,7 +187,11 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
         },
       ];
       options.log(`predict: batch ${n}`);
-      const timing = options.quick ? {rounds: 3, batchMs: 2} : {rounds: 15, batchMs: 40};
+      // Many short rounds (a few calls each), not a few long ones: on a loaded machine a 40 ms
+      // round of 50 µs calls is mostly time slices lost to other processes (both contenders
+      // measured ~4x slower that way under a load average of 15 on 2 cores, ~1.2x with rounds of 10
+      // calls), and the alternation then compares scheduling more than work.
+      const timing = options.quick ? {rounds: 3, batchMs: 2} : {rounds: 301, batchMs: n === 1 ? 0.5 : 10};
       const {wall: samples, cpu} = await alternateAsync(contenders, timing);
       const medians = samples.map(median);
       const cpuMedians = cpu.map(median);
