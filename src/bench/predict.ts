@@ -9,7 +9,7 @@
 import fs from 'node:fs';
 import {createRequire} from 'node:module';
 import * as tf from '@tensorflow/tfjs-core';
-import type {KernelVariant} from '../index.js';
+import {backendInfo, type KernelVariant} from '../index.js';
 import type {Layer, Model} from '../keras/index.js';
 import {activate} from './alternate.js';
 import {asContender, type BenchOptions, type BenchReport, type BenchRow, formatMs, median} from './report.js';
@@ -83,7 +83,7 @@ async function loadOrt(): Promise<OrtModule> {
  */
 async function alternateAsync(
   contenders: PredictContender[],
-  {rounds, batchMs}: {rounds: number; batchMs: number},
+  {rounds, batchMs, warmMs}: {rounds: number; batchMs: number; warmMs: number},
 ): Promise<{wall: number[][]; cpu: number[][]}> {
   const iters: number[] = [];
   const calls = async (c: PredictContender, n: number) => {
@@ -92,10 +92,19 @@ async function alternateAsync(
       if (p) await p;
     }
   };
-  // onnxruntime-web is no tfjs backend: its rounds leave tfjs' backend as it is.
-  const enter = (c: PredictContender) => (c.backend === 'onnxruntime-web' ? undefined : activate(c));
+  // onnxruntime-web is no tfjs backend: its rounds leave tfjs' backend as it is. Ours switch only
+  // what differs: tf.setBackend, even to the active backend, sets up every kernel of it again,
+  // and that garbage (hundreds of bindings per round) was collected inside the timed calls.
+  const enter = async (c: PredictContender) => {
+    if (c.backend === 'onnxruntime-web') return;
+    if (tf.getBackend() === c.backend && backendInfo().variant === c.variant) return;
+    await activate(c);
+  };
   for (const c of contenders) {
     await enter(c);
+    // Warm up first: a round of a few calls sized from the first ones would time JavaScript not
+    // yet optimized (both sides run ~3x slower for their first few hundred calls).
+    for (const t0 = performance.now(); performance.now() - t0 < warmMs; ) await calls(c, 10);
     let n = 1;
     for (;;) {
       const t0 = performance.now();
@@ -191,7 +200,9 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
       // round of 50 µs calls is mostly time slices lost to other processes (both contenders
       // measured ~4x slower that way under a load average of 15 on 2 cores, ~1.2x with rounds of 10
       // calls), and the alternation then compares scheduling more than work.
-      const timing = options.quick ? {rounds: 3, batchMs: 2} : {rounds: 301, batchMs: n === 1 ? 0.5 : 10};
+      const timing = options.quick
+        ? {rounds: 3, batchMs: 2, warmMs: 5}
+        : {rounds: 301, batchMs: n === 1 ? 0.5 : 10, warmMs: 500};
       const {wall: samples, cpu} = await alternateAsync(contenders, timing);
       const medians = samples.map(median);
       const cpuMedians = cpu.map(median);
