@@ -186,7 +186,10 @@ const packageSelfReference = {
   },
 };
 
-function buildCli() {
+// bench predict reads the ONNX model beside its chunk (new URL('./seed_mlp.onnx', import.meta.url)).
+async function buildCli() {
+  fs.mkdirSync(path.join(distDir, 'cli'), {recursive: true});
+  fs.copyFileSync(path.join(root, 'src/bench/seed_mlp.onnx'), path.join(distDir, 'cli/seed_mlp.onnx'));
   return esbuild.build({
     entryPoints: {cli: 'src/bench/cli.ts'},
     outdir: 'dist',

@@ -127,6 +127,8 @@ export interface KernelExports {
   unsortedSegmentSumF32(x: number, ids: number, out: number, rows: number, inner: number, numSegments: number): void;
   // assembly/clip.ts
   clipByValueF32(x: number, out: number, n: number, lo: number, hi: number): void;
+  // assembly/add.ts
+  addRowsF32(a: number, aRowStride: number, b: number, bRowStride: number, out: number, rows: number, n: number): void;
   // assembly/fft.ts
   bluesteinSpectrum(chirp: number, n: number, m: number, twiddles: number, spectrum: number): void;
   fftRows(

@@ -50,6 +50,12 @@ export const BENCHMARKS: readonly Benchmark[] = [
     load: () => import('./segment.js'),
   },
   {
+    name: 'predict',
+    summary: "the seed's MLP at inference, batch 1 and 64: Keras predict against onnxruntime-web",
+    requires: ['onnxruntime-web'],
+    load: () => import('./predict.js'),
+  },
+  {
     name: 'train',
     summary: "the seed's MNIST MLP and the MNIST CNN: ms per step against tfjs-layers; accuracy",
     requires: ['@tensorflow/tfjs-layers', 'mnist'],

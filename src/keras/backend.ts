@@ -135,8 +135,26 @@ export function randomBinomial<A extends ShapeArg>(
  * result shape x.shape[:-1] + y.shape[:-2] + y.shape[-1:].
  */
 export function dot<A extends KArg, B extends KArg>(x: A, y: B): KResult<A, B> {
-  return runOp(['dot', [x, y]], [x, y], (a: tf.Tensor, b: tf.Tensor) =>
-    tf.tidy(() => {
+  return runOp(['dot', [x, y]], [x, y], (a: tf.Tensor, b: tf.Tensor) => {
+    // Two matrices, outside gradients, on 'as': the BatchMatMul kernel straight from the engine
+    // (it makes nothing else, so no tidy either). tf.matMul reshapes both operands to rank 3 and
+    // the product back (three more kernel calls) to run the same kernel on the same data; 'as'
+    // multiplies rank-2 operands as they are.
+    if (
+      a.rank === 2 &&
+      b.rank === 2 &&
+      a.dtype === 'float32' &&
+      b.dtype === 'float32' &&
+      a.shape[1] === b.shape[0] &&
+      tf.engine().state.gradientDepth === 0 &&
+      tf.getBackend() === 'as'
+    ) {
+      return tf.engine().runKernel(tf.BatchMatMul, {a, b}, {
+        transposeA: false,
+        transposeB: false,
+      } as unknown as tf.NamedAttrMap) as tf.Tensor;
+    }
+    return tf.tidy(() => {
       if (a.rank === 2 && b.rank === 2) return tf.matMul(a, b);
       if (a.rank <= 2 && b.rank <= 2) return tf.dot(a, b);
       if (a.rank < 2 || b.rank < 2) {
@@ -154,8 +172,8 @@ export function dot<A extends KArg, B extends KArg>(x: A, y: B): KResult<A, B> {
       const a2 = tf.reshape(a, [-1, k]);
       const b2 = tf.reshape(tf.transpose(b, perm), [k, -1]);
       return tf.reshape(tf.matMul(a2, b2), [...a.shape.slice(0, -1), ...b.shape.slice(0, -2), b.shape[b.rank - 1]]);
-    }),
-  );
+    });
+  });
 }
 
 /**

@@ -522,16 +522,33 @@ export class Layer<In extends LayerIO = LayerIO, Out extends LayerIO = LayerIO> 
     });
   }
 
+  /**
+   * Model.predict's cached plan (predict_plan.ts) runs a layer it already ran through apply on
+   * inputs of these shapes with this: `call` in the same call context (`training`, the caller's
+   * loss frame), without what that first run settled (build, the input spec) and without masks,
+   * which the plan only skips for layers that cannot make one, on inputs that carry none.
+   * @internal
+   */
+  callPlanned(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor | tf.Tensor[] {
+    trainingStack.push(kwargs.training as boolean | undefined);
+    try {
+      return this.invokeCall(inputs, kwargs);
+    } finally {
+      trainingStack.pop();
+    }
+  }
+
   private invokeCall(
     inputs: tf.Tensor | tf.Tensor[],
     kwargs: Kwargs,
-    shapes: Shape | Shape[],
+    given?: Shape | Shape[],
   ): tf.Tensor | tf.Tensor[] {
     let out: tf.Tensor | tf.Tensor[];
     try {
       // `In` is what the subclass declared; apply's overloads only let such inputs through.
       out = this.call(inputs as In, kwargs);
     } catch (e) {
+      const shapes = given ?? shapesOf(inputs);
       const built =
         this._builtInputShape && !shapesCompatible(flatShape(this._builtInputShape), flatShape(shapes))
           ? ` (built for input shape ${fmtShape(this._builtInputShape)})`

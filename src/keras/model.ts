@@ -8,6 +8,7 @@ import {Layer, collectLosses, currentLossFrame, fillKwargs, type LayerIO, type L
 import {type SymbolicTensor, type Node, isSymbolic} from './symbolic.js';
 import {InputLayer} from './input_layer.js';
 import {printSummary} from './summary.js';
+import {makePlan, type PredictPlan, planApplies, runPlan, signature, variableDisposals} from './predict_plan.js';
 import {
   compileModel,
   compiledState,
@@ -25,6 +26,9 @@ import type {History} from './callbacks.js';
 // After the engine's imports: saving/ imports the layer classes, which need Layer evaluated first.
 import {saveModel, type SaveOptions} from './saving/io.js';
 import {serializeModel, registerModelClass, type KerasModelJSON} from './saving/serialize.js';
+
+/** How many input signatures' predict plans a model keeps (the oldest is dropped first). */
+const PREDICT_PLANS = 8;
 
 /** A model's outputs: one SymbolicTensor, or a list (then predict and apply return lists). */
 export type ModelOutputs = SymbolicTensor | SymbolicTensor[];
@@ -75,6 +79,10 @@ export class Model<O extends ModelOutputs = ModelOutputs> extends Layer<LayerIO,
   readonly nodes: Node[];
   /** Cached execution plan for the outputs plus symbolic losses, keyed by the loss list. */
   private lossPlan: {key: string; losses: SymbolicTensor[]; nodes: Node[]} | null = null;
+  /** predict's plans by input signature (predict_plan.ts), at most PREDICT_PLANS of them. */
+  private readonly predictPlans = new Map<string, PredictPlan>();
+  /** The variable-disposal count when predict last checked every weight (assertUsable), or -1. */
+  private weightsCheckedAt = -1;
 
   constructor(args: ModelArgs<O>) {
     super({name: args.name ?? uniqueName('model')});
@@ -291,9 +299,47 @@ export class Model<O extends ModelOutputs = ModelOutputs> extends Layer<LayerIO,
     return {outputs: result, losses: [...losses, ...this.callableLosses().map(f => f())]};
   }
 
+  /**
+   * assertUsable for predict: the walk over every weight runs again only when the model was
+   * disposed or some tf.Variable was disposed since it last passed (predict_plan.ts).
+   */
+  private assertUsableForPredict(): void {
+    const at = variableDisposals();
+    if (this.disposed || at !== this.weightsCheckedAt) {
+      this.assertUsable('predict');
+      this.weightsCheckedAt = at;
+    }
+  }
+
+  /**
+   * One forward pass of predict (training false) on one batch: the cached plan of these inputs'
+   * signature when there is one, else the uncached path, after which the plan is made. Inside a
+   * loss frame and a tidy, as execute.
+   */
+  private predictBatch(inputs: tf.Tensor[]): tf.Tensor[] {
+    const key = signature(inputs, false);
+    const plan = this.predictPlans.get(key);
+    if (plan && plan.nodes === this.nodes && plan.nodeCount === this.nodes.length && planApplies(inputs)) {
+      try {
+        return runPlan(plan, inputs);
+      } catch (e) {
+        // A weight disposed in a way the cached check cannot see: name it, as the uncached path does.
+        this.assertUsable('predict');
+        throw e;
+      }
+    }
+    const outputs = this.execute(inputs, false);
+    if (this.predictPlans.size >= PREDICT_PLANS) this.predictPlans.delete(this.predictPlans.keys().next().value!);
+    this.predictPlans.set(
+      key,
+      makePlan(key, this.nodes, this.inputs, this.outputs, false, l => l instanceof Model),
+    );
+    return outputs;
+  }
+
   /** Predicts in batches of `batchSize` (default 32); returns one Tensor, or a list per output. */
   predict(x: ModelInput, {batchSize = 32}: PredictOptions = {}): ConcreteOf<O> {
-    this.assertUsable('predict');
+    this.assertUsableForPredict();
     const xs = this.normalizeInputs(x);
     xs.forEach((t, i) => {
       if (!(t instanceof tf.Tensor))
@@ -320,7 +366,7 @@ export class Model<O extends ModelOutputs = ModelOutputs> extends Layer<LayerIO,
         batches.push(
           tf.tidy(
             () =>
-              collectLosses(() => this.execute(n <= batchSize ? xs : xs.map(t => tf.slice(t, start, size)), false))
+              collectLosses(() => this.predictBatch(n <= batchSize ? xs : xs.map(t => tf.slice(t, start, size))))
                 .result,
           ),
         );
