@@ -20,12 +20,21 @@
 // Measured (src/bench/conv.ts), cols is as fast or faster except with a pointwise filter, where
 // the implicit one is a single plain GEMM; src/kernels/utils/conv.ts picks accordingly.
 // Geometry (conv_common.ts convGeometry) describes the forward convolution in every case.
+//
+// Threads (src/kernels/utils/conv.ts splits, src/backend/threads.ts runs): each kernel has a
+// part export that a worker calls with the geometry at a heap address (loadGeometry) and a range
+// of the output it owns: the forward convolution a range of output pixels (rows of C), the
+// filter gradient a range of rows (taps x channels) or of columns (output channels) of dW, the
+// strided input gradient a range of dx's rows (image rows, counted over the whole batch). Ranges
+// start at multiples of the micro-tile, and every output element is summed in the same order
+// (over the whole reduction, in the same KC blocks, each block from 0 and then added to C) as on
+// one thread: the results are bit-identical for any thread count.
 import {A_ELEM, packB, MR, NR, KC, MC, NC} from './gemm_pack';
 import {kernel4x8, kernel4x8Scalar, storeTile, TILE_FLOATS} from './gemm_kernel';
 import {ACT_LINEAR, setEpilogue} from './gemm_epilogue';
-import {gemmF32, gemmScratchBytes} from './matmul';
+import {gemmF32, gemmF32Rows, gemmScratchBytes} from './matmul';
 import {
-  cvN, cvH, cvW, cvC, cvOH, cvOW, cvKH, cvKW, cvSH, cvSW, cvDH, cvDW, cvPT, cvPL, roundUpTo,
+  cvN, cvH, cvW, cvC, cvOH, cvOW, cvKH, cvKW, cvSH, cvSW, cvDH, cvDW, cvPT, cvPL, loadGeometry, roundUpTo,
 } from './conv_common';
 
 export {convGeometry, transposeBatched, broadcast4} from './conv_common';
@@ -173,24 +182,27 @@ const A_IM2COL: i32 = 0;     // A = im2col(x)
 const A_IM2COL_T: i32 = 1;   // A = im2col(x)ᵀ
 
 /**
- * C[m, n] (row stride n) = A · B[k, n] with A packed from x by `kind`; the epilogue set by the
- * caller runs on the last K block. matmul.ts gemmF32's blocking, with packA replaced.
+ * Rows i0..i1, columns j0..j1 of C[m, n] (row stride n) = A · B[k, n] with A packed from x by
+ * `kind`; the epilogue set by the caller runs on the last K block. matmul.ts gemmF32's blocking,
+ * with packA replaced. i0 is a multiple of MR and j0 of NR (a thread's part; see the top).
  */
-function convGemm(kind: i32, x: usize, b: usize, c: usize, m: i32, n: i32, k: i32, scratch: usize): void {
+function convGemm(kind: i32, x: usize, b: usize, c: usize, n: i32, k: i32, scratch: usize,
+  i0: i32, i1: i32, j0: i32, j1: i32): void {
+  if (i1 <= i0 || j1 <= j0) return;
   const base = (scratch + 15) & ~(<usize>15);
   const tile = base;
   const packedA = tile + (<usize>TILE_FLOATS << 2);
   const kcMax = min(KC, k);
-  const packedB = packedA + <usize>(min(MC, roundUpTo(m, MR)) * kcMax) * A_ELEM;
-  for (let jc = 0; jc < n; jc += NC) {
-    const nc = min(NC, n - jc);
+  const packedB = packedA + <usize>(min(MC, roundUpTo(i1 - i0, MR)) * kcMax) * A_ELEM;
+  for (let jc = j0; jc < j1; jc += NC) {
+    const nc = min(NC, j1 - jc);
     for (let pc = 0; pc < k; pc += KC) {
       const kc = min(KC, k - pc);
       const first = pc == 0, last = pc + kc == k;
       packB(b, false, k, n, pc, kc, jc, nc, packedB);
       const panelB = <usize>(NR * kc) << 2, panelA = <usize>(MR * kc) * A_ELEM;
-      for (let ic = 0; ic < m; ic += MC) {
-        const mc = min(MC, m - ic);
+      for (let ic = i0; ic < i1; ic += MC) {
+        const mc = min(MC, i1 - ic);
         if (kind == A_IM2COL) packRows(x, ic, mc, pc, kc, packedA);
         else packCols(x, ic, mc, pc, kc, packedA);
         let pb = packedB;
@@ -254,7 +266,31 @@ export function convForwardF32(
     return;
   }
   setEpilogue(bias, biasRowStride, biasColStride, act, alpha, prelu, preluRowStride, preluColStride);
-  convGemm(A_IM2COL, x, filter, y, m, cout, k, scratch);
+  convGemm(A_IM2COL, x, filter, y, cout, k, scratch, 0, m, 0, cout);
+}
+
+/**
+ * Output pixels rowStart..rowEnd of convForwardF32 (rowStart a multiple of MR), the geometry
+ * read from `geom`: one thread's part. A pointwise convolution goes to gemmF32Rows, so the
+ * caller splits it only where gemmF32 takes its blocked path (m >= 8, cout > 1); an empty
+ * window (k = 0) is not split.
+ */
+export function convForwardRowsF32(
+  geom: usize, x: usize, filter: usize, y: usize, cout: i32,
+  bias: usize, biasRowStride: i32, biasColStride: i32,
+  act: i32, alpha: f32, prelu: usize, preluRowStride: i32, preluColStride: i32,
+  scratch: usize, rowStart: i32, rowEnd: i32,
+): void {
+  loadGeometry(geom);
+  const m = cvN * cvOH * cvOW, k = cvKH * cvKW * cvC;
+  if (m <= 0 || cout <= 0 || k <= 0) return;
+  if (pointwise()) {
+    gemmF32Rows(x, filter, y, m, cout, k, false, false, cout, bias, biasRowStride, biasColStride,
+      act, alpha, prelu, preluRowStride, preluColStride, scratch, rowStart, rowEnd);
+    return;
+  }
+  setEpilogue(bias, biasRowStride, biasColStride, act, alpha, prelu, preluRowStride, preluColStride);
+  convGemm(A_IM2COL, x, filter, y, cout, k, scratch, rowStart, min(rowEnd, m), 0, cout);
 }
 
 /** Scratch bytes convFilterGradF32 needs (after convGeometry). */
@@ -272,7 +308,26 @@ export function convFilterGradF32(x: usize, dy: usize, dw: usize, cout: i32, scr
     return;
   }
   setEpilogue(0, 0, 0, ACT_LINEAR, 0, 0, 0, 0);
-  convGemm(A_IM2COL_T, x, dy, dw, m, cout, k, scratch);
+  convGemm(A_IM2COL_T, x, dy, dw, cout, k, scratch, 0, m, 0, cout);
+}
+
+/**
+ * Rows i0..i1 (taps x channels, i0 a multiple of MR) and columns j0..j1 (output channels, j0 a
+ * multiple of NR) of convFilterGradF32's dW, the geometry read from `geom`: one thread's part.
+ * Pointwise, it is gemmF32Rows over rows i0..i1 (all columns), so the caller splits a pointwise
+ * gradient by rows only and only where gemmF32 is blocked (m >= 8, cout > 1).
+ */
+export function convFilterGradPartF32(geom: usize, x: usize, dy: usize, dw: usize, cout: i32, scratch: usize,
+  i0: i32, i1: i32, j0: i32, j1: i32): void {
+  loadGeometry(geom);
+  const m = cvKH * cvKW * cvC, k = cvN * cvOH * cvOW;
+  if (m <= 0 || cout <= 0 || k <= 0) return;
+  if (pointwise()) {
+    gemmF32Rows(x, dy, dw, m, cout, k, true, false, cout, 0, 0, 0, ACT_LINEAR, 0, 0, 0, 0, scratch, i0, i1);
+    return;
+  }
+  setEpilogue(0, 0, 0, ACT_LINEAR, 0, 0, 0, 0);
+  convGemm(A_IM2COL_T, x, dy, dw, cout, k, scratch, i0, min(i1, m), j0, min(j1, cout));
 }
 
 /**
@@ -306,7 +361,7 @@ export function convInputGradColsScratchBytes(cout: i32): usize {
   const kk = cvKH * cvKW * cvC;
   if (kk <= 0 || cvN * cvOH * cvOW <= 0) return 0;
   const rows = colsChunkRows();
-  return (<usize>rows * <usize>kk << 2) + gemmScratchBytes(rows, kk, cout) + 16;
+  return (<usize>rows * <usize>kk << 2) + convScratchBytes(rows, kk, cout) + 16;
 }
 
 /**
@@ -315,18 +370,62 @@ export function convInputGradColsScratchBytes(cout: i32): usize {
  * its packing), then each column is added where its tap reads x (col2im).
  */
 export function convInputGradColsF32(dy: usize, filter: usize, dx: usize, cout: i32, scratch: usize): void {
+  colsPart(dy, filter, dx, cout, scratch, 0, cvN * cvH);
+}
+
+/**
+ * Rows g0..g1 of convInputGradColsF32's dx, counted over the whole batch (row g is row g % H of
+ * image g / H), the geometry read from `geom`: one thread's part. A part of whole images takes
+ * their output pixels in chunks as one thread does; a part of some rows of an image computes the
+ * columns of every output row whose window reaches them (the neighbours' halo: (KH-1)·DH/SH
+ * rows more) and adds only the taps that land in its rows. Either way each dx element receives
+ * the same columns in the same (pixel) order as on one thread, and a column's values do not
+ * depend on its chunk (the blocked GEMM sums each element alike wherever it sits).
+ */
+export function convInputGradColsPartF32(geom: usize, dy: usize, filter: usize, dx: usize, cout: i32, scratch: usize,
+  g0: i32, g1: i32): void {
+  loadGeometry(geom);
+  colsPart(dy, filter, dx, cout, scratch, g0, min(g1, cvN * cvH));
+}
+
+function colsPart(dy: usize, filter: usize, dx: usize, cout: i32, scratch: usize, g0: i32, g1: i32): void {
+  const H = cvH, W = cvW, C = cvC, OH = cvOH, OW = cvOW;
+  if (g1 <= g0) return;
+  const rowBytes = <usize>W * <usize>C << 2;
+  memory.fill(dx + <usize>g0 * rowBytes, 0, <usize>(g1 - g0) * rowBytes);
+  const kk = cvKH * cvKW * C, m = cvN * OH * OW;
+  // No dy channels: dx is the zeros just written (the GEMM would leave the columns unwritten).
+  if (kk <= 0 || m <= 0 || cout <= 0) return;
+  const pix = OH * OW;
+  if (g0 % H == 0 && g1 % H == 0) {
+    colsRange(dy, filter, dx, cout, scratch, g0 / H * pix, g1 / H * pix, 0, H);
+    return;
+  }
+  for (let b = g0 / H; b * H < g1; b++) {
+    const h0 = max(0, g0 - b * H), h1 = min(H, g1 - b * H);
+    // Output rows whose window (rows oy·SH - PT .. + (KH-1)·DH) reaches input rows h0..h1.
+    const lo = h0 + cvPT - (cvKH - 1) * cvDH;
+    const oyLo = lo <= 0 ? 0 : (lo + cvSH - 1) / cvSH;
+    const oyHi = min(OH - 1, (h1 - 1 + cvPT) / cvSH);
+    if (oyLo > oyHi) continue;
+    colsRange(dy, filter, dx, cout, scratch, b * pix + oyLo * OW, b * pix + (oyHi + 1) * OW, h0, h1);
+  }
+}
+
+/** The columns of output pixels p0..p1, added into dx's rows h0..h1 of each image (the rest skipped). */
+function colsRange(dy: usize, filter: usize, dx: usize, cout: i32, scratch: usize, p0: i32, p1: i32, h0: i32, h1: i32): void {
   const C = cvC, KW = cvKW, KH = cvKH, W = cvW, H = cvH, OW = cvOW, OH = cvOH;
-  memory.fill(dx, 0, <usize>cvN * <usize>H * <usize>W * <usize>C << 2);
-  const kk = KH * KW * C, m = cvN * OH * OW;
-  if (kk <= 0 || m <= 0) return;
+  const kk = KH * KW * C;
   const chunk = colsChunkRows();
   const cols = (scratch + 15) & ~(<usize>15);
   const gemmScratch = cols + (<usize>chunk * <usize>kk << 2);
   const image = <usize>H * <usize>W * <usize>C << 2;
-  for (let row0 = 0; row0 < m; row0 += chunk) {
-    const rows = min(chunk, m - row0);
-    gemmF32(dy + (<usize>row0 * <usize>cout << 2), filter, cols, rows, kk, cout, false, true, kk,
-      0, 0, 0, ACT_LINEAR, 0, 0, 0, 0, gemmScratch);
+  for (let row0 = p0; row0 < p1; row0 += chunk) {
+    const rows = min(chunk, p1 - row0);
+    // Always the blocked GEMM (not gemmF32's matrix-vector paths for 1 or 2 rows): a pixel's
+    // column is then the same whatever chunk it falls in.
+    gemmF32Rows(dy + (<usize>row0 * <usize>cout << 2), filter, cols, rows, kk, cout, false, true, kk,
+      0, 0, 0, ACT_LINEAR, 0, 0, 0, 0, gemmScratch, 0, rows);
     let src = cols;
     for (let r = 0; r < rows; r++) {
       const i = row0 + r;
@@ -335,7 +434,7 @@ export function convInputGradColsF32(dy: usize, filter: usize, dx: usize, cout: 
       const img = dx + <usize>b * image;
       for (let ky = 0; ky < KH; ky++) {
         const iy = oy * cvSH - cvPT + ky * cvDH;
-        if (<u32>iy >= <u32>H) { src += <usize>(KW * C) << 2; continue; }
+        if (iy < h0 || iy >= h1) { src += <usize>(KW * C) << 2; continue; }
         for (let kx = 0; kx < KW; kx++) {
           const ix = ox * cvSW - cvPL + kx * cvDW;
           if (<u32>ix < <u32>W) addRun(img + (<usize>((iy * W + ix) * C) << 2), src, C);

@@ -31,6 +31,19 @@ export function convGeometry(
   cvSH = sh; cvSW = sw; cvDH = dh; cvDW = dw; cvPT = padTop; cvPL = padLeft;
 }
 
+/**
+ * Sets the geometry from 14 i32 at p, in convGeometry's argument order: how a worker thread
+ * (src/backend/threads.ts) gets it, since its instance of the module has globals of its own and
+ * a worker call takes at most 24 arguments.
+ */
+export function loadGeometry(p: usize): void {
+  convGeometry(
+    load<i32>(p), load<i32>(p, 4), load<i32>(p, 8), load<i32>(p, 12), load<i32>(p, 16), load<i32>(p, 20),
+    load<i32>(p, 24), load<i32>(p, 28), load<i32>(p, 32), load<i32>(p, 36), load<i32>(p, 40),
+    load<i32>(p, 44), load<i32>(p, 48), load<i32>(p, 52),
+  );
+}
+
 // @ts-ignore: decorator
 @inline export function roundUpTo(x: i32, to: i32): i32 {
   return (x + to - 1) / to * to;

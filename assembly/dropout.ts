@@ -81,25 +81,46 @@ function dropoutRun(x: usize, out: usize, n: i32, j0: u32, k0: u32, k1: u32, bit
  * k0/k1 is the Philox key, draws have `bits` bits, t is the keep threshold, scale = 1 / keepProb.
  */
 export function dropoutF32(x: usize, out: usize, dims: usize, rank: i32, k0: u32, k1: u32, bits: i32, t: u32, scale: f32, scratch: usize): void {
-  if (rank <= 0) return;
+  let total: i32 = 1;
+  for (let d = 0; d < rank; d++) total *= load<i32>(dims + (<usize>d << 3));
+  dropoutPartF32(x, out, dims, rank, k0, k1, bits, t, scale, scratch, 0, total);
+}
+
+/**
+ * Elements e0..e1 (flat indexes into x) of dropoutF32: one thread's part (src/backend/threads.ts).
+ * An element's draw depends on its noise index alone (counter-based Philox), so any split gives
+ * the mask of one thread; the caller cuts at multiples of the 512-element chunk so that every
+ * part takes the vector path as one thread would.
+ */
+export function dropoutPartF32(x: usize, out: usize, dims: usize, rank: i32, k0: u32, k1: u32, bits: i32, t: u32, scale: f32,
+  scratch: usize, e0: i32, e1: i32): void {
+  if (rank <= 0 || e1 <= e0) return;
   const idx = scratch + DRAW_BYTES + RAW_BYTES;
   const groups = chunkGroups(bits);
   const log2 = <u32>ctz(groups * groupSize(bits));
-  let outer: i32 = 1;
-  for (let d = 0; d < rank - 1; d++) {
-    outer *= load<i32>(dims + (<usize>d << 3));
-    store<i32>(idx + (<usize>d << 2), 0);
-  }
   const len = load<i32>(dims + (<usize>(rank - 1) << 3));
   const lastStride = load<i32>(dims + (<usize>(rank - 1) << 3), 4);
-  let off: usize = 0;   // byte offset into x / out
-  let j: u32 = 0;       // noise index of the run's first element
+  if (len <= 0) return;
+  // The odometer over the outer dims at e0's row, and the noise index of that row's start.
+  let rest = e0 / len;
+  let col = e0 - rest * len;
+  let j: u32 = 0;       // noise index of the row's first element
+  for (let d = rank - 2; d >= 0; d--) {
+    const size = load<i32>(dims + (<usize>d << 3));
+    const v = rest % size;
+    rest /= size;
+    store<i32>(idx + (<usize>d << 2), v);
+    j += <u32>v * <u32>load<i32>(dims + (<usize>d << 3), 4);
+  }
+  let off: usize = <usize>e0 << 2;   // byte offset into x / out
+  let left = e1 - e0;
   let cached: i64 = -1; // chunk whose draws are in scratch (broadcast last dim)
-  for (let r = 0; r < outer; r++) {
+  while (left > 0) {
+    const count = min(len - col, left);
     if (lastStride != 0) {
-      dropoutRun(x + off, out + off, len, j, k0, k1, bits, t, scale, scratch);
+      dropoutRun(x + off, out + off, count, j + <u32>col, k0, k1, bits, t, scale, scratch);
     } else {
-      // The run shares one draw: x * m over `len` elements.
+      // The run shares one draw: x * m over `count` elements.
       const c = j >>> log2;
       if (<i64>c != cached) {
         philoxDraws(c * <u32>groups, groups, k0, k1, bits, scratch, scratch + DRAW_BYTES);
@@ -109,17 +130,19 @@ export function dropoutF32(x: usize, out: usize, dims: usize, rank: i32, k0: u32
       let e = 0;
       if (ASC_FEATURE_SIMD) {
         const mv = f32x4.splat(m);
-        for (; e + 4 <= len; e += 4) {
+        for (; e + 4 <= count; e += 4) {
           const at = off + (<usize>e << 2);
           v128.store(out + at, f32x4.mul(v128.load(x + at), mv));
         }
       }
-      for (; e < len; e++) {
+      for (; e < count; e++) {
         const at = off + (<usize>e << 2);
         store<f32>(out + at, load<f32>(x + at) * m);
       }
     }
-    off += <usize>len << 2;
+    off += <usize>count << 2;
+    left -= count;
+    col = 0;
     // Odometer over the outer dims, carrying the noise offset along.
     for (let d = rank - 2; d >= 0; d--) {
       const size = load<i32>(dims + (<usize>d << 3));
@@ -143,12 +166,22 @@ export const BINOMIAL_U8: i32 = 2;
  * `n` is unsigned: a bool tensor can have 2^31 elements or more in a 4 GiB heap.
  */
 export function randomBinomial(out: usize, n: u32, kind: i32, k0: u32, k1: u32, bits: i32, t: u32, scratch: usize): void {
+  randomBinomialPart(out, n, kind, k0, k1, bits, t, scratch, 0, n);
+}
+
+/**
+ * Elements j0..j1 of randomBinomial (j0 a multiple of 512, the largest chunk): one thread's
+ * part. Each element's value depends on its index alone, so any split gives one thread's tensor.
+ */
+export function randomBinomialPart(out: usize, n: u32, kind: i32, k0: u32, k1: u32, bits: i32, t: u32, scratch: usize,
+  j0: u32, j1: u32): void {
   const shift: i32 = kind == BINOMIAL_U8 ? 0 : 2;
   const groups = chunkGroups(bits);
   const chunk = <u32>(groups * groupSize(bits));
+  const stop = min(n, j1);
   // j + chunk cannot wrap: n < 2^32 - 65536 (the heap's limit) and chunk <= 512.
-  for (let j: u32 = 0; j < n; j += chunk) {
-    const count = <i32>min(n - j, chunk);
+  for (let j: u32 = j0; j < stop; j += chunk) {
+    const count = <i32>min(stop - j, chunk);
     philoxDraws(j / chunk * <u32>groups, groups, k0, k1, bits, scratch, scratch + DRAW_BYTES);
     const os = out + (<usize>j << shift);
     if (ASC_FEATURE_SIMD && count == chunk) {

@@ -11,6 +11,7 @@ export * from './optimizers';
 export * from './segment';
 export * from './fft';
 export * from './clip';
+export * from './add';
 export * from './conv';
 export * from './depthwise';
 export * from './pool';

@@ -116,7 +116,16 @@ const selfReference = {
 };
 
 async function buildDist() {
-  const external = ['@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-wasm', '@viz-js/viz', 'tfjs-backend-as'];
+  // The dependencies stay imports: h5wasm alone is 4 MB (HDF5's WebAssembly inline), loaded only
+  // when a .keras archive is read.
+  const external = [
+    '@tensorflow/tfjs-core',
+    '@tensorflow/tfjs-backend-wasm',
+    '@viz-js/viz',
+    'fflate',
+    'h5wasm',
+    'tfjs-backend-as',
+  ];
   // The maps carry the sources (sourcesContent): src/ is not shipped beside them, so a debugger
   // or a bundler that chains maps gets the TypeScript from the map alone, and it ships once.
   const common = {
@@ -177,7 +186,10 @@ const packageSelfReference = {
   },
 };
 
-function buildCli() {
+// bench predict reads the ONNX model beside its chunk (new URL('./seed_mlp.onnx', import.meta.url)).
+async function buildCli() {
+  fs.mkdirSync(path.join(distDir, 'cli'), {recursive: true});
+  fs.copyFileSync(path.join(root, 'src/bench/seed_mlp.onnx'), path.join(distDir, 'cli/seed_mlp.onnx'));
   return esbuild.build({
     entryPoints: {cli: 'src/bench/cli.ts'},
     outdir: 'dist',

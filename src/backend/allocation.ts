@@ -43,20 +43,19 @@ interface Guard {
   /** Data ids the running kernel has allocated: freed if it throws. */
   allocated: object[] | null;
   /**
-   * What the next malloc is for, for the message: words ('scratch ...'), or the tensor being
-   * allocated, put in words only when a message needs them (every tensor passes through here).
+   * What the next malloc is for, for the message: words ('the output [2,3] float32'), or the
+   * shape and dtype of a tensor, put into words only when a message needs them (formatting a
+   * shape on every allocation cost ~1 µs of each small kernel call).
    */
-  request: string | {shape: readonly number[]; dtype: string; output: boolean} | null;
+  request: string | {prefix: string; shape: readonly number[]; dtype: string} | null;
 }
+
+const requestText = (request: Guard['request']): string | null =>
+  request === null || typeof request === 'string'
+    ? request
+    : `${request.prefix}${describe(request.shape, request.dtype)}`;
 
 const guards = new WeakMap<object, Guard>();
-
-/** guard.request in words, or null. */
-function requestText(guard: Guard): string | null {
-  const r = guard.request;
-  if (r == null || typeof r === 'string') return r;
-  return `${r.output ? 'the output ' : 'a tensor '}${describe(r.shape, r.dtype)}`;
-}
 
 const GiB = (bytes: number) => `${(bytes / 2 ** 30).toFixed(2)} GiB`;
 const describe = (shape: readonly number[], dtype: string) => `${formatShape(shape)} ${dtype}`;
@@ -88,7 +87,7 @@ export function checkAllocationSize(op: string, shape: readonly number[], dtype:
 
 function outOfMemory(backend: BackendWasm, guard: Guard, bytes: number): RangeError {
   const heap = (backend.wasm as unknown as EmscriptenModule).HEAPU8.buffer.byteLength;
-  const what = requestText(guard) ?? `${bytes} bytes`;
+  const what = requestText(guard.request) ?? `${bytes} bytes`;
   return new RangeError(
     `${guard.kernel ?? 'tf.tensor'}: out of memory: cannot allocate ${what} ` +
       `(${bytes} bytes, ${GiB(bytes)}). The WebAssembly heap has grown to ${heap} bytes (${GiB(heap)}) of its limit of ` +
@@ -124,7 +123,7 @@ export function installCheckedAllocation(backend: BackendWasm): void {
   module._malloc = (bytes: number): number => {
     if (!(bytes >= 0 && bytes <= HEAP_LIMIT_BYTES)) {
       throw new RangeError(
-        `${guard.kernel ?? 'tf.tensor'}: cannot allocate ${requestText(guard) ?? `${bytes} bytes`}: ` +
+        `${guard.kernel ?? 'tf.tensor'}: cannot allocate ${requestText(guard.request) ?? `${bytes} bytes`}: ` +
           `${bytes} bytes is more than the WebAssembly heap can address (${HEAP_LIMIT_BYTES} bytes)`,
       );
     }
@@ -166,7 +165,7 @@ export function installCheckedAllocation(backend: BackendWasm): void {
   backend.move = function (this: BackendWasm, dataId, values, shape, dtype, refCount) {
     if (dtype !== 'string') {
       checkAllocationSize(guard.kernel ?? 'tf.tensor', shape, dtype);
-      guard.request = {shape, dtype, output: guard.kernel != null};
+      guard.request = {prefix: guard.kernel ? 'the output ' : 'a tensor ', shape, dtype};
     }
     try {
       move.call(this, dataId, values, shape, dtype, refCount);

@@ -50,6 +50,34 @@ export interface KernelExports {
     scale: number,
     scratch: number,
   ): void;
+  /** dropoutF32 over x's elements e0..e1 (a thread's part, src/kernels/Dropout.ts). */
+  dropoutPartF32(
+    x: number,
+    out: number,
+    dims: number,
+    rank: number,
+    k0: number,
+    k1: number,
+    bits: number,
+    t: number,
+    scale: number,
+    scratch: number,
+    e0: number,
+    e1: number,
+  ): void;
+  /** randomBinomial over elements j0..j1 (a thread's part, src/kernels/RandomBinomial.ts). */
+  randomBinomialPart(
+    out: number,
+    n: number,
+    kind: number,
+    k0: number,
+    k1: number,
+    bits: number,
+    t: number,
+    scratch: number,
+    j0: number,
+    j1: number,
+  ): void;
   randomBinomial(
     out: number,
     n: number,
@@ -99,6 +127,8 @@ export interface KernelExports {
   unsortedSegmentSumF32(x: number, ids: number, out: number, rows: number, inner: number, numSegments: number): void;
   // assembly/clip.ts
   clipByValueF32(x: number, out: number, n: number, lo: number, hi: number): void;
+  // assembly/add.ts
+  addRowsF32(a: number, aRowStride: number, b: number, bRowStride: number, out: number, rows: number, n: number): void;
   // assembly/fft.ts
   bluesteinSpectrum(chirp: number, n: number, m: number, twiddles: number, spectrum: number): void;
   fftRows(
@@ -163,11 +193,54 @@ export interface KernelExports {
     preluColStride: number,
     scratch: number,
   ): void;
+  /** convForwardF32 over output pixels rowStart..rowEnd, the geometry at `geom` (a thread's part). */
+  convForwardRowsF32(
+    geom: number,
+    x: number,
+    filter: number,
+    y: number,
+    cout: number,
+    bias: number,
+    biasRowStride: number,
+    biasColStride: number,
+    activation: number,
+    alpha: number,
+    prelu: number,
+    preluRowStride: number,
+    preluColStride: number,
+    scratch: number,
+    rowStart: number,
+    rowEnd: number,
+  ): void;
   convFilterGradScratchBytes(cout: number): number;
   convFilterGradF32(x: number, dy: number, dw: number, cout: number, scratch: number): void;
+  /** Rows i0..i1, columns j0..j1 of convFilterGradF32's dW, the geometry at `geom` (a thread's part). */
+  convFilterGradPartF32(
+    geom: number,
+    x: number,
+    dy: number,
+    dw: number,
+    cout: number,
+    scratch: number,
+    i0: number,
+    i1: number,
+    j0: number,
+    j1: number,
+  ): void;
   convFlipFilterF32(filter: number, dst: number, kh: number, kw: number, cin: number, cout: number): void;
   convInputGradColsScratchBytes(cout: number): number;
   convInputGradColsF32(dy: number, filter: number, dx: number, cout: number, scratch: number): void;
+  /** dx rows g0..g1 (over the whole batch) of convInputGradColsF32, the geometry at `geom` (a thread's part). */
+  convInputGradColsPartF32(
+    geom: number,
+    dy: number,
+    filter: number,
+    dx: number,
+    cout: number,
+    scratch: number,
+    g0: number,
+    g1: number,
+  ): void;
   depthwiseF32(
     x: number,
     filter: number,

@@ -35,12 +35,22 @@ export interface GlobalState {
    * benchmark CLI (which reaches the backend by the package's name) sets the one the kernels read.
    */
   convInputGradPath?: ConvInputGradPath;
+  /**
+   * Split convolutions and Philox passes of any size (their size thresholds off; the structural
+   * conditions stay): for measuring those thresholds (scripts/thread_thresholds.ts).
+   */
+  ignoreThreadThresholds?: boolean;
   /** Test hooks (src/backend/allocation.ts failMallocAfter): never set outside tests. */
   faults: {failMallocIn: number};
 }
 
 /** See GlobalState.convInputGradPath. */
 export type ConvInputGradPath = 'auto' | 'implicit' | 'cols';
+
+/** Turns the size thresholds of the threaded convolutions and Philox passes off (true) or on: for measuring them. */
+export function setIgnoreThreadThresholds(on: boolean): void {
+  globalState().ignoreThreadThresholds = on;
+}
 
 /** Forces (or, with 'auto', stops forcing) Conv2DBackpropInput's stride-1 path: for the benchmark. */
 export function setConvInputGradPath(path: ConvInputGradPath): void {

@@ -26,7 +26,18 @@ const SEQ = 0,
   ARGS = 8;
 const MAX_ARGS = SLOT_INTS - ARGS;
 /** Exports a worker can be asked to run (an index into this list goes in [OP]); 'exit' ends it. */
-export const WORKER_EXPORTS = ['exit', 'gemmF32Rows', 'rmspropF32', 'adamF32', 'sgdF32'] as const;
+export const WORKER_EXPORTS = [
+  'exit',
+  'gemmF32Rows',
+  'convForwardRowsF32',
+  'convFilterGradPartF32',
+  'convInputGradColsPartF32',
+  'dropoutPartF32',
+  'randomBinomialPart',
+  'rmspropF32',
+  'adamF32',
+  'sgdF32',
+] as const;
 export type WorkerExport = Exclude<(typeof WORKER_EXPORTS)[number], 'exit'>;
 
 /** Bytes of control block a pool of `workers` workers needs on the heap. */

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The package's command line (its `bin`, bundled to dist/cli.js by scripts/build.mjs):
 //
-//   tfjs-backend-as bench [matmul|dropout|concat|train ...] [--variant V ...] [--threads N] [--json] [--quick] [--results DIR]
+//   tfjs-backend-as bench [matmul|conv|dropout|concat|segment|train|browser ...] [--variant V ...] [--threads N] [--json] [--quick] [--results DIR]
 //
 // Runs the kernel benchmarks on the user's machine: each kernels build of 'as' against
 // tfjs-backend-wasm (and tfjs-backend-cpu when installed), alternating in one process. `npm run
@@ -33,7 +33,7 @@ Runs tfjs-backend-as's kernel benchmarks on this machine: each kernels build of 
 (scalar, SIMD, relaxed SIMD) against tfjs-backend-wasm, and tfjs-backend-cpu where it is
 installed, in alternating rounds in one process. Prints medians, ratios and the machine.
 
-Benchmarks (default: all):
+Benchmarks (default: all${BENCHMARKS.some(b => b.explicitOnly) ? ` but ${list(BENCHMARKS.filter(b => b.explicitOnly).map(b => b.name))}` : ''}):
 ${BENCHMARKS.map(b => `  ${b.name.padEnd(9)}${b.summary}${b.requires.length ? ` (needs ${list(b.requires)})` : ''}`).join('\n')}
 
 Options:
@@ -41,7 +41,8 @@ Options:
                  for several (default: every build this runtime can run; relaxed SIMD
                  re-runs Node with ${RELAXED_SIMD_FLAG} where it needs it)
   --threads N    also run 'as' on N threads ('auto': every core) beside its one-thread rows
-                 (matmul, train); without it every 'as' row runs on one thread
+                 (matmul, conv, dropout, train); without it every 'as' row runs on one thread.
+                 browser: the thread count of both backends' second page (default: every core)
   --json         print the results as one JSON document (progress goes to stderr)
   --quick        tiny shapes, a few short rounds: checks that it runs, measures nothing
   --results DIR  also write DIR/<benchmark>.json and DIR/<benchmark>.md
@@ -115,7 +116,7 @@ function parseCommand(args: string[]): Command | null {
   }
   return {
     // Registry order, each once, whatever the order on the command line.
-    benchmarks: names.length ? BENCHMARKS.filter(b => names.includes(b.name)) : [...BENCHMARKS],
+    benchmarks: names.length ? BENCHMARKS.filter(b => names.includes(b.name)) : BENCHMARKS.filter(b => !b.explicitOnly),
     explicit: names.length > 0,
     variants: variants.length ? VARIANTS.filter(v => variants.includes(v)) : [...VARIANTS],
     variantsExplicit: variants.length > 0,

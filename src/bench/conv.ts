@@ -5,7 +5,9 @@
 // timed both ways ours can compute it (cols + col2im, and the flipped-filter implicit GEMM), the
 // measurement behind src/kernels/utils/conv.ts' choice. Then the pooling gradients against
 // tfjs-backend-wasm's. Targets (issue 13): forward >= 1.5x XNNPACK on the 3x3 and 1x1 cases; both
-// backprops >= 75% of our forward GFLOP/s; depthwise forward >= XNNPACK.
+// backprops >= 75% of our forward GFLOP/s; depthwise forward >= XNNPACK. With --threads N, the
+// best build also runs on N threads in every direction ('vs 1 thread': its speed-up over the
+// same build's one-thread row); XNNPACK stays on its one thread (in Node it has no other).
 import * as tf from '@tensorflow/tfjs-core';
 import {getThreadsCount, setThreadsCount} from '@tensorflow/tfjs-backend-wasm';
 import type {KernelVariant} from '../index.js';
@@ -94,6 +96,7 @@ function contender(
   backend: Contender['backend'],
   variant?: KernelVariant,
   path: InputGradPath = 'auto',
+  threads = 1,
 ): Contender {
   let t: [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D] | undefined;
   let call: () => tf.Tensor = () => {
@@ -109,6 +112,7 @@ function contender(
     name,
     backend,
     variant,
+    threads,
     setup: () => {
       t = [
         tf.randomUniform(c.x, -1, 1, 'float32', 1),
@@ -192,6 +196,8 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
           );
         }
       }
+      if (options.threads && !(options.quick && c.depthwise))
+        add(contender(c, d, asContender(best, 'as', options.threads), 'as', best, 'auto', options.threads));
       if (hasKernel('wasm', c, d)) add(contender(c, d, 'tfjs-backend-wasm', 'wasm'));
       if (options.cpu && hasKernel('cpu', c, d)) add(contender(c, d, 'tfjs-backend-cpu', 'cpu'));
     }
@@ -207,6 +213,7 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
         contender: t.name,
         backend: t.backend,
         variant: t.variant,
+        threads: t.threads,
         median,
         unit: 'ms',
         vsWasm: null,
@@ -242,6 +249,12 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
     }
   }
   compareWithWasm(rows);
+  // Threaded rows against the same build's one-thread row (the one the kernel picks), same case.
+  for (const r of rows) {
+    if (!r.threads || r.threads === 1) continue;
+    const one = rows.find(o => o.case === r.case && o.contender === asContender(r.variant as KernelVariant));
+    if (one) r.vsOneThread = one.median / r.median;
+  }
 
   // Against our own forward (same build, same case), and the verdicts on the targets.
   const forwardOf = (r: BenchRow) =>
@@ -250,7 +263,7 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
         f.convCase === r.convCase &&
         f.direction === 'forward' &&
         f.variant === r.variant &&
-        f.contender === asContender(r.variant as KernelVariant),
+        f.contender === asContender(r.variant as KernelVariant, 'as', (r.threads as number | null) ?? 1),
     );
   const verdicts: string[] = [];
   if (!options.quick) {
@@ -275,7 +288,15 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
     title: 'Convolutions',
     rows,
     table: {
-      header: ['case', 'contender', 'median ms', 'GFLOP/s', 'vs tfjs-backend-wasm', '% of our forward'],
+      header: [
+        'case',
+        'contender',
+        'median ms',
+        'GFLOP/s',
+        'vs tfjs-backend-wasm',
+        '% of our forward',
+        ...(options.threads ? ['vs 1 thread'] : []),
+      ],
       cells: rows.map(r => {
         const fwd = r.backend === 'as' && r.direction ? forwardOf(r) : undefined;
         return [
@@ -285,12 +306,17 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
           r.gflops == null ? '' : (r.gflops as number).toFixed(1),
           r.noWasmKernel ? 'no such kernel' : formatVsWasm(r),
           fwd ? `${((100 * (r.gflops as number)) / (fwd.gflops as number)).toFixed(0)}%` : '',
+          ...(options.threads ? [typeof r.vsOneThread === 'number' ? `${r.vsOneThread.toFixed(2)}x` : ''] : []),
         ];
       }),
     },
     notes: [
       `'same' padding, stride 1; GFLOP/s counts 2·N·OH·OW·KH·KW·Cin·Cout (depthwise: ·C·multiplier) in every direction. ` +
-        `tfjs-backend-wasm threads: ${wasmThreads}.`,
+        `tfjs-backend-wasm threads: ${wasmThreads}.` +
+        (options.threads
+          ? ` The '× ${options.threads} threads' rows: ${asContender(best)} on ${options.threads} threads ` +
+            "(depthwise runs on one thread whatever the count); 'vs 1 thread' = its one-thread median / this row's."
+          : ''),
       "'vs tfjs-backend-wasm' = its median / this row's in the same process (> 1: faster). tfjs-backend-wasm has no " +
         'Conv2DBackpropFilter and no depthwise gradients; tfjs-backend-cpu runs on the MNIST cases only (its filter ' +
         'gradient, 2 s a call, on layer 1 only); our scalar build on the MNIST cases only.',

@@ -12,6 +12,8 @@ export interface Benchmark {
   summary: string;
   /** Optional peer dependencies it cannot run without (the CLI names them when missing). */
   requires: readonly string[];
+  /** Runs only when named (`bench browser`), not in a run of every benchmark. */
+  explicitOnly?: boolean;
   /** Loaded only when the benchmark runs, so a missing optional peer breaks nothing else. */
   load: () => Promise<{run: (options: BenchOptions) => Promise<BenchReport>}>;
 }
@@ -48,10 +50,25 @@ export const BENCHMARKS: readonly Benchmark[] = [
     load: () => import('./segment.js'),
   },
   {
+    name: 'predict',
+    summary: "the seed's MLP at inference, batch 1 and 64: Keras predict against onnxruntime-web",
+    requires: ['onnxruntime-web'],
+    load: () => import('./predict.js'),
+  },
+  {
     name: 'train',
     summary: "the seed's MNIST MLP and the MNIST CNN: ms per step against tfjs-layers; accuracy",
     requires: ['@tensorflow/tfjs-layers', 'mnist'],
     load: () => import('./train.js'),
+  },
+  {
+    name: 'browser',
+    summary:
+      "our threaded GEMM against XNNPACK's, same thread count, in Chromium's cross-origin-isolated page " +
+      '(Chromium: /usr/bin/chromium or $CHROMIUM_PATH; only when named)',
+    requires: ['playwright-core'],
+    explicitOnly: true,
+    load: () => import('./browser.js'),
   },
 ];
 

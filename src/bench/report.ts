@@ -26,7 +26,7 @@ export interface BenchOptions {
 export interface BenchRow {
   case: string;
   contender: string;
-  backend: 'as' | 'wasm' | 'cpu';
+  backend: 'as' | 'wasm' | 'cpu' | 'onnxruntime-web';
   /** The kernels build, for backend 'as'. */
   variant: KernelVariant | null;
   /** Median time per call (per training step for `train`), in `unit`. */

@@ -48,7 +48,7 @@ function axisOf(rank: number, axis: number): number {
 
 /** The shape of `x` as a 1-D int32 tensor (symbolic for symbolic `x`, of static shape [rank]). */
 export function shape<A extends tf.Tensor | Sym>(x: A): KResult<A> {
-  return runOp('shape', [x], (t: tf.Tensor) => tf.tensor1d(t.shape, 'int32'));
+  return runOp(['shape', [x]], [x], (t: tf.Tensor) => tf.tensor1d(t.shape, 'int32'));
 }
 
 /** The static shape: numbers, with null for unknown dimensions of symbolic tensors. */
@@ -79,17 +79,17 @@ export function constant(value: tf.TensorLike | tf.Tensor, dtype?: DataType, sha
 }
 
 export function cast<A extends KArg>(x: A, dtype: DataType): KResult<A> {
-  return runOp('cast', [x], (t: tf.Tensor) => tf.cast(t, dtype));
+  return runOp(['cast', [x, dtype]], [x], (t: tf.Tensor) => tf.cast(t, dtype));
 }
 
 // ---------------------------------------------------------------- constructors
 
 export function zeros<A extends ShapeArg>(shape: A, dtype: DataType = 'float32'): KResult<A> {
-  return runOp('zeros', [shape], (s: number[] | tf.Tensor) => tf.zeros(toShape(s), dtype));
+  return runOp(['zeros', [shape, dtype]], [shape], (s: number[] | tf.Tensor) => tf.zeros(toShape(s), dtype));
 }
 
 export function ones<A extends ShapeArg>(shape: A, dtype: DataType = 'float32'): KResult<A> {
-  return runOp('ones', [shape], (s: number[] | tf.Tensor) => tf.ones(toShape(s), dtype));
+  return runOp(['ones', [shape, dtype]], [shape], (s: number[] | tf.Tensor) => tf.ones(toShape(s), dtype));
 }
 
 export function randomNormal<A extends ShapeArg>(
@@ -99,7 +99,7 @@ export function randomNormal<A extends ShapeArg>(
   dtype: 'float32' = 'float32',
   seed?: number,
 ): KResult<A> {
-  return runOp('randomNormal', [shape], (s: number[] | tf.Tensor) =>
+  return runOp(['randomNormal', [shape, mean, stddev, dtype, seed]], [shape], (s: number[] | tf.Tensor) =>
     tf.randomNormal(toShape(s), mean, stddev, dtype, seed),
   );
 }
@@ -111,7 +111,7 @@ export function randomUniform<A extends ShapeArg>(
   dtype: DataType = 'float32',
   seed?: number,
 ): KResult<A> {
-  return runOp('randomUniform', [shape], (s: number[] | tf.Tensor) =>
+  return runOp(['randomUniform', [shape, minval, maxval, dtype, seed]], [shape], (s: number[] | tf.Tensor) =>
     tf.randomUniform(toShape(s), minval, maxval, dtype, seed),
   );
 }
@@ -123,7 +123,7 @@ export function randomBinomial<A extends ShapeArg>(
   dtype: DataType = 'float32',
   seed?: number,
 ): KResult<A> {
-  return runOp('randomBinomial', [shape], (s: number[] | tf.Tensor) =>
+  return runOp(['randomBinomial', [shape, p, dtype, seed]], [shape], (s: number[] | tf.Tensor) =>
     ops.randomBinomial(toShape(s), p, {seed, dtype: dtype as 'float32' | 'int32' | 'bool'}),
   );
 }
@@ -135,8 +135,26 @@ export function randomBinomial<A extends ShapeArg>(
  * result shape x.shape[:-1] + y.shape[:-2] + y.shape[-1:].
  */
 export function dot<A extends KArg, B extends KArg>(x: A, y: B): KResult<A, B> {
-  return runOp('dot', [x, y], (a: tf.Tensor, b: tf.Tensor) =>
-    tf.tidy(() => {
+  return runOp(['dot', [x, y]], [x, y], (a: tf.Tensor, b: tf.Tensor) => {
+    // Two matrices, outside gradients, on 'as': the BatchMatMul kernel straight from the engine
+    // (it makes nothing else, so no tidy either). tf.matMul reshapes both operands to rank 3 and
+    // the product back (three more kernel calls) to run the same kernel on the same data; 'as'
+    // multiplies rank-2 operands as they are.
+    if (
+      a.rank === 2 &&
+      b.rank === 2 &&
+      a.dtype === 'float32' &&
+      b.dtype === 'float32' &&
+      a.shape[1] === b.shape[0] &&
+      tf.engine().state.gradientDepth === 0 &&
+      tf.getBackend() === 'as'
+    ) {
+      return tf.engine().runKernel(tf.BatchMatMul, {a, b}, {
+        transposeA: false,
+        transposeB: false,
+      } as unknown as tf.NamedAttrMap) as tf.Tensor;
+    }
+    return tf.tidy(() => {
       if (a.rank === 2 && b.rank === 2) return tf.matMul(a, b);
       if (a.rank <= 2 && b.rank <= 2) return tf.dot(a, b);
       if (a.rank < 2 || b.rank < 2) {
@@ -154,8 +172,8 @@ export function dot<A extends KArg, B extends KArg>(x: A, y: B): KResult<A, B> {
       const a2 = tf.reshape(a, [-1, k]);
       const b2 = tf.reshape(tf.transpose(b, perm), [k, -1]);
       return tf.reshape(tf.matMul(a2, b2), [...a.shape.slice(0, -1), ...b.shape.slice(0, -2), b.shape[b.rank - 1]]);
-    }),
-  );
+    });
+  });
 }
 
 /**
@@ -163,7 +181,7 @@ export function dot<A extends KArg, B extends KArg>(x: A, y: B): KResult<A, B> {
  * last of x and the second-to-last of y, or the last for a 2-D y). A 1-D result becomes [batch, 1].
  */
 export function batchDot<A extends KArg, B extends KArg>(x: A, y: B, axes?: number | [number, number]): KResult<A, B> {
-  return runOp('batchDot', [x, y], (a: tf.Tensor, b: tf.Tensor) =>
+  return runOp(['batchDot', [x, y, axes]], [x, y], (a: tf.Tensor, b: tf.Tensor) =>
     tf.tidy(() => {
       if (a.rank < 2 || b.rank < 2)
         throw new Error(`operands must have rank >= 2, got shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
@@ -193,40 +211,44 @@ export function batchDot<A extends KArg, B extends KArg>(x: A, y: B, axes?: numb
 
 /** Reverses the axes (Keras' transpose), or permutes them by `perm`. */
 export function transpose<A extends KArg>(x: A, perm?: number[]): KResult<A> {
-  return runOp('transpose', [x], (t: tf.Tensor) => tf.transpose(t, perm));
+  return runOp(['transpose', [x, perm]], [x], (t: tf.Tensor) => tf.transpose(t, perm));
 }
 
 export function reshape<A extends KArg>(x: A, shape: number[]): KResult<A> {
-  return runOp('reshape', [x], (t: tf.Tensor) => tf.reshape(t, shape));
+  return runOp(['reshape', [x, shape]], [x], (t: tf.Tensor) => tf.reshape(t, shape));
 }
 
 export function expandDims<A extends KArg>(x: A, axis = -1): KResult<A> {
-  return runOp('expandDims', [x], (t: tf.Tensor) => tf.expandDims(t, axis));
+  return runOp(['expandDims', [x, axis]], [x], (t: tf.Tensor) => tf.expandDims(t, axis));
 }
 
 export function squeeze<A extends KArg>(x: A, axis: number): KResult<A> {
-  return runOp('squeeze', [x], (t: tf.Tensor) => tf.squeeze(t, [axis]));
+  return runOp(['squeeze', [x, axis]], [x], (t: tf.Tensor) => tf.squeeze(t, [axis]));
 }
 
 /** Flattens all but the batch axis. */
 export function batchFlatten<A extends KArg>(x: A): KResult<A> {
-  return runOp('batchFlatten', [x], (t: tf.Tensor) => tf.reshape(t, [t.shape[0] ?? -1, -1]));
+  return runOp(['batchFlatten', [x]], [x], (t: tf.Tensor) => tf.reshape(t, [t.shape[0] ?? -1, -1]));
 }
 
 export function concatenate<A extends tf.Tensor | Sym>(tensors: A[], axis = -1): KResult<A> {
-  return runOp('concatenate', [tensors], (ts: tf.Tensor[]) => tf.concat(ts, axis));
+  return runOp(['concatenate', [tensors, axis]], [tensors], (ts: tf.Tensor[]) => tf.concat(ts, axis));
 }
 
 export function stack<A extends tf.Tensor | Sym>(tensors: A[], axis = 0): KResult<A> {
-  return runOp('stack', [tensors], (ts: tf.Tensor[]) => tf.stack(ts, axis));
+  return runOp(['stack', [tensors, axis]], [tensors], (ts: tf.Tensor[]) => tf.stack(ts, axis));
 }
 
 export function gather<A extends KArg, B extends KArg>(reference: A, indices: B, axis = 0): KResult<A, B> {
-  return runOp('gather', [reference, indices], (r: tf.Tensor, i: tf.Tensor) => tf.gather(r, tf.cast(i, 'int32'), axis));
+  return runOp(['gather', [reference, indices, axis]], [reference, indices], (r: tf.Tensor, i: tf.Tensor) =>
+    tf.gather(r, tf.cast(i, 'int32'), axis),
+  );
 }
 
 export function oneHot<A extends KArg>(indices: A, numClasses: number): KResult<A> {
-  return runOp('oneHot', [indices], (i: tf.Tensor) => tf.oneHot(tf.cast(i, 'int32'), numClasses));
+  return runOp(['oneHot', [indices, numClasses]], [indices], (i: tf.Tensor) =>
+    tf.oneHot(tf.cast(i, 'int32'), numClasses),
+  );
 }
 
 // ---------------------------------------------------------------- reductions
@@ -234,63 +256,63 @@ export function oneHot<A extends KArg>(indices: A, numClasses: number): KResult<
 type Axis = number | number[] | null;
 
 export function sum<A extends KArg>(x: A, axis: Axis = null, keepdims = false): KResult<A> {
-  return runOp('sum', [x], (t: tf.Tensor) => tf.sum(t, axis ?? undefined, keepdims));
+  return runOp(['sum', [x, axis, keepdims]], [x], (t: tf.Tensor) => tf.sum(t, axis ?? undefined, keepdims));
 }
 
 export function mean<A extends KArg>(x: A, axis: Axis = null, keepdims = false): KResult<A> {
-  return runOp('mean', [x], (t: tf.Tensor) => tf.mean(t, axis ?? undefined, keepdims));
+  return runOp(['mean', [x, axis, keepdims]], [x], (t: tf.Tensor) => tf.mean(t, axis ?? undefined, keepdims));
 }
 
 export function max<A extends KArg>(x: A, axis: Axis = null, keepdims = false): KResult<A> {
-  return runOp('max', [x], (t: tf.Tensor) => tf.max(t, axis ?? undefined, keepdims));
+  return runOp(['max', [x, axis, keepdims]], [x], (t: tf.Tensor) => tf.max(t, axis ?? undefined, keepdims));
 }
 
 export function min<A extends KArg>(x: A, axis: Axis = null, keepdims = false): KResult<A> {
-  return runOp('min', [x], (t: tf.Tensor) => tf.min(t, axis ?? undefined, keepdims));
+  return runOp(['min', [x, axis, keepdims]], [x], (t: tf.Tensor) => tf.min(t, axis ?? undefined, keepdims));
 }
 
 export function argmax<A extends KArg>(x: A, axis = -1): KResult<A> {
-  return runOp('argmax', [x], (t: tf.Tensor) => tf.argMax(t, axis));
+  return runOp(['argmax', [x, axis]], [x], (t: tf.Tensor) => tf.argMax(t, axis));
 }
 
 // ---------------------------------------------------------------- elementwise
 
 export function square<A extends KArg>(x: A): KResult<A> {
-  return runOp('square', [x], (t: tf.Tensor) => tf.square(t));
+  return runOp(['square', [x]], [x], (t: tf.Tensor) => tf.square(t));
 }
 export function sqrt<A extends KArg>(x: A): KResult<A> {
-  return runOp('sqrt', [x], (t: tf.Tensor) => tf.sqrt(t));
+  return runOp(['sqrt', [x]], [x], (t: tf.Tensor) => tf.sqrt(t));
 }
 export function abs<A extends KArg>(x: A): KResult<A> {
-  return runOp('abs', [x], (t: tf.Tensor) => tf.abs(t));
+  return runOp(['abs', [x]], [x], (t: tf.Tensor) => tf.abs(t));
 }
 export function exp<A extends KArg>(x: A): KResult<A> {
-  return runOp('exp', [x], (t: tf.Tensor) => tf.exp(t));
+  return runOp(['exp', [x]], [x], (t: tf.Tensor) => tf.exp(t));
 }
 export function log<A extends KArg>(x: A): KResult<A> {
-  return runOp('log', [x], (t: tf.Tensor) => tf.log(t));
+  return runOp(['log', [x]], [x], (t: tf.Tensor) => tf.log(t));
 }
 export function neg<A extends KArg>(x: A): KResult<A> {
-  return runOp('neg', [x], (t: tf.Tensor) => tf.neg(t));
+  return runOp(['neg', [x]], [x], (t: tf.Tensor) => tf.neg(t));
 }
 export function sigmoid<A extends KArg>(x: A): KResult<A> {
-  return runOp('sigmoid', [x], (t: tf.Tensor) => tf.sigmoid(t));
+  return runOp(['sigmoid', [x]], [x], (t: tf.Tensor) => tf.sigmoid(t));
 }
 export function tanh<A extends KArg>(x: A): KResult<A> {
-  return runOp('tanh', [x], (t: tf.Tensor) => tf.tanh(t));
+  return runOp(['tanh', [x]], [x], (t: tf.Tensor) => tf.tanh(t));
 }
 export function softplus<A extends KArg>(x: A): KResult<A> {
-  return runOp('softplus', [x], (t: tf.Tensor) => tf.softplus(t));
+  return runOp(['softplus', [x]], [x], (t: tf.Tensor) => tf.softplus(t));
 }
 export function elu<A extends KArg>(x: A, alpha = 1): KResult<A> {
-  return runOp('elu', [x], (t: tf.Tensor) =>
+  return runOp(['elu', [x, alpha]], [x], (t: tf.Tensor) =>
     tf.tidy(() => (alpha === 1 ? tf.elu(t) : tf.add(tf.relu(t), tf.mul(alpha, tf.sub(tf.exp(tf.minimum(t, 0)), 1))))),
   );
 }
 
 /** Keras' relu(x, alpha, max_value, threshold). */
 export function relu<A extends KArg>(x: A, alpha = 0, maxValue?: number, threshold = 0): KResult<A> {
-  return runOp('relu', [x], (t: tf.Tensor) =>
+  return runOp(['relu', [x, alpha, maxValue, threshold]], [x], (t: tf.Tensor) =>
     tf.tidy(() => {
       if (alpha === 0 && maxValue == null && threshold === 0) return tf.relu(t);
       if (alpha === 0 && maxValue === 6 && threshold === 0) return tf.relu6(t);
@@ -303,7 +325,7 @@ export function relu<A extends KArg>(x: A, alpha = 0, maxValue?: number, thresho
 }
 
 export function softmax<A extends KArg>(x: A, axis = -1): KResult<A> {
-  return runOp('softmax', [x], (t: tf.Tensor) =>
+  return runOp(['softmax', [x, axis]], [x], (t: tf.Tensor) =>
     tf.tidy(() => {
       const a = axisOf(t.rank, axis);
       if (a === t.rank - 1) return tf.softmax(t);
@@ -314,38 +336,43 @@ export function softmax<A extends KArg>(x: A, axis = -1): KResult<A> {
 }
 
 export function add<A extends KArg, B extends KArg>(a: A, b: B): KResult<A, B> {
-  return runOp('add', [a, b], (x: tf.Tensor, y: tf.Tensor) => tf.add(x, y));
+  return runOp(['add', [a, b]], [a, b], (x: tf.Tensor, y: tf.Tensor) => tf.add(x, y));
 }
 export function sub<A extends KArg, B extends KArg>(a: A, b: B): KResult<A, B> {
-  return runOp('sub', [a, b], (x: tf.Tensor, y: tf.Tensor) => tf.sub(x, y));
+  return runOp(['sub', [a, b]], [a, b], (x: tf.Tensor, y: tf.Tensor) => tf.sub(x, y));
 }
 export function mul<A extends KArg, B extends KArg>(a: A, b: B): KResult<A, B> {
-  return runOp('mul', [a, b], (x: tf.Tensor, y: tf.Tensor) => tf.mul(x, y));
+  return runOp(['mul', [a, b]], [a, b], (x: tf.Tensor, y: tf.Tensor) => tf.mul(x, y));
 }
 export function div<A extends KArg, B extends KArg>(a: A, b: B): KResult<A, B> {
-  return runOp('div', [a, b], (x: tf.Tensor, y: tf.Tensor) => tf.div(x, y));
+  return runOp(['div', [a, b]], [a, b], (x: tf.Tensor, y: tf.Tensor) => tf.div(x, y));
 }
 export function maximum<A extends KArg, B extends KArg>(a: A, b: B): KResult<A, B> {
-  return runOp('maximum', [a, b], (x: tf.Tensor, y: tf.Tensor) => tf.maximum(x, y));
+  return runOp(['maximum', [a, b]], [a, b], (x: tf.Tensor, y: tf.Tensor) => tf.maximum(x, y));
 }
 export function minimum<A extends KArg, B extends KArg>(a: A, b: B): KResult<A, B> {
-  return runOp('minimum', [a, b], (x: tf.Tensor, y: tf.Tensor) => tf.minimum(x, y));
+  return runOp(['minimum', [a, b]], [a, b], (x: tf.Tensor, y: tf.Tensor) => tf.minimum(x, y));
 }
 export function equal<A extends KArg, B extends KArg>(a: A, b: B): KResult<A, B> {
-  return runOp('equal', [a, b], (x: tf.Tensor, y: tf.Tensor) => tf.equal(x, y));
+  return runOp(['equal', [a, b]], [a, b], (x: tf.Tensor, y: tf.Tensor) => tf.equal(x, y));
+}
+export function notEqual<A extends KArg, B extends KArg>(a: A, b: B): KResult<A, B> {
+  return runOp(['notEqual', [a, b]], [a, b], (x: tf.Tensor, y: tf.Tensor) => tf.notEqual(x, y));
 }
 
 export function pow<A extends KArg>(x: A, a: number): KResult<A> {
-  return runOp('pow', [x], (t: tf.Tensor) => tf.pow(t, a));
+  return runOp(['pow', [x, a]], [x], (t: tf.Tensor) => tf.pow(t, a));
 }
 
 export function clip<A extends KArg>(x: A, minValue: number, maxValue: number): KResult<A> {
-  return runOp('clip', [x], (t: tf.Tensor) => tf.clipByValue(t, minValue, Math.max(minValue, maxValue)));
+  return runOp(['clip', [x, minValue, maxValue]], [x], (t: tf.Tensor) =>
+    tf.clipByValue(t, minValue, Math.max(minValue, maxValue)),
+  );
 }
 
 /** Adds a 1-D bias along the last axis. */
 export function biasAdd<A extends KArg, B extends KArg>(x: A, bias: B): KResult<A, B> {
-  return runOp('biasAdd', [x, bias], (t: tf.Tensor, b: tf.Tensor) => {
+  return runOp(['biasAdd', [x, bias]], [x, bias], (t: tf.Tensor, b: tf.Tensor) => {
     const last = t.shape[t.rank - 1];
     if (b.rank !== 1 || b.shape[0] !== last) {
       throw new Error(
@@ -358,7 +385,9 @@ export function biasAdd<A extends KArg, B extends KArg>(x: A, bias: B): KResult<
 
 /** Inverted dropout: zeroes a fraction `level` of x and scales the rest by 1/(1-level); our kernel on 'as'. */
 export function dropout<A extends KArg>(x: A, level: number, noiseShape?: number[], seed?: number): KResult<A> {
-  return runOp('dropout', [x], (t: tf.Tensor) => ops.dropout(t, level, {noiseShape, seed}));
+  return runOp(['dropout', [x, level, noiseShape, seed]], [x], (t: tf.Tensor) =>
+    ops.dropout(t, level, {noiseShape, seed}),
+  );
 }
 
 /**
@@ -371,13 +400,13 @@ export function denseConcat<A extends tf.Tensor | Sym>(
   biases?: (tf.Tensor | null)[],
   activation: ops.DenseConcatActivation = 'linear',
 ): KResult<A> {
-  return runOp('denseConcat', [xs], (ts: tf.Tensor[]) =>
+  return runOp(['denseConcat', [xs, kernels, biases, activation]], [xs], (ts: tf.Tensor[]) =>
     ops.denseConcat(ts, kernels, biases ?? undefined, {activation}),
   );
 }
 
 export function l2Normalize<A extends KArg>(x: A, axis = -1): KResult<A> {
-  return runOp('l2Normalize', [x], (t: tf.Tensor) =>
+  return runOp(['l2Normalize', [x, axis]], [x], (t: tf.Tensor) =>
     tf.tidy(() => tf.mul(t, tf.rsqrt(tf.maximum(tf.sum(tf.square(t), axis, true), 1e-12)))),
   );
 }
@@ -391,8 +420,10 @@ export function categoricalCrossentropy<A extends KArg, B extends KArg>(
   fromLogits = false,
   axis = -1,
 ): KResult<A, B> {
-  return runOp('categoricalCrossentropy', [target, output], (y: tf.Tensor, p: tf.Tensor) =>
-    categoricalCrossentropyOf(y, p, fromLogits, axis),
+  return runOp(
+    ['categoricalCrossentropy', [target, output, fromLogits, axis]],
+    [target, output],
+    (y: tf.Tensor, p: tf.Tensor) => categoricalCrossentropyOf(y, p, fromLogits, axis),
   );
 }
 
@@ -402,7 +433,7 @@ export function binaryCrossentropy<A extends KArg, B extends KArg>(
   output: B,
   fromLogits = false,
 ): KResult<A, B> {
-  return runOp('binaryCrossentropy', [target, output], (z: tf.Tensor, p: tf.Tensor) =>
+  return runOp(['binaryCrossentropy', [target, output, fromLogits]], [target, output], (z: tf.Tensor, p: tf.Tensor) =>
     binaryCrossentropyOf(z, p, fromLogits),
   );
 }
@@ -464,23 +495,26 @@ export function conv1d<A extends KArg, B extends KArg>(
   dataFormat: DataFormat = 'channelsLast',
   dilationRate = 1,
 ): KResult<A, B> {
-  return runOp('conv1d', [x, kernel], (t: tf.Tensor, k: tf.Tensor) =>
-    tf.tidy(() => {
-      checkRank(t, 3, 'the input of conv1d');
-      checkRank(k, 3, 'the kernel of conv1d');
-      return channelsLast(t, dataFormat, v => {
-        let input = v as tf.Tensor3D;
-        let pad: 'valid' | 'same' = 'valid';
-        if (padding === 'causal')
-          input = tf.pad(input, [
-            [0, 0],
-            [dilationRate * (k.shape[0] - 1), 0],
-            [0, 0],
-          ]);
-        else pad = tfPadding(padding, 'conv1d');
-        return tf.conv1d(input, k as tf.Tensor3D, strides, pad, 'NWC', dilationRate);
-      });
-    }),
+  return runOp(
+    ['conv1d', [x, kernel, strides, padding, dataFormat, dilationRate]],
+    [x, kernel],
+    (t: tf.Tensor, k: tf.Tensor) =>
+      tf.tidy(() => {
+        checkRank(t, 3, 'the input of conv1d');
+        checkRank(k, 3, 'the kernel of conv1d');
+        return channelsLast(t, dataFormat, v => {
+          let input = v as tf.Tensor3D;
+          let pad: 'valid' | 'same' = 'valid';
+          if (padding === 'causal')
+            input = tf.pad(input, [
+              [0, 0],
+              [dilationRate * (k.shape[0] - 1), 0],
+              [0, 0],
+            ]);
+          else pad = tfPadding(padding, 'conv1d');
+          return tf.conv1d(input, k as tf.Tensor3D, strides, pad, 'NWC', dilationRate);
+        });
+      }),
   );
 }
 
@@ -493,21 +527,24 @@ export function conv2d<A extends KArg, B extends KArg>(
   dataFormat: DataFormat = 'channelsLast',
   dilationRate: number | [number, number] = 1,
 ): KResult<A, B> {
-  return runOp('conv2d', [x, kernel], (t: tf.Tensor, k: tf.Tensor) =>
-    tf.tidy(() => {
-      checkRank(t, 4, 'the input of conv2d');
-      checkRank(k, 4, 'the kernel of conv2d');
-      return channelsLast(t, dataFormat, v =>
-        tf.conv2d(
-          v as tf.Tensor4D,
-          k as tf.Tensor4D,
-          pair(strides, 'strides'),
-          tfPadding(padding, 'conv2d'),
-          'NHWC',
-          pair(dilationRate, 'dilationRate'),
-        ),
-      );
-    }),
+  return runOp(
+    ['conv2d', [x, kernel, strides, padding, dataFormat, dilationRate]],
+    [x, kernel],
+    (t: tf.Tensor, k: tf.Tensor) =>
+      tf.tidy(() => {
+        checkRank(t, 4, 'the input of conv2d');
+        checkRank(k, 4, 'the kernel of conv2d');
+        return channelsLast(t, dataFormat, v =>
+          tf.conv2d(
+            v as tf.Tensor4D,
+            k as tf.Tensor4D,
+            pair(strides, 'strides'),
+            tfPadding(padding, 'conv2d'),
+            'NHWC',
+            pair(dilationRate, 'dilationRate'),
+          ),
+        );
+      }),
   );
 }
 
@@ -520,21 +557,24 @@ export function depthwiseConv2d<A extends KArg, B extends KArg>(
   dataFormat: DataFormat = 'channelsLast',
   dilationRate: number | [number, number] = 1,
 ): KResult<A, B> {
-  return runOp('depthwiseConv2d', [x, depthwiseKernel], (t: tf.Tensor, k: tf.Tensor) =>
-    tf.tidy(() => {
-      checkRank(t, 4, 'the input of depthwiseConv2d');
-      checkRank(k, 4, 'the kernel of depthwiseConv2d');
-      return channelsLast(t, dataFormat, v =>
-        tf.depthwiseConv2d(
-          v as tf.Tensor4D,
-          k as tf.Tensor4D,
-          pair(strides, 'strides'),
-          tfPadding(padding, 'depthwiseConv2d'),
-          'NHWC',
-          pair(dilationRate, 'dilationRate'),
-        ),
-      );
-    }),
+  return runOp(
+    ['depthwiseConv2d', [x, depthwiseKernel, strides, padding, dataFormat, dilationRate]],
+    [x, depthwiseKernel],
+    (t: tf.Tensor, k: tf.Tensor) =>
+      tf.tidy(() => {
+        checkRank(t, 4, 'the input of depthwiseConv2d');
+        checkRank(k, 4, 'the kernel of depthwiseConv2d');
+        return channelsLast(t, dataFormat, v =>
+          tf.depthwiseConv2d(
+            v as tf.Tensor4D,
+            k as tf.Tensor4D,
+            pair(strides, 'strides'),
+            tfPadding(padding, 'depthwiseConv2d'),
+            'NHWC',
+            pair(dilationRate, 'dilationRate'),
+          ),
+        );
+      }),
   );
 }
 
@@ -548,21 +588,24 @@ export function separableConv2d<A extends KArg, B extends KArg, C extends KArg>(
   dataFormat: DataFormat = 'channelsLast',
   dilationRate: number | [number, number] = 1,
 ): KResult<A, B | C> {
-  return runOp('separableConv2d', [x, depthwiseKernel, pointwiseKernel], (t: tf.Tensor, d: tf.Tensor, p: tf.Tensor) =>
-    tf.tidy(() => {
-      checkRank(t, 4, 'the input of separableConv2d');
-      return channelsLast(t, dataFormat, v =>
-        tf.separableConv2d(
-          v as tf.Tensor4D,
-          d as tf.Tensor4D,
-          p as tf.Tensor4D,
-          pair(strides, 'strides'),
-          tfPadding(padding, 'separableConv2d'),
-          pair(dilationRate, 'dilationRate'),
-          'NHWC',
-        ),
-      );
-    }),
+  return runOp(
+    ['separableConv2d', [x, depthwiseKernel, pointwiseKernel, strides, padding, dataFormat, dilationRate]],
+    [x, depthwiseKernel, pointwiseKernel],
+    (t: tf.Tensor, d: tf.Tensor, p: tf.Tensor) =>
+      tf.tidy(() => {
+        checkRank(t, 4, 'the input of separableConv2d');
+        return channelsLast(t, dataFormat, v =>
+          tf.separableConv2d(
+            v as tf.Tensor4D,
+            d as tf.Tensor4D,
+            p as tf.Tensor4D,
+            pair(strides, 'strides'),
+            tfPadding(padding, 'separableConv2d'),
+            pair(dilationRate, 'dilationRate'),
+            'NHWC',
+          ),
+        );
+      }),
   );
 }
 
@@ -579,31 +622,34 @@ export function conv2dTranspose<A extends KArg, B extends KArg>(
   dataFormat: DataFormat = 'channelsLast',
   dilationRate: number | [number, number] = 1,
 ): KResult<A, B> {
-  return runOp('conv2dTranspose', [x, kernel], (t: tf.Tensor, k: tf.Tensor) =>
-    tf.tidy(() => {
-      checkRank(t, 4, 'the input of conv2dTranspose');
-      checkRank(k, 4, 'the kernel of conv2dTranspose');
-      const [sh, sw] = pair(strides, 'strides');
-      if (pair(dilationRate, 'dilationRate').some(d => d !== 1))
-        throw new Error('conv2dTranspose: tfjs has no dilated transposed convolution; dilationRate must be 1');
-      const pad = tfPadding(padding, 'conv2dTranspose');
-      return channelsLast(t, dataFormat, v => {
-        const [n, h, w] = v.shape;
-        const out =
-          outputShape == null
-            ? [n, deconvLength(h!, k.shape[0]!, sh, pad), deconvLength(w!, k.shape[1]!, sw, pad), k.shape[2]]
-            : dataFormat === 'channelsFirst'
-              ? [outputShape[0], outputShape[2], outputShape[3], outputShape[1]]
-              : outputShape;
-        return tf.conv2dTranspose(
-          v as tf.Tensor4D,
-          k as tf.Tensor4D,
-          out as [number, number, number, number],
-          [sh, sw],
-          pad,
-        );
-      });
-    }),
+  return runOp(
+    ['conv2dTranspose', [x, kernel, outputShape, strides, padding, dataFormat, dilationRate]],
+    [x, kernel],
+    (t: tf.Tensor, k: tf.Tensor) =>
+      tf.tidy(() => {
+        checkRank(t, 4, 'the input of conv2dTranspose');
+        checkRank(k, 4, 'the kernel of conv2dTranspose');
+        const [sh, sw] = pair(strides, 'strides');
+        if (pair(dilationRate, 'dilationRate').some(d => d !== 1))
+          throw new Error('conv2dTranspose: tfjs has no dilated transposed convolution; dilationRate must be 1');
+        const pad = tfPadding(padding, 'conv2dTranspose');
+        return channelsLast(t, dataFormat, v => {
+          const [n, h, w] = v.shape;
+          const out =
+            outputShape == null
+              ? [n, deconvLength(h!, k.shape[0]!, sh, pad), deconvLength(w!, k.shape[1]!, sw, pad), k.shape[2]]
+              : dataFormat === 'channelsFirst'
+                ? [outputShape[0], outputShape[2], outputShape[3], outputShape[1]]
+                : outputShape;
+          return tf.conv2dTranspose(
+            v as tf.Tensor4D,
+            k as tf.Tensor4D,
+            out as [number, number, number, number],
+            [sh, sw],
+            pad,
+          );
+        });
+      }),
   );
 }
 
@@ -621,7 +667,7 @@ export function pool2d<A extends KArg>(
   dataFormat: DataFormat = 'channelsLast',
   poolMode: 'max' | 'avg' = 'max',
 ): KResult<A> {
-  return runOp('pool2d', [x], (t: tf.Tensor) =>
+  return runOp(['pool2d', [x, poolSize, strides, padding, dataFormat, poolMode]], [x], (t: tf.Tensor) =>
     tf.tidy(() => {
       checkRank(t, 4, 'the input of pool2d');
       if (poolMode !== 'max' && poolMode !== 'avg')
@@ -662,7 +708,7 @@ export function batchNormalization<A extends KArg>(
   epsilon = 1e-3,
 ): KResult<A> {
   return runOp(
-    'batchNormalization',
+    ['batchNormalization', [x, mean, variance, beta, gamma, axis, epsilon]],
     [x, mean, variance, beta, gamma],
     (t: tf.Tensor, m: tf.Tensor, v: tf.Tensor, b: tf.Tensor | null, g: tf.Tensor | null) =>
       tf.tidy(() => {
@@ -686,18 +732,21 @@ export function normalizeBatchInTraining<A extends KArg>(
   reductionAxes: number[],
   epsilon = 1e-3,
 ): A extends Sym ? Sym[] : tf.Tensor[] {
-  return runOp('normalizeBatchInTraining', [x, gamma, beta], (t: tf.Tensor, g: tf.Tensor | null, b: tf.Tensor | null) =>
-    tf.tidy(() => {
-      const axes = reductionAxes.map(a => axisOf(t.rank, a));
-      const kept = t.shape.map((_, i) => i).filter(i => !axes.includes(i));
-      const {mean, variance} = tf.moments(t, axes, true);
-      let y = tf.mul(tf.sub(t, mean), tf.rsqrt(tf.add(variance, epsilon)));
-      const flat = (s: tf.Tensor) => (kept.length === 1 ? tf.reshape(s, [t.shape[kept[0]!]!]) : tf.squeeze(s, axes));
-      const channel = kept.length === 1 ? kept[0]! : -1;
-      if (g) y = tf.mul(y, kept.length === 1 ? alongAxis(g, t.rank, channel) : g);
-      if (b) y = tf.add(y, kept.length === 1 ? alongAxis(b, t.rank, channel) : b);
-      return [y, flat(mean), flat(variance)];
-    }),
+  return runOp(
+    ['normalizeBatchInTraining', [x, gamma, beta, reductionAxes, epsilon]],
+    [x, gamma, beta],
+    (t: tf.Tensor, g: tf.Tensor | null, b: tf.Tensor | null) =>
+      tf.tidy(() => {
+        const axes = reductionAxes.map(a => axisOf(t.rank, a));
+        const kept = t.shape.map((_, i) => i).filter(i => !axes.includes(i));
+        const {mean, variance} = tf.moments(t, axes, true);
+        let y = tf.mul(tf.sub(t, mean), tf.rsqrt(tf.add(variance, epsilon)));
+        const flat = (s: tf.Tensor) => (kept.length === 1 ? tf.reshape(s, [t.shape[kept[0]!]!]) : tf.squeeze(s, axes));
+        const channel = kept.length === 1 ? kept[0]! : -1;
+        if (g) y = tf.mul(y, kept.length === 1 ? alongAxis(g, t.rank, channel) : g);
+        if (b) y = tf.add(y, kept.length === 1 ? alongAxis(b, t.rank, channel) : b);
+        return [y, flat(mean), flat(variance)];
+      }),
   );
 }
 
@@ -780,7 +829,7 @@ export function rnn<A extends tf.Tensor | Sym>(
 ): A extends Sym ? [Sym, Sym, Sym[]] : [tf.Tensor, tf.Tensor, tf.Tensor[]] {
   const n = initialStates.length;
   const flat = runOp(
-    'rnn',
+    ['rnn', [stepFunction, inputs, initialStates, options]],
     [inputs, initialStates, options.mask ?? null],
     (x: tf.Tensor, states: tf.Tensor[], mask: tf.Tensor | null) =>
       tf.tidy(() => {
@@ -795,19 +844,19 @@ export function rnn<A extends tf.Tensor | Sym>(
 // ---------------------------------------------------------------- more tensor ops
 
 export function cumsum<A extends KArg>(x: A, axis = 0): KResult<A> {
-  return runOp('cumsum', [x], (t: tf.Tensor) => tf.cumsum(t, axis));
+  return runOp(['cumsum', [x, axis]], [x], (t: tf.Tensor) => tf.cumsum(t, axis));
 }
 
 /** Keras' tile: repeats x `n[i]` times along axis i (a number tiles the first axis). */
 export function tile<A extends KArg>(x: A, n: number | number[]): KResult<A> {
-  return runOp('tile', [x], (t: tf.Tensor) =>
+  return runOp(['tile', [x, n]], [x], (t: tf.Tensor) =>
     tf.tile(t, typeof n === 'number' ? [n, ...t.shape.slice(1).map(() => 1)] : n),
   );
 }
 
 /** Keras' repeat_elements: every element repeated `rep` times along `axis` (like np.repeat). */
 export function repeatElements<A extends KArg>(x: A, rep: number, axis: number): KResult<A> {
-  return runOp('repeatElements', [x], (t: tf.Tensor) =>
+  return runOp(['repeatElements', [x, rep, axis]], [x], (t: tf.Tensor) =>
     tf.tidy(() => {
       const a = axisOf(t.rank, axis);
       // A gather of [0,0,..,1,1,..]: differentiable at any rank (tile's gradient stops at rank 4).
@@ -823,7 +872,7 @@ export function repeatElements<A extends KArg>(x: A, rep: number, axis: number):
 
 /** Keras' permute_dimensions: transpose by `pattern` (a permutation of all axes). */
 export function permuteDimensions<A extends KArg>(x: A, pattern: number[]): KResult<A> {
-  return runOp('permuteDimensions', [x], (t: tf.Tensor) => tf.transpose(t, pattern));
+  return runOp(['permuteDimensions', [x, pattern]], [x], (t: tf.Tensor) => tf.transpose(t, pattern));
 }
 
 /** Keras' spatial_2d_padding: zeros around the rows and columns of a 4-D tensor. */
@@ -835,7 +884,7 @@ export function spatial2dPadding<A extends KArg>(
   ],
   dataFormat: DataFormat = 'channelsLast',
 ): KResult<A> {
-  return runOp('spatial2dPadding', [x], (t: tf.Tensor) => {
+  return runOp(['spatial2dPadding', [x, padding, dataFormat]], [x], (t: tf.Tensor) => {
     checkRank(t, 4, 'the input of spatial2dPadding');
     checkFormat(dataFormat);
     const p = padding as [number, number][];
@@ -851,7 +900,7 @@ export function resizeImages<A extends KArg>(
   dataFormat: DataFormat = 'channelsLast',
   interpolation: 'nearest' | 'bilinear' = 'nearest',
 ): KResult<A> {
-  return runOp('resizeImages', [x], (t: tf.Tensor) =>
+  return runOp(['resizeImages', [x, heightFactor, widthFactor, dataFormat, interpolation]], [x], (t: tf.Tensor) =>
     tf.tidy(() => {
       checkRank(t, 4, 'the input of resizeImages');
       return channelsLast(t, dataFormat, v => {
@@ -922,7 +971,7 @@ export const inTrainTestPhase = inTrainPhase;
 
 /** x in the forward pass, no gradient in the backward pass (tf.customGrad with zero gradient). */
 export function stopGradient<A extends KArg>(x: A): KResult<A> {
-  return runOp('stopGradient', [x], (t: tf.Tensor) => {
+  return runOp(['stopGradient', [x]], [x], (t: tf.Tensor) => {
     const f = tf.customGrad(((v: tf.Tensor) => ({
       value: tf.clone(v),
       gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy),

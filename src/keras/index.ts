@@ -39,3 +39,36 @@ export {Callback, History, EarlyStopping, earlyStopping, TerminateOnNaN, termina
 export type {Logs, CallbackHooks} from './callbacks.js';
 export type {CompileConfig, FitConfig, EvaluateConfig} from './training/index.js';
 export * as utils from './utils.js';
+// Whole-model saving: model.save(urlOrHandler, {includeOptimizer?, format?}) and loadModel.
+export {loadModel, FORMAT_VERSION} from './saving/io.js';
+export type {SaveOptions, LoadOptions, ModelSource} from './saving/io.js';
+// Saving: models and layers to and from Keras 3's JSON, and the registry of custom classes and functions.
+export {
+  serializeModel,
+  deserializeModel,
+  serializeLayer,
+  deserializeLayer,
+  knownLayerNames,
+} from './saving/serialize.js';
+export type {
+  KerasModelJSON,
+  KerasLayerJSON,
+  KerasNodeJSON,
+  KerasObjectJSON,
+  KerasTensorJSON,
+  KerasHistory,
+  SerializeOptions,
+  DeserializeOptions,
+} from './saving/serialize.js';
+// Keras 3 .keras archives (loadModel reads them too): read, load onto a model, and write.
+export {readKerasArchive, loadKerasArchive, writeKerasArchive} from './saving/keras_archive.js';
+export type {
+  KerasArchive,
+  KerasArchiveMetadata,
+  KerasVariable,
+  KerasVarsGroup,
+  LoadKerasArchiveOptions,
+  WriteKerasArchiveOptions,
+} from './saving/keras_archive.js';
+export {registerLayer, registerFunction} from './saving/registry.js';
+export type {LayerClass, CustomObjects, RegisteredFunction} from './saving/registry.js';

@@ -11,6 +11,10 @@ export interface InputConfig {
   batchSize?: number;
   name?: string;
   dtype?: DataType;
+  /** Keras' options for sparse, ragged and optional inputs: only false is supported. */
+  sparse?: boolean;
+  ragged?: boolean;
+  optional?: boolean;
 }
 
 export class InputLayer extends Layer {
@@ -25,6 +29,8 @@ export class InputLayer extends Layer {
     }
     // Keras numbers inputs from 1: input_1, input_2, ...
     super({name: config.name ?? uniqueName('input', false), dtype: config.dtype, trainable: false});
+    for (const key of ['sparse', 'ragged', 'optional'] as const)
+      if (config[key]) throw new Error(`input(): ${key} inputs are not supported (input '${this.name}')`);
     this.batchShape = batchShape;
     this.built = true;
     const node = new Node(this, [], false, {}, 0);
@@ -46,8 +52,16 @@ export class InputLayer extends Layer {
     throw new Error(`${this.describe()} is a graph input; feed it a tensor through the model instead`);
   }
 
+  /** Keras 3's InputLayer keys (no `trainable`; dtype a plain string). */
   override getConfig(): Record<string, unknown> {
-    return {...super.getConfig(), batchShape: this.batchShape};
+    return {
+      batchShape: [...this.batchShape],
+      dtype: this.dtype,
+      sparse: false,
+      ragged: false,
+      name: this.name,
+      optional: false,
+    };
   }
 }
 

@@ -240,6 +240,14 @@ export class Layer<In extends LayerIO = LayerIO, Out extends LayerIO = LayerIO> 
     return this.supportsMasking ? (mask ?? null) : null;
   }
 
+  /**
+   * The dtype of the outputs when computeOutputShape gives their shapes: the input's by default;
+   * a layer whose output type is its own (Embedding: int indices in, float32 vectors out) says so.
+   */
+  protected outputDtype(inputDtype: DataType): DataType {
+    return inputDtype;
+  }
+
   /** Optional: output shape(s) from input shape(s). Without it, shapes come from tracing call. */
   computeOutputShape?(inputShape: Shape | Shape[]): Shape | Shape[];
 
@@ -355,10 +363,27 @@ export class Layer<In extends LayerIO = LayerIO, Out extends LayerIO = LayerIO> 
   dispose(): void {
     for (const w of this.weights) w.dispose();
     this.built = false;
+    // Sublayers (a model's layers) free what they own besides weights (a loaded K op's constants).
+    for (const layer of this._trackedChildren(true).layers) layer.dispose();
   }
 
+  /**
+   * Keras' get_config: what the constructor needs to make this layer again, camelCase, with
+   * nested objects as `{className, config}` (initializers, regularizers, a wrapped layer). A
+   * custom layer adds its own constructor arguments to `super.getConfig()`.
+   */
   getConfig(): Record<string, unknown> {
     return {name: this.name, trainable: this.trainable, dtype: this.dtype};
+  }
+
+  /**
+   * Keras' from_config: a new layer from what getConfig returned. The default is
+   * `new this(config)`; a class whose constructor takes other arguments (the seed's
+   * `MyDense(units)`) overrides it.
+   */
+  static fromConfig(config: Record<string, unknown>): Layer {
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the subclass fromConfig is called on (Dense.fromConfig makes a Dense)
+    return new (this as unknown as new (config: Record<string, unknown>) => Layer)(config);
   }
 
   // ---------------------------------------------------------------- losses
@@ -497,16 +522,33 @@ export class Layer<In extends LayerIO = LayerIO, Out extends LayerIO = LayerIO> 
     });
   }
 
+  /**
+   * Model.predict's cached plan (predict_plan.ts) runs a layer it already ran through apply on
+   * inputs of these shapes with this: `call` in the same call context (`training`, the caller's
+   * loss frame), without what that first run settled (build, the input spec) and without masks,
+   * which the plan only skips for layers that cannot make one, on inputs that carry none.
+   * @internal
+   */
+  callPlanned(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor | tf.Tensor[] {
+    trainingStack.push(kwargs.training as boolean | undefined);
+    try {
+      return this.invokeCall(inputs, kwargs);
+    } finally {
+      trainingStack.pop();
+    }
+  }
+
   private invokeCall(
     inputs: tf.Tensor | tf.Tensor[],
     kwargs: Kwargs,
-    shapes: Shape | Shape[],
+    given?: Shape | Shape[],
   ): tf.Tensor | tf.Tensor[] {
     let out: tf.Tensor | tf.Tensor[];
     try {
       // `In` is what the subclass declared; apply's overloads only let such inputs through.
       out = this.call(inputs as In, kwargs);
     } catch (e) {
+      const shapes = given ?? shapesOf(inputs);
       const built =
         this._builtInputShape && !shapesCompatible(flatShape(this._builtInputShape), flatShape(shapes))
           ? ` (built for input shape ${fmtShape(this._builtInputShape)})`
@@ -573,7 +615,7 @@ export class Layer<In extends LayerIO = LayerIO, Out extends LayerIO = LayerIO> 
       }
       const isList = out.length > 0 && Array.isArray(out[0]);
       const shapes = isList ? (out as Shape[]) : [out as Shape];
-      const dtype = flat[0]?.dtype ?? this.dtype;
+      const dtype = this.outputDtype(flat[0]?.dtype ?? this.dtype);
       return {
         isList,
         values: shapes.map(shape => ({
@@ -749,6 +791,20 @@ export class Layer<In extends LayerIO = LayerIO, Out extends LayerIO = LayerIO> 
     if (!node) throw new Error(`${this.describe()} has no output: it was not applied to a symbolic input`);
     return node.outputIsList ? node.outputs : node.outputs[0];
   }
+}
+
+/**
+ * Frees everything `layer` holds: its weights and every tensor in its fields, its sublayers'
+ * too. What a failed load does with the layers it made, so that it leaves no tensor behind.
+ */
+export function disposeHeld(layer: Layer, seen = new Set<Layer>()): void {
+  if (seen.has(layer)) return;
+  seen.add(layer);
+  for (const child of (layer as unknown as {_trackedChildren(all: boolean): {layers: Layer[]}})._trackedChildren(true)
+    .layers)
+    disposeHeld(child, seen);
+  for (const t of tensorsIn(Object.values(layer), new Set())) if (!t.isDisposed) t.dispose();
+  layer.built = false;
 }
 
 /** Where a node's keyword-argument tensors sit among its inputs: key -> index, or indices for a list. */

@@ -8,6 +8,7 @@ import {Layer, collectLosses, currentLossFrame, fillKwargs, type LayerIO, type L
 import {type SymbolicTensor, type Node, isSymbolic} from './symbolic.js';
 import {InputLayer} from './input_layer.js';
 import {printSummary} from './summary.js';
+import {makePlan, type PredictPlan, planApplies, runPlan, signature, variableDisposals} from './predict_plan.js';
 import {
   compileModel,
   compiledState,
@@ -22,6 +23,12 @@ import {
   type FitConfig,
 } from './training/index.js';
 import type {History} from './callbacks.js';
+// After the engine's imports: saving/ imports the layer classes, which need Layer evaluated first.
+import {saveModel, type SaveOptions} from './saving/io.js';
+import {serializeModel, registerModelClass, type KerasModelJSON} from './saving/serialize.js';
+
+/** How many input signatures' predict plans a model keeps (the oldest is dropped first). */
+const PREDICT_PLANS = 8;
 
 /** A model's outputs: one SymbolicTensor, or a list (then predict and apply return lists). */
 export type ModelOutputs = SymbolicTensor | SymbolicTensor[];
@@ -72,6 +79,10 @@ export class Model<O extends ModelOutputs = ModelOutputs> extends Layer<LayerIO,
   readonly nodes: Node[];
   /** Cached execution plan for the outputs plus symbolic losses, keyed by the loss list. */
   private lossPlan: {key: string; losses: SymbolicTensor[]; nodes: Node[]} | null = null;
+  /** predict's plans by input signature (predict_plan.ts), at most PREDICT_PLANS of them. */
+  private readonly predictPlans = new Map<string, PredictPlan>();
+  /** The variable-disposal count when predict last checked every weight (assertUsable), or -1. */
+  private weightsCheckedAt = -1;
 
   constructor(args: ModelArgs<O>) {
     super({name: args.name ?? uniqueName('model')});
@@ -154,6 +165,14 @@ export class Model<O extends ModelOutputs = ModelOutputs> extends Layer<LayerIO,
     });
     this.lossPlan = {key, losses, nodes: losses.length ? this.plan([...this.outputs, ...losses]) : this.nodes};
     return this.lossPlan;
+  }
+
+  /**
+   * The symbolic losses (addLoss(SymbolicTensor) on the model or its layers) this graph computes
+   * on every training step: what model.save writes beside the outputs, so loadModel adds them again.
+   */
+  addedLossTensors(): SymbolicTensor[] {
+    return [...this.symbolicLossPlan().losses];
   }
 
   /**
@@ -280,9 +299,47 @@ export class Model<O extends ModelOutputs = ModelOutputs> extends Layer<LayerIO,
     return {outputs: result, losses: [...losses, ...this.callableLosses().map(f => f())]};
   }
 
+  /**
+   * assertUsable for predict: the walk over every weight runs again only when the model was
+   * disposed or some tf.Variable was disposed since it last passed (predict_plan.ts).
+   */
+  private assertUsableForPredict(): void {
+    const at = variableDisposals();
+    if (this.disposed || at !== this.weightsCheckedAt) {
+      this.assertUsable('predict');
+      this.weightsCheckedAt = at;
+    }
+  }
+
+  /**
+   * One forward pass of predict (training false) on one batch: the cached plan of these inputs'
+   * signature when there is one, else the uncached path, after which the plan is made. Inside a
+   * loss frame and a tidy, as execute.
+   */
+  private predictBatch(inputs: tf.Tensor[]): tf.Tensor[] {
+    const key = signature(inputs, false);
+    const plan = this.predictPlans.get(key);
+    if (plan && plan.nodes === this.nodes && plan.nodeCount === this.nodes.length && planApplies(inputs)) {
+      try {
+        return runPlan(plan, inputs);
+      } catch (e) {
+        // A weight disposed in a way the cached check cannot see: name it, as the uncached path does.
+        this.assertUsable('predict');
+        throw e;
+      }
+    }
+    const outputs = this.execute(inputs, false);
+    if (this.predictPlans.size >= PREDICT_PLANS) this.predictPlans.delete(this.predictPlans.keys().next().value!);
+    this.predictPlans.set(
+      key,
+      makePlan(key, this.nodes, this.inputs, this.outputs, false, l => l instanceof Model),
+    );
+    return outputs;
+  }
+
   /** Predicts in batches of `batchSize` (default 32); returns one Tensor, or a list per output. */
   predict(x: ModelInput, {batchSize = 32}: PredictOptions = {}): ConcreteOf<O> {
-    this.assertUsable('predict');
+    this.assertUsableForPredict();
     const xs = this.normalizeInputs(x);
     xs.forEach((t, i) => {
       if (!(t instanceof tf.Tensor))
@@ -309,7 +366,7 @@ export class Model<O extends ModelOutputs = ModelOutputs> extends Layer<LayerIO,
         batches.push(
           tf.tidy(
             () =>
-              collectLosses(() => this.execute(n <= batchSize ? xs : xs.map(t => tf.slice(t, start, size)), false))
+              collectLosses(() => this.predictBatch(n <= batchSize ? xs : xs.map(t => tf.slice(t, start, size))))
                 .result,
           ),
         );
@@ -399,6 +456,16 @@ export class Model<O extends ModelOutputs = ModelOutputs> extends Layer<LayerIO,
     return saveModelWeights(this, target);
   }
 
+  /**
+   * Saves the whole model (architecture as Keras 3's config, weights in tfjs' binary layout) to
+   * 'file://dir' (Node), 'indexeddb://', 'localstorage://', 'downloads://', 'http(s)://' or a
+   * tf.io handler; loadModel reads it back. `includeOptimizer` adds the compile config and the
+   * optimizer's state; `format: 'tfjs-layers'` writes the model.json tf.loadLayersModel reads.
+   */
+  async save(target: string | tf.io.IOHandler, options: SaveOptions = {}): Promise<tf.io.SaveResult> {
+    return saveModel(this, target, options);
+  }
+
   /** Reads weights written by saveWeights (by name, else by order; every shape checked). */
   async loadWeights(source: string | tf.io.IOHandler): Promise<void> {
     this.assertUsable('loadWeights');
@@ -419,6 +486,14 @@ export class Model<O extends ModelOutputs = ModelOutputs> extends Layer<LayerIO,
     printSummary(this, lineLength, positions, printFn);
   }
 
+  /**
+   * Keras 3's functional config (Keras' `model.to_json()`, and config.json in a .keras file);
+   * `JSON.stringify(model)` writes it. Throws, naming the layer, for an unregistered custom layer.
+   */
+  toJSON(): KerasModelJSON {
+    return serializeModel(this);
+  }
+
   override getConfig(): Record<string, unknown> {
     return {
       ...super.getConfig(),
@@ -428,6 +503,8 @@ export class Model<O extends ModelOutputs = ModelOutputs> extends Layer<LayerIO,
     };
   }
 }
+
+registerModelClass(Model);
 
 /** `model({inputs, outputs, name?})`: the functional-API factory, same as `new Model(...)`. */
 export function model<O extends ModelOutputs>(args: ModelArgs<O>): Model<O> {

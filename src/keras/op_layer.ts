@@ -21,12 +21,20 @@ export type OpFn = (...args: any[]) => tf.Tensor | tf.Tensor[];
 export class TFOpLambda extends Layer {
   static override className = 'TFOpLambda';
   private readonly template: unknown[];
+  /** The arguments of the K call as the user wrote it, symbolic ones as slots: what a save writes. */
+  private readonly callTemplate: unknown[];
   readonly symbolicArgs: SymbolicTensor[] = [];
 
+  /**
+   * `args` are what `fn` takes; `callArgs` the arguments of the K function the user called
+   * (`K.transpose(x, perm)`: fn takes [x] and closes over perm), so that a saved model can call
+   * `K[opName](...callArgs)` again on load.
+   */
   constructor(
     readonly opName: string,
     private readonly fn: OpFn,
     args: readonly unknown[],
+    callArgs: readonly unknown[] = args,
   ) {
     super({name: uniqueName(`k.${toSnakeCase(opName)}`)});
     const capture = (a: unknown): unknown => {
@@ -36,6 +44,25 @@ export class TFOpLambda extends Layer {
       return Array.isArray(a) ? a.map(capture) : a;
     };
     this.template = args.map(capture);
+    const slotOf = (a: unknown): unknown => {
+      if (isSymbolic(a)) {
+        const i = this.symbolicArgs.indexOf(a);
+        return i >= 0 ? new Slot(i) : new Slot(this.symbolicArgs.push(a) - 1);
+      }
+      if (a instanceof tf.Tensor) return tf.keep(a);
+      return Array.isArray(a) ? a.map(slotOf) : a;
+    };
+    const call = callArgs.map(slotOf);
+    // Trailing arguments left out keep their defaults when the call is made again.
+    while (call.length > 0 && call[call.length - 1] === undefined) call.pop();
+    this.callTemplate = call;
+  }
+
+  /** The K call's arguments with each symbolic one replaced by `ref(its input index)`. */
+  callArguments(ref: (inputIndex: number) => unknown): unknown[] {
+    const fill = (a: unknown): unknown =>
+      a instanceof Slot ? ref(a.index) : Array.isArray(a) ? a.map(fill) : a === undefined ? null : a;
+    return this.callTemplate.map(fill);
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[], _kwargs: Kwargs): tf.Tensor | tf.Tensor[] {
@@ -51,13 +78,32 @@ export class TFOpLambda extends Layer {
   override getConfig(): Record<string, unknown> {
     return {...super.getConfig(), function: this.opName};
   }
+
+  /** Constant tensors this node owns (a loaded model's, made from the file): disposed with it. */
+  private owned: tf.Tensor[] = [];
+
+  /** Makes this node the owner of `tensors` (constants among its arguments), freed by dispose(). */
+  adoptConstants(tensors: tf.Tensor[]): void {
+    this.owned.push(...tensors);
+  }
+
+  override dispose(): void {
+    super.dispose();
+    tf.dispose(this.owned);
+    this.owned = [];
+  }
 }
 
-/** Runs `fn` on `args`, eagerly, or as a new graph node when some argument is symbolic. */
+/**
+ * Runs `fn` on `args`, eagerly, or as a new graph node when some argument is symbolic. `op` is
+ * the K function's name, or [name, the arguments it was called with] when `fn` closes over some
+ * of them (they are what a saved model records, to call `K[name]` again on load).
+ */
 // biome-ignore lint/suspicious/noExplicitAny: K.* declares each op's own result type; runOp serves them all
-export function runOp(opName: string, args: readonly unknown[], fn: OpFn): any {
+export function runOp(op: string | [string, readonly unknown[]], args: readonly unknown[], fn: OpFn): any {
+  const [opName, callArgs] = typeof op === 'string' ? [op, args] : op;
   if (hasSymbolic(args)) {
-    const layer = new TFOpLambda(opName, fn, args);
+    const layer = new TFOpLambda(opName, fn, args, callArgs);
     const inputs = layer.symbolicArgs;
     return layer.apply(inputs.length === 1 ? inputs[0] : inputs);
   }

@@ -5,6 +5,7 @@
 // name, or a tfjs-layers Regularizer object with `apply`).
 import * as tf from '@tensorflow/tfjs-core';
 import {normalizeName} from './common.js';
+import {findFunction, registeredFunctionName} from './saving/registry.js';
 
 export type RegularizerFn = (w: tf.Tensor) => tf.Tensor;
 
@@ -15,15 +16,70 @@ export interface Regularizer extends RegularizerFn {
   getConfig(): {l1: number; l2: number};
 }
 
+/** Keras' serialized form, as getConfig() gives it: `{className: 'L2', config: {l2: 0.01}}`. */
+export interface RegularizerConfig {
+  className: string;
+  config: Record<string, unknown>;
+}
+
 /** What a layer accepts as a regularizer. */
 export type RegularizerIdentifier =
   | RegularizerFn
   | Regularizer
+  | RegularizerConfig
   | 'l1'
   | 'l2'
   | 'l1l2'
   | 'l1_l2'
   | {apply(w: tf.Tensor): tf.Tensor};
+
+/** The Keras class names a regularizer config may have. */
+export const REGULARIZER_CLASS_NAMES = new Set(['L1', 'L2', 'L1L2', 'OrthogonalRegularizer']);
+
+/**
+ * Keras' serialized form of a regularizer as getConfig() reports it: `{className: 'L2',
+ * config: {l2: 0.01}}`, or null. A function that is not registered comes back as itself (the
+ * serializer then names it).
+ */
+export function serialize(identifier: RegularizerIdentifier | null | undefined): unknown {
+  if (identifier == null) return null;
+  if (typeof identifier === 'string') return serialize(get(identifier));
+  if (typeof identifier === 'function') {
+    const r = identifier as Partial<Regularizer>;
+    if ((r.className === 'L1' || r.className === 'L2' || r.className === 'L1L2') && r.config) {
+      const {l1: a, l2: b} = r.config;
+      return {
+        className: r.className,
+        config: r.className === 'L1' ? {l1: a} : r.className === 'L2' ? {l2: b} : {l1: a, l2: b},
+      };
+    }
+    const name = registeredFunctionName(identifier);
+    return name ? {className: name.replace(/^Custom>/, ''), config: {}} : identifier;
+  }
+  if (typeof identifier === 'object' && 'className' in identifier && typeof identifier.className === 'string')
+    return {className: identifier.className, config: {...((identifier as RegularizerConfig).config ?? {})}};
+  const o = identifier as {getClassName?: () => string; getConfig?: () => Record<string, unknown>};
+  if (typeof o.getClassName === 'function')
+    return {className: o.getClassName(), config: typeof o.getConfig === 'function' ? o.getConfig() : {}};
+  return identifier;
+}
+
+function fromKerasConfig(id: RegularizerConfig, where: string): RegularizerFn {
+  const c = id.config ?? {};
+  switch (normalizeName(id.className)) {
+    case 'l1':
+      return l1({l1: c.l1 as number | undefined});
+    case 'l2':
+      return l2({l2: c.l2 as number | undefined});
+    case 'l1l2':
+      return l1l2({l1: (c.l1 as number | undefined) ?? 0, l2: (c.l2 as number | undefined) ?? 0});
+  }
+  const custom = findFunction(id.className);
+  if (custom) return custom as RegularizerFn;
+  throw new Error(
+    `${where}: unknown regularizer class '${id.className}'; expected L1, L2, L1L2 or a function registered with registerFunction('${id.className}', fn)`,
+  );
+}
 
 // Keras 2.x defaults: l1(0.01), l2(0.01), l1_l2(l1=0.01, l2=0.01).
 const DEFAULT = 0.01;
@@ -86,8 +142,12 @@ export function get(identifier: RegularizerIdentifier | null | undefined, where 
     if (key === 'l1') return l1();
     if (key === 'l2') return l2();
     if (key === 'l1l2') return l1l2();
-  } else if (typeof identifier === 'object' && typeof identifier.apply === 'function') {
-    const obj = identifier;
+    const custom = findFunction(identifier);
+    if (custom) return custom as RegularizerFn;
+  } else if (typeof identifier === 'object' && 'className' in identifier && !('apply' in identifier)) {
+    return fromKerasConfig(identifier as RegularizerConfig, where);
+  } else if (typeof identifier === 'object' && typeof (identifier as {apply?: unknown}).apply === 'function') {
+    const obj = identifier as {apply(w: tf.Tensor): tf.Tensor};
     return (w: tf.Tensor) => obj.apply(w);
   }
   throw new Error(

@@ -1,10 +1,14 @@
 // 'Dropout' on 'as': mask generation (Philox), scaling and the multiply in one AssemblyScript
 // pass (assembly/dropout.ts). The op, its attributes and its gradient are in src/ops/dropout.ts.
+// Large tensors are split by element ranges over the backend's threads: an element's draw
+// depends on its index alone (counter-based Philox), so the mask is the same for any thread count.
 import {type KernelConfig, type KernelFunc, type TensorInfo, util} from '@tensorflow/tfjs-core';
 import type {BackendWasm} from '@tensorflow/tfjs-backend-wasm';
 import {kernelsOf} from '../backend/state.js';
 import {fillOutput, memoryOf, offsetOf, withScratch} from '../backend/heap.js';
+import {splitRows} from '../backend/threads.js';
 import {bernoulliThreshold, DROPOUT, type DropoutAttrs, dropoutScale} from '../kernel_names.js';
+import {callThreads, PHILOX_CHUNK, philoxParallel, runParts} from './utils/parallel.js';
 
 /**
  * x's shape collapsed for the kernel: (size, noise stride) pairs, dims of size 1 dropped,
@@ -43,24 +47,41 @@ function dropoutKernel(args: {inputs: {x: TensorInfo}; backend: BackendWasm; att
   if (util.sizeFromShape(x.shape) === 0) return out;
   const kernels = kernelsOf(backend);
   const dims = collapseNoise(x.shape, attrs.noiseShape);
-  const workBytes = kernels.dropoutScratchBytes(dims.length);
+  const size = util.sizeFromShape(x.shape);
+  const {bits, t} = bernoulliThreshold(1 - attrs.rate);
+  const threads = callThreads(backend, philoxParallel(size, bits));
+  // Per thread: its draws and odometer; then the dims table they share. 16-byte aligned.
+  const workBytes = Math.ceil(kernels.dropoutScratchBytes(dims.length) / 16) * 16;
   return fillOutput(backend, out, () =>
-    withScratch(backend, workBytes + 8 * dims.length, scratch => {
+    withScratch(backend, threads * workBytes + 8 * dims.length + 16, block => {
+      const scratch = ((block + 15) & ~15) >>> 0;
+      const table = scratch + threads * workBytes;
       // The view is made after the allocation (memory may have grown) and dropped before the call.
-      new Int32Array(memoryOf(backend).buffer, scratch + workBytes, 2 * dims.length).set(dims.flat());
-      const {bits, t} = bernoulliThreshold(1 - attrs.rate);
-      kernels.dropoutF32(
-        offsetOf(backend, x),
-        offsetOf(backend, out),
-        scratch + workBytes,
-        dims.length,
-        attrs.seed0,
-        attrs.seed1,
-        bits,
-        t,
-        dropoutScale(attrs.rate),
-        scratch,
+      new Int32Array(memoryOf(backend).buffer, table, 2 * dims.length).set(dims.flat());
+      const xPtr = offsetOf(backend, x),
+        outPtr = offsetOf(backend, out);
+      const scale = dropoutScale(attrs.rate);
+      if (threads === 1) {
+        kernels.dropoutF32(xPtr, outPtr, table, dims.length, attrs.seed0, attrs.seed1, bits, t, scale, scratch);
+        return;
+      }
+      const parts = splitRows(size, threads, PHILOX_CHUNK).map(
+        ([e0, e1], i): Parameters<typeof kernels.dropoutPartF32> => [
+          xPtr,
+          outPtr,
+          table,
+          dims.length,
+          attrs.seed0,
+          attrs.seed1,
+          bits,
+          t,
+          scale,
+          scratch + i * workBytes,
+          e0,
+          e1,
+        ],
       );
+      runParts(backend, 'dropoutPartF32', parts, 1 << 8, [outPtr, block]);
     }),
   );
 }

@@ -21,6 +21,11 @@ import {
   type OptimizerIdentifier,
   type ActivationName,
   type SymbolicTensor,
+  registerLayer,
+  registerFunction,
+  serializeModel,
+  deserializeModel,
+  type KerasModelJSON,
 } from '../../src/keras/index.js';
 
 declare const x: SymbolicTensor;
@@ -222,3 +227,27 @@ expectTypeOf(K.rnn((xt, s) => [xt, s], x, [y])).toEqualTypeOf<[SymbolicTensor, S
 expectTypeOf(K.rnn((xt, s) => [xt, s], t, [u])).toEqualTypeOf<[tf.Tensor, tf.Tensor, tf.Tensor[]]>();
 expectTypeOf(K.stopGradient(x)).toEqualTypeOf<SymbolicTensor>();
 expectTypeOf(K.repeatElements(t, 2, 1)).toEqualTypeOf<tf.Tensor>();
+
+// ---------------------------------------------------------------- saving: configs and the registry
+
+class Saveable extends Layer {
+  override getConfig(): Record<string, unknown> {
+    return super.getConfig();
+  }
+}
+// registerLayer and registerFunction give back what they register (so they chain and decorate).
+expectTypeOf(registerLayer(Saveable)).toEqualTypeOf<typeof Saveable>();
+expectTypeOf(registerLayer(Saveable, 'pkg>Saveable')).toEqualTypeOf<typeof Saveable>();
+const doubled = registerFunction('doubled', (v: tf.Tensor) => K.mul(v, 2));
+expectTypeOf(doubled).toEqualTypeOf<(v: tf.Tensor) => tf.Tensor>();
+// @ts-expect-error -- a function is registered under a name
+registerFunction((v: tf.Tensor) => v);
+// @ts-expect-error -- only layer classes register as layers
+registerLayer({});
+declare const built: Model;
+expectTypeOf(serializeModel(built)).toEqualTypeOf<KerasModelJSON>();
+expectTypeOf(built.toJSON()).toEqualTypeOf<KerasModelJSON>();
+expectTypeOf(deserializeModel(serializeModel(built), {customObjects: {Saveable, doubled}})).toEqualTypeOf<Model>();
+// @ts-expect-error -- customObjects holds classes and functions
+deserializeModel(serializeModel(built), {customObjects: {n: 1}});
+expectTypeOf(layers.Dense.fromConfig(layers.dense({units: 1}).getConfig())).toEqualTypeOf<Layer>();

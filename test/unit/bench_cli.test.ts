@@ -62,6 +62,8 @@ test('--help lists every benchmark and option, exit 0', () => {
       'dropout',
       'concat',
       'train',
+      'browser',
+      '--threads',
       '--variant',
       '--json',
       '--quick',
@@ -71,11 +73,16 @@ test('--help lists every benchmark and option, exit 0', () => {
       assert.ok(r.stdout.includes(word), `--help does not mention ${word}`);
     }
     assert.match(r.stdout, /train .*needs @tensorflow\/tfjs-layers, mnist/);
+    assert.match(r.stdout, /predict .*onnxruntime-web.*\(needs onnxruntime-web\)/);
   }
 });
 
 test('an unknown benchmark names itself and the valid ones, exit 2', () => {
-  usageError(['bench', 'matmull'], /unknown benchmark 'matmull'/, /matmul, conv, dropout, concat, segment, train/);
+  usageError(
+    ['bench', 'matmull'],
+    /unknown benchmark 'matmull'/,
+    /matmul, conv, dropout, concat, segment, predict, train/,
+  );
 });
 
 test('an unknown variant names itself and the valid ones, exit 2', () => {
@@ -112,9 +119,9 @@ test('--quick --json: every benchmark, every kernels build against tfjs-backend-
   assert.equal(doc.skippedBenchmarks, []);
   assert.equal(
     doc.benchmarks.map(b => b.name),
-    ['matmul', 'conv', 'dropout', 'concat', 'segment', 'train'],
+    ['matmul', 'conv', 'dropout', 'concat', 'segment', 'predict', 'train'],
   );
-  for (const b of doc.benchmarks) {
+  for (const b of doc.benchmarks.filter(b => b.name !== 'predict')) {
     // segment: tfjs-backend-wasm has no UnsortedSegmentSum, so no wasm row and no ratio to it.
     const hasWasm = b.name !== 'segment';
     const contenders = new Set(b.rows.map(row => row.variant ?? row.backend));
@@ -131,6 +138,94 @@ test('--quick --json: every benchmark, every kernels build against tfjs-backend-
     }
     assert.is(b.table.cells.length, b.rows.length);
   }
+});
+
+test('--threads 2: conv, dropout and browser add threaded rows with their speed-up over one thread', () => {
+  const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+  const browser = fs.existsSync(chromium);
+  const r = bench(
+    'bench',
+    'conv',
+    'dropout',
+    ...(browser ? ['browser'] : []),
+    '--quick',
+    '--json',
+    '--threads',
+    '2',
+    '--variant',
+    'simd',
+  );
+  assert.is(r.status, 0, r.stderr);
+  const doc = JSON.parse(r.stdout) as Document;
+  assert.equal(doc.failed, []);
+  for (const b of doc.benchmarks) {
+    const rows = b.rows as (Row & {threads: number | null; vsOneThread?: number})[];
+    const threaded = rows.filter(row => row.threads === 2);
+    assert.ok(threaded.length > 0, `${b.name}: threaded rows`);
+    for (const row of threaded) {
+      if (b.name !== 'browser') assert.match(row.contender, /× 2 threads/);
+      assert.ok(row.vsOneThread! > 0, `${b.name} ${row.contender}: vsOneThread ${row.vsOneThread}`);
+    }
+    assert.ok(b.table.header.includes(b.name === 'browser' ? 'vs its 1 thread' : 'vs 1 thread'), b.name);
+  }
+  if (browser) {
+    const rows = doc.benchmarks.find(b => b.name === 'browser')!.rows as (Row & {threads: number})[];
+    // Per case: ours and XNNPACK's, on 1 and on 2 threads; ours compared with XNNPACK's at the same count.
+    assert.equal(rows.map(row => `${row.backend} ${row.threads}`).sort(), ['as 1', 'as 2', 'wasm 1', 'wasm 2']);
+    for (const row of rows) assert.ok(row.vsWasm! > 0);
+  } else {
+    console.log(`bench browser not run: no chromium at ${chromium}`);
+  }
+});
+
+interface PredictRow extends Row {
+  unit: string;
+  vsOnnxruntime: number;
+}
+
+test('bench predict: batch 1 and 64, each build against onnxruntime-web, the agreement checked first', () => {
+  const r = bench('bench', 'predict', '--quick', '--json', '--variant', 'scalar,simd');
+  assert.is(r.status, 0, r.stderr);
+  const doc = JSON.parse(r.stdout) as Document & {
+    benchmarks: {details: {agreement: Record<string, {maxAbsDiff: number; sameArgmax: boolean}>}}[];
+  };
+  assert.equal(
+    doc.benchmarks.map(b => b.name),
+    ['predict'],
+  );
+  const b = doc.benchmarks[0]!;
+  const rows = b.rows as PredictRow[];
+  assert.equal(
+    rows.map(row => `${row.case}: ${row.contender}`),
+    ['batch 1', 'batch 64'].flatMap(c => [
+      `${c}: ours: Keras predict on as scalar`,
+      `${c}: ours: Keras predict on as simd`,
+      `${c}: onnxruntime-web (wasm, 1 thread)`,
+    ]),
+  );
+  for (const row of rows) {
+    assert.ok(row.median > 0 && Number.isFinite(row.median), `${row.case} ${row.contender}: median ${row.median}`);
+    assert.is(row.unit, 'us');
+    assert.is(row.vsWasm, null);
+    assert.ok(row.vsOnnxruntime > 0, `${row.case} ${row.contender}: vsOnnxruntime ${row.vsOnnxruntime}`);
+    assert.is(row.backend, row.contender.startsWith('onnxruntime-web') ? 'onnxruntime-web' : 'as');
+  }
+  assert.equal(Object.keys(b.details.agreement).sort(), [
+    'batch 1, scalar',
+    'batch 1, simd',
+    'batch 64, scalar',
+    'batch 64, simd',
+  ]);
+  for (const [what, a] of Object.entries(b.details.agreement)) {
+    assert.ok(a.sameArgmax && a.maxAbsDiff <= 1e-5, `${what}: ${JSON.stringify(a)}`);
+  }
+  assert.match(b.table.header.join('|'), /vs onnxruntime-web/);
+});
+
+test('bench predict: usage errors name predict among the benchmarks, exit 2', () => {
+  usageError(['bench', 'predcit'], /unknown benchmark 'predcit'/, /segment, predict, train/);
+  usageError(['bench', 'predict', '--variant', 'wasm'], /unknown variant 'wasm'/);
+  usageError(['bench', 'predict', '--threads', '1'], /--threads needs an integer of at least 2/);
 });
 
 test('--variant picks the builds (repeated or comma-separated), no re-run without relaxed SIMD', () => {

@@ -226,6 +226,13 @@ test('getConfig has name, trainable, dtype and the layer options', () => {
     units: 3,
     activation: 'relu',
     useBias: true,
+    kernelInitializer: {className: 'GlorotUniform', config: {seed: null}},
+    biasInitializer: {className: 'Zeros', config: {}},
+    kernelRegularizer: null,
+    biasRegularizer: null,
+    kernelConstraint: null,
+    biasConstraint: null,
+    quantizationConfig: null,
   });
   assert.equal(new MyDense().getConfig().trainable, true);
   assert.equal(layers.dropout({rate: 0.3}).getConfig().rate, 0.3);

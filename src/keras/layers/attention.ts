@@ -10,10 +10,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {type Shape, type Kwargs, fmtShape} from '../common.js';
 import {Layer, type LayerConfig, type Mask, getMask} from '../layer.js';
-import type {InitializerIdentifier} from '../initializers.js';
-import type {RegularizerIdentifier} from '../regularizers.js';
+import {serializeInitializer, type InitializerIdentifier} from '../initializers.js';
+import {serialize as serializeRegularizer, type RegularizerIdentifier} from '../regularizers.js';
 import * as ops from '../backend_ops.js';
-import {addActivityLoss} from './util.js';
+import {addActivityLoss, rejectUnsupported} from './util.js';
 
 export interface MultiHeadAttentionConfig extends LayerConfig {
   numHeads: number;
@@ -30,7 +30,7 @@ export interface MultiHeadAttentionConfig extends LayerConfig {
   kernelRegularizer?: RegularizerIdentifier | null;
   biasRegularizer?: RegularizerIdentifier | null;
   activityRegularizer?: RegularizerIdentifier | null;
-  seed?: number;
+  seed?: number | null;
 }
 
 /** Keras 3's EinsumDense as MultiHeadAttention uses it: kernel and bias, no activation. */
@@ -61,6 +61,8 @@ class Projection extends Layer<tf.Tensor, tf.Tensor> {
 
 export class MultiHeadAttention extends Layer<tf.Tensor[], tf.Tensor> {
   static override className = 'MultiHeadAttention';
+  /** Keras calls it (query, value, key=...): a saved node lists the inputs as positional arguments. */
+  static readonly positionalInputs = true;
   readonly numHeads: number;
   readonly keyDim: number;
   readonly valueDim: number;
@@ -87,6 +89,26 @@ export class MultiHeadAttention extends Layer<tf.Tensor[], tf.Tensor> {
       throw new Error(`${this.describe()}: dropout must be in [0, 1), got ${this.dropout}`);
     this.useBias = config.useBias ?? true;
     this.supportsMasking = true;
+    // Keras writes output_shape as an int or a 1-tuple; attention over axis 1 only.
+    const out = config.outputShape as unknown;
+    if (Array.isArray(out)) {
+      if (out.length !== 1)
+        throw new Error(
+          `${this.describe()}: outputShape must be one number (the last axis), got ${JSON.stringify(out)}`,
+        );
+      this.config = {...config, outputShape: out[0] as number};
+    }
+    rejectUnsupported(this, config, {
+      useGate: false,
+      slidingWindow: null,
+      kernelConstraint: null,
+      biasConstraint: null,
+    });
+    const axes = (config as {attentionAxes?: unknown}).attentionAxes;
+    if (axes != null && JSON.stringify(axes) !== '[1]' && axes !== 1 && JSON.stringify(axes) !== '[-2]')
+      throw new Error(
+        `${this.describe()}: attentionAxes ${JSON.stringify(axes)} is not supported (attention runs over axis 1 of [batch, sequence, features])`,
+      );
   }
 
   private shapes(inputShape: Shape | Shape[]): {query: Shape; value: Shape; key: Shape} {
@@ -216,6 +238,7 @@ export class MultiHeadAttention extends Layer<tf.Tensor[], tf.Tensor> {
   }
 
   override getConfig(): Record<string, unknown> {
+    const c = this.config;
     return {
       ...super.getConfig(),
       numHeads: this.numHeads,
@@ -223,7 +246,18 @@ export class MultiHeadAttention extends Layer<tf.Tensor[], tf.Tensor> {
       valueDim: this.valueDim,
       dropout: this.dropout,
       useBias: this.useBias,
-      outputShape: this.config.outputShape ?? null,
+      useGate: false,
+      outputShape: c.outputShape ?? null,
+      attentionAxes: (c as {attentionAxes?: unknown}).attentionAxes ?? null,
+      slidingWindow: null,
+      kernelInitializer: serializeInitializer(c.kernelInitializer ?? 'glorotUniform'),
+      biasInitializer: serializeInitializer(c.biasInitializer ?? 'zeros'),
+      kernelRegularizer: serializeRegularizer(c.kernelRegularizer),
+      biasRegularizer: serializeRegularizer(c.biasRegularizer),
+      activityRegularizer: serializeRegularizer(c.activityRegularizer),
+      kernelConstraint: null,
+      biasConstraint: null,
+      seed: c.seed ?? null,
     };
   }
 }

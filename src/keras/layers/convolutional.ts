@@ -4,11 +4,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {type Shape, type Kwargs, fmtShape} from '../common.js';
 import {Layer, type LayerConfig} from '../layer.js';
-import {getActivation, type Activation, type ActivationIdentifier} from '../activations.js';
-import type {InitializerIdentifier} from '../initializers.js';
-import {get as getRegularizer, type RegularizerIdentifier} from '../regularizers.js';
+import {getActivation, serializeActivation, type Activation, type ActivationIdentifier} from '../activations.js';
+import {serializeInitializer, type InitializerIdentifier} from '../initializers.js';
+import {get as getRegularizer, serialize as serializeRegularizer, type RegularizerIdentifier} from '../regularizers.js';
 import * as K from '../backend.js';
-import {single, one, tuple, convOutputLength, assertWindowFits, addActivityLoss} from './util.js';
+import {single, one, tuple, convOutputLength, assertWindowFits, addActivityLoss, rejectUnsupported} from './util.js';
 
 export type DataFormat = K.DataFormat;
 
@@ -62,6 +62,15 @@ abstract class BaseConv extends Layer<tf.Tensor, tf.Tensor> {
     this.activation = getActivation(config.activation, `${this.describe()} activation`);
     this.useBias = config.useBias ?? true;
     getRegularizer(config.activityRegularizer, `${this.describe()} activityRegularizer`);
+    // Keras options not implemented here: a config may carry them only at their defaults.
+    rejectUnsupported(this, config, {
+      groups: 1,
+      outputPadding: null,
+      kernelConstraint: null,
+      biasConstraint: null,
+      depthwiseConstraint: null,
+      pointwiseConstraint: null,
+    });
     // The rank is known now, so a wrong-rank input fails before build makes any weight.
     this.inputSpec = {ndim: rank + 2};
   }
@@ -128,15 +137,20 @@ abstract class BaseConv extends Layer<tf.Tensor, tf.Tensor> {
   }
 
   override getConfig(): Record<string, unknown> {
+    const c = this.config;
     return {
       ...super.getConfig(),
-      kernelSize: this.kernelSize,
-      strides: this.strides,
+      kernelSize: [...this.kernelSize],
+      strides: [...this.strides],
       padding: this.padding,
       dataFormat: this.dataFormat,
-      dilationRate: this.dilationRate,
-      activation: this.activation.name,
+      dilationRate: [...this.dilationRate],
+      activation: serializeActivation(this.activation),
       useBias: this.useBias,
+      biasInitializer: serializeInitializer(c.biasInitializer ?? 'zeros'),
+      biasRegularizer: serializeRegularizer(c.biasRegularizer),
+      activityRegularizer: serializeRegularizer(c.activityRegularizer),
+      biasConstraint: null,
     };
   }
 }
@@ -167,8 +181,16 @@ abstract class Conv extends BaseConv {
     this.inputSpec = {ndim: this.rank + 2, axes: {[this.channelAxis]: channels}};
   }
 
+  /** Keras 3's Conv keys. */
   override getConfig(): Record<string, unknown> {
-    return {...super.getConfig(), filters: this.filters};
+    return {
+      ...super.getConfig(),
+      filters: this.filters,
+      groups: 1,
+      kernelInitializer: serializeInitializer(this.config.kernelInitializer ?? 'glorotUniform'),
+      kernelRegularizer: serializeRegularizer(this.config.kernelRegularizer),
+      kernelConstraint: null,
+    };
   }
 }
 
@@ -262,7 +284,14 @@ export class DepthwiseConv2D extends BaseConv {
   }
 
   override getConfig(): Record<string, unknown> {
-    return {...super.getConfig(), depthMultiplier: this.depthMultiplier};
+    const c = this.config as DepthwiseConv2DConfig;
+    return {
+      ...super.getConfig(),
+      depthMultiplier: this.depthMultiplier,
+      depthwiseInitializer: serializeInitializer(c.depthwiseInitializer ?? 'glorotUniform'),
+      depthwiseRegularizer: serializeRegularizer(c.depthwiseRegularizer),
+      depthwiseConstraint: null,
+    };
   }
 }
 
@@ -323,7 +352,18 @@ export class SeparableConv2D extends BaseConv {
   }
 
   override getConfig(): Record<string, unknown> {
-    return {...super.getConfig(), filters: this.filters, depthMultiplier: this.depthMultiplier};
+    const c = this.config as SeparableConv2DConfig;
+    return {
+      ...super.getConfig(),
+      depthMultiplier: this.depthMultiplier,
+      filters: this.filters,
+      depthwiseInitializer: serializeInitializer(c.depthwiseInitializer ?? 'glorotUniform'),
+      pointwiseInitializer: serializeInitializer(c.pointwiseInitializer ?? 'glorotUniform'),
+      depthwiseRegularizer: serializeRegularizer(c.depthwiseRegularizer),
+      pointwiseRegularizer: serializeRegularizer(c.pointwiseRegularizer),
+      depthwiseConstraint: null,
+      pointwiseConstraint: null,
+    };
   }
 }
 
@@ -369,5 +409,11 @@ export class Conv2DTranspose extends Conv {
       this.dataFormat,
     );
     return this.finish(y);
+  }
+
+  /** Keras 3's Conv2DTranspose keys: no groups, an outputPadding (only null is supported). */
+  override getConfig(): Record<string, unknown> {
+    const {groups: _groups, ...config} = super.getConfig();
+    return {...config, outputPadding: null};
   }
 }

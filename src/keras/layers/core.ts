@@ -3,11 +3,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {type Shape, type Kwargs, fmtShape} from '../common.js';
 import {Layer, type LayerConfig, type LayerIO} from '../layer.js';
-import {getActivation, type Activation, type ActivationIdentifier} from '../activations.js';
-import type {InitializerIdentifier} from '../initializers.js';
-import {get as getRegularizer, type RegularizerIdentifier} from '../regularizers.js';
+import {getActivation, serializeActivation, type Activation, type ActivationIdentifier} from '../activations.js';
+import {serializeInitializer, type InitializerIdentifier} from '../initializers.js';
+import {get as getRegularizer, serialize as serializeRegularizer, type RegularizerIdentifier} from '../regularizers.js';
 import * as ops from '../backend_ops.js';
 import {DENSE_CONCAT, type DenseConcatActivation} from '../../kernel_names.js';
+import {rejectUnsupported, activityEntry} from './util.js';
 
 function single(shape: Shape | Shape[], layer: Layer): Shape {
   if (shape.length > 0 && Array.isArray(shape[0]))
@@ -23,6 +24,11 @@ function one(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
 
 // ---------------------------------------------------------------- Dense
 
+/** _FusedMatMul's inputs: the bias only when there is one (the kernel reads `bias != null`). */
+function fusedInputs(a: tf.Tensor, b: tf.Tensor, bias: tf.Tensor | null): tf.NamedTensorMap {
+  return bias ? {a, b, bias} : {a, b};
+}
+
 export interface DenseConfig extends LayerConfig {
   units: number;
   activation?: ActivationIdentifier;
@@ -32,7 +38,18 @@ export interface DenseConfig extends LayerConfig {
   kernelRegularizer?: RegularizerIdentifier | null;
   biasRegularizer?: RegularizerIdentifier | null;
   activityRegularizer?: RegularizerIdentifier | null;
+  /** Keras' constraints: only null (none) is supported. */
+  kernelConstraint?: null;
+  biasConstraint?: null;
 }
+
+/** The Keras options no built-in layer implements: a config may have them only at these values. */
+const NO_CONSTRAINTS = {
+  kernelConstraint: null,
+  biasConstraint: null,
+  quantizationConfig: null,
+  loraRank: null,
+};
 
 export class Dense extends Layer<tf.Tensor, tf.Tensor> {
   static override className = 'Dense';
@@ -52,6 +69,7 @@ export class Dense extends Layer<tf.Tensor, tf.Tensor> {
     this.activation = getActivation(config.activation, `${this.describe()} activation`);
     this.useBias = config.useBias ?? true;
     this.config = config;
+    rejectUnsupported(this, config, NO_CONSTRAINTS);
     // Keras 3: a Dense passes its input's mask on (per step of a sequence).
     this.supportsMasking = true;
     // Resolve now so a bad regularizer fails at construction, not at the first step.
@@ -111,6 +129,18 @@ export class Dense extends Layer<tf.Tensor, tf.Tensor> {
       y = tf.matMul(x2, this.kernel as tf.Tensor2D);
       if (this.bias) y = tf.add(y, this.bias);
       y = act.apply(y);
+    } else if (x2.dtype === 'float32' && this.kernel!.dtype === 'float32' && tf.getBackend() === 'as') {
+      // Inference on 'as': the _FusedMatMul kernel straight from the engine, one call per layer.
+      // tf.fused.matMul would reshape both operands to rank 3 and back and wrap the kernel in a
+      // customGrad (~10 µs of a ~50 µs batch-1 predict of the seed's MLP) to run the same kernel
+      // on the same data; 'as' takes rank-2 operands and any broadcasting bias as they are.
+      y = tf.engine().runKernel(tf._FusedMatMul, fusedInputs(x2, this.kernel!, this.bias), {
+        transposeA: false,
+        transposeB: false,
+        activation: act.fused || 'linear',
+        leakyreluAlpha: act.leakyreluAlpha,
+      } as unknown as tf.NamedAttrMap) as tf.Tensor;
+      if (!act.fused) y = act.apply(y);
     } else {
       y = tf.fused.matMul({
         a: x2 as tf.Tensor2D,
@@ -129,7 +159,21 @@ export class Dense extends Layer<tf.Tensor, tf.Tensor> {
   }
 
   override getConfig(): Record<string, unknown> {
-    return {...super.getConfig(), units: this.units, activation: this.activation.name, useBias: this.useBias};
+    const c = this.config;
+    return {
+      ...super.getConfig(),
+      ...activityEntry(c.activityRegularizer),
+      units: this.units,
+      activation: serializeActivation(this.activation),
+      useBias: this.useBias,
+      kernelInitializer: serializeInitializer(c.kernelInitializer ?? 'glorotUniform'),
+      biasInitializer: serializeInitializer(c.biasInitializer ?? 'zeros'),
+      kernelRegularizer: serializeRegularizer(c.kernelRegularizer),
+      biasRegularizer: serializeRegularizer(c.biasRegularizer),
+      kernelConstraint: null,
+      biasConstraint: null,
+      quantizationConfig: null,
+    };
   }
 }
 
@@ -187,6 +231,17 @@ export class Reshape extends Layer<tf.Tensor, tf.Tensor> {
 
 export class Flatten extends Layer<tf.Tensor, tf.Tensor> {
   static override className = 'Flatten';
+  /** Keras' data_format: 'channelsFirst' moves the channels last before flattening. */
+  readonly dataFormat: 'channelsLast' | 'channelsFirst';
+
+  constructor(config: LayerConfig & {dataFormat?: 'channelsLast' | 'channelsFirst'} = {}) {
+    super(config);
+    this.dataFormat = config.dataFormat ?? 'channelsLast';
+    if (this.dataFormat !== 'channelsLast' && this.dataFormat !== 'channelsFirst')
+      throw new Error(
+        `${this.describe()}: dataFormat must be 'channelsLast' or 'channelsFirst', got ${JSON.stringify(config.dataFormat)}`,
+      );
+  }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {
     const shape = single(inputShape, this);
@@ -196,8 +251,15 @@ export class Flatten extends Layer<tf.Tensor, tf.Tensor> {
   }
 
   override call(inputs: tf.Tensor): tf.Tensor {
-    const x = one(inputs);
+    let x = one(inputs);
+    // Keras: channels-first input of rank > 2 is made channels-last first, so the order matches.
+    if (this.dataFormat === 'channelsFirst' && x.rank > 2)
+      x = tf.transpose(x, [0, ...Array.from({length: x.rank - 2}, (_, i) => i + 2), 1]);
     return tf.reshape(x, [x.shape[0], x.shape.slice(1).reduce((a, d) => a * d, 1)]);
+  }
+
+  override getConfig(): Record<string, unknown> {
+    return {...super.getConfig(), dataFormat: this.dataFormat};
   }
 }
 
@@ -205,15 +267,15 @@ export class Flatten extends Layer<tf.Tensor, tf.Tensor> {
 
 export interface DropoutConfig extends LayerConfig {
   rate: number;
-  noiseShape?: number[];
-  seed?: number;
+  noiseShape?: number[] | null;
+  seed?: number | null;
 }
 
 export class Dropout extends Layer<tf.Tensor, tf.Tensor> {
   static override className = 'Dropout';
   readonly rate: number;
   readonly noiseShape?: number[];
-  readonly seed?: number;
+  readonly seed?: number | null;
   private calls = 0;
 
   constructor(config: DropoutConfig) {
@@ -221,7 +283,7 @@ export class Dropout extends Layer<tf.Tensor, tf.Tensor> {
     if (!(config.rate >= 0 && config.rate < 1))
       throw new Error(`${this.describe()}: rate must be in [0, 1), got ${config.rate}`);
     this.rate = config.rate;
-    this.noiseShape = config.noiseShape;
+    this.noiseShape = config.noiseShape ?? undefined;
     if (config.seed != null && !Number.isSafeInteger(config.seed)) {
       throw new Error(
         `${this.describe()}: seed must be an integer, got ${typeof config.seed === 'number' ? config.seed : typeof config.seed}`,
@@ -318,7 +380,7 @@ export class ActivationLayer extends Layer<tf.Tensor, tf.Tensor> {
   }
 
   override getConfig(): Record<string, unknown> {
-    return {...super.getConfig(), activation: this.activation.name};
+    return {...super.getConfig(), activation: serializeActivation(this.activation)};
   }
 }
 
@@ -371,7 +433,28 @@ export class Lambda<In extends LayerIO = tf.Tensor, Out extends LayerIO = tf.Ten
     return (out === (inputs as LayerIO) ? tf.clone(out as tf.Tensor) : out) as Out;
   }
 
+  /**
+   * Keras' keys; `function` is the function itself: a save writes the name it was registered
+   * under (registerFunction or customObjects) and fails, naming this layer, when there is none.
+   */
   override getConfig(): Record<string, unknown> {
-    return {...super.getConfig(), function: this.fn.name || 'lambda', arguments: this.arguments};
+    const shape = this.outputShapeSpec;
+    return {
+      ...super.getConfig(),
+      function: this.fn,
+      ...(shape == null ? {} : {outputShape: shape}),
+      arguments: this.arguments,
+    };
+  }
+
+  /** `new Lambda(config.function, config)`: the function resolved by the loader from its registered name. */
+  static override fromConfig(config: Record<string, unknown>): Layer {
+    const fn = config.function;
+    if (typeof fn !== 'function')
+      throw new Error(
+        `Layer '${String(config.name ?? 'lambda')}' (Lambda): fromConfig needs the function itself, got ${JSON.stringify(fn)}; register it with registerFunction(name, fn) or give it in customObjects`,
+      );
+    const {function: _fn, ...rest} = config;
+    return new Lambda(fn as LambdaFn, rest as LambdaConfig);
   }
 }

@@ -4,9 +4,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type {Shape, Kwargs} from '../common.js';
 import {Layer, type LayerConfig, type Mask} from '../layer.js';
-import type {InitializerIdentifier} from '../initializers.js';
-import type {RegularizerIdentifier} from '../regularizers.js';
-import {single, one, addActivityLoss} from './util.js';
+import {serializeInitializer, type InitializerIdentifier} from '../initializers.js';
+import {serialize as serializeRegularizer, type RegularizerIdentifier} from '../regularizers.js';
+import {single, one, addActivityLoss, rejectUnsupported} from './util.js';
 
 export interface EmbeddingConfig extends LayerConfig {
   inputDim: number;
@@ -38,6 +38,12 @@ export class Embedding extends Layer<tf.Tensor, tf.Tensor> {
     this.outputDim = config.outputDim;
     this.maskZero = config.maskZero ?? false;
     if (config.inputLength != null) this.inputSpec = {axes: {1: config.inputLength}};
+    rejectUnsupported(this, config, {
+      embeddingsConstraint: null,
+      quantizationConfig: null,
+      loraRank: null,
+      sparse: false,
+    });
   }
 
   override build(inputShape: Shape | Shape[]): void {
@@ -50,6 +56,11 @@ export class Embedding extends Layer<tf.Tensor, tf.Tensor> {
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {
     return [...single(inputShape, this), this.outputDim];
+  }
+
+  /** Indices in, rows of the float table out. */
+  protected override outputDtype(): tf.DataType {
+    return this.dtype;
   }
 
   override computeMask(inputs: tf.Tensor, _mask: Mask | undefined): Mask {
@@ -76,6 +87,19 @@ export class Embedding extends Layer<tf.Tensor, tf.Tensor> {
   }
 
   override getConfig(): Record<string, unknown> {
-    return {...super.getConfig(), inputDim: this.inputDim, outputDim: this.outputDim, maskZero: this.maskZero};
+    const c = this.config;
+    return {
+      ...super.getConfig(),
+      inputDim: this.inputDim,
+      outputDim: this.outputDim,
+      embeddingsInitializer: serializeInitializer(c.embeddingsInitializer ?? 'randomUniform'),
+      embeddingsRegularizer: serializeRegularizer(c.embeddingsRegularizer),
+      activityRegularizer: serializeRegularizer(c.activityRegularizer),
+      embeddingsConstraint: null,
+      maskZero: this.maskZero,
+      quantizationConfig: null,
+      // Keras 2's input_length: kept when given (Keras 3 dropped it).
+      ...(c.inputLength == null ? {} : {inputLength: c.inputLength}),
+    };
   }
 }

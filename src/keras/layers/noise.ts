@@ -65,8 +65,16 @@ abstract class SpatialDropout extends Layer<tf.Tensor, tf.Tensor> {
     const seed = this.seed == null ? undefined : this.seed + this.calls++;
     return ops.dropout(x, this.rate, {seed, noiseShape});
   }
+  /** Keras 3's SpatialDropout keys: no `trainable`, and dtype a plain string. */
   override getConfig(): Record<string, unknown> {
-    return {...super.getConfig(), rate: this.rate, seed: this.seed ?? null};
+    const base = super.getConfig();
+    return {
+      rate: this.rate,
+      seed: this.seed ?? null,
+      name: base.name,
+      dtype: base.dtype,
+      ...(this.rank === 2 ? {dataFormat: this.dataFormat} : {}),
+    };
   }
 }
 

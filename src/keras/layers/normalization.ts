@@ -6,10 +6,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {type Shape, type Kwargs, fmtShape} from '../common.js';
 import {Layer, type LayerConfig} from '../layer.js';
-import type {InitializerIdentifier} from '../initializers.js';
-import type {RegularizerIdentifier} from '../regularizers.js';
+import {serializeInitializer, type InitializerIdentifier} from '../initializers.js';
+import {serialize as serializeRegularizer, type RegularizerIdentifier} from '../regularizers.js';
 import * as K from '../backend.js';
-import {single, one} from './util.js';
+import {single, one, rejectUnsupported} from './util.js';
 
 export interface BatchNormalizationConfig extends LayerConfig {
   axis?: number;
@@ -57,6 +57,13 @@ export class BatchNormalization extends Layer<tf.Tensor, tf.Tensor> {
     this.center = config.center ?? true;
     this.scale = config.scale ?? true;
     this.supportsMasking = true;
+    rejectUnsupported(this, config, {
+      betaConstraint: null,
+      gammaConstraint: null,
+      synchronized: false,
+      renorm: false,
+      renormClipping: null,
+    });
   }
 
   override build(inputShape: Shape | Shape[]): void {
@@ -106,6 +113,7 @@ export class BatchNormalization extends Layer<tf.Tensor, tf.Tensor> {
   }
 
   override getConfig(): Record<string, unknown> {
+    const c = this.config;
     return {
       ...super.getConfig(),
       axis: this.axis,
@@ -113,6 +121,18 @@ export class BatchNormalization extends Layer<tf.Tensor, tf.Tensor> {
       epsilon: this.epsilon,
       center: this.center,
       scale: this.scale,
+      betaInitializer: serializeInitializer(c.betaInitializer ?? 'zeros'),
+      gammaInitializer: serializeInitializer(c.gammaInitializer ?? 'ones'),
+      movingMeanInitializer: serializeInitializer(c.movingMeanInitializer ?? 'zeros'),
+      movingVarianceInitializer: serializeInitializer(c.movingVarianceInitializer ?? 'ones'),
+      betaRegularizer: serializeRegularizer(c.betaRegularizer),
+      gammaRegularizer: serializeRegularizer(c.gammaRegularizer),
+      betaConstraint: null,
+      gammaConstraint: null,
+      synchronized: false,
+      renorm: false,
+      renormClipping: null,
+      renormMomentum: 0.99,
     };
   }
 }
@@ -147,6 +167,7 @@ export class LayerNormalization extends Layer<tf.Tensor, tf.Tensor> {
     this.center = config.center ?? true;
     this.scale = config.scale ?? true;
     this.supportsMasking = true;
+    rejectUnsupported(this, config, {rmsScaling: false, betaConstraint: null, gammaConstraint: null});
   }
 
   override build(inputShape: Shape | Shape[]): void {
@@ -184,6 +205,21 @@ export class LayerNormalization extends Layer<tf.Tensor, tf.Tensor> {
   }
 
   override getConfig(): Record<string, unknown> {
-    return {...super.getConfig(), axis: this.axis, epsilon: this.epsilon, center: this.center, scale: this.scale};
+    const c = this.config;
+    return {
+      ...super.getConfig(),
+      // Keras writes the axis as it was given: -1, or a list.
+      axis: c.axis ?? -1,
+      epsilon: this.epsilon,
+      center: this.center,
+      scale: this.scale,
+      rmsScaling: false,
+      betaInitializer: serializeInitializer(c.betaInitializer ?? 'zeros'),
+      gammaInitializer: serializeInitializer(c.gammaInitializer ?? 'ones'),
+      betaRegularizer: serializeRegularizer(c.betaRegularizer),
+      gammaRegularizer: serializeRegularizer(c.gammaRegularizer),
+      betaConstraint: null,
+      gammaConstraint: null,
+    };
   }
 }

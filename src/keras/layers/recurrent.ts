@@ -9,12 +9,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {type Shape, type Kwargs, fmtShape} from '../common.js';
 import {Layer, type LayerConfig, type LayerIO, type Mask} from '../layer.js';
-import {getActivation, type Activation, type ActivationIdentifier} from '../activations.js';
-import {getInitializer, type InitializerIdentifier} from '../initializers.js';
-import {get as getRegularizer, type RegularizerIdentifier} from '../regularizers.js';
+import {getActivation, serializeActivation, type Activation, type ActivationIdentifier} from '../activations.js';
+import {getInitializer, serializeInitializer, type InitializerIdentifier} from '../initializers.js';
+import {get as getRegularizer, serialize as serializeRegularizer, type RegularizerIdentifier} from '../regularizers.js';
 import {rnnLoop} from '../backend.js';
 import * as ops from '../backend_ops.js';
-import {addActivityLoss, firstMask} from './util.js';
+import {addActivityLoss, firstMask, rejectUnsupported} from './util.js';
 
 export interface RNNConfig extends LayerConfig {
   units: number;
@@ -38,7 +38,7 @@ export interface RNNConfig extends LayerConfig {
   zeroOutputForMask?: boolean;
   /** Accepted for Keras compatibility; the loop is always unrolled into tf ops. */
   unroll?: boolean;
-  seed?: number;
+  seed?: number | null;
 }
 
 export interface SimpleRNNConfig extends RNNConfig {}
@@ -111,6 +111,12 @@ export abstract class RNN<S extends boolean = false> extends Layer<LayerIO, S ex
     this.dropout = config.dropout ?? 0;
     this.recurrentDropout = config.recurrentDropout ?? 0;
     getRegularizer(config.activityRegularizer, `${this.describe()} activityRegularizer`);
+    rejectUnsupported(this, config, {
+      stateful: false,
+      kernelConstraint: null,
+      recurrentConstraint: null,
+      biasConstraint: null,
+    });
     // [batch, time, features]: a rank-2 input fails here, before any weight exists.
     this.inputSpec = {ndim: 3};
     this.supportsMasking = true;
@@ -230,17 +236,32 @@ export abstract class RNN<S extends boolean = false> extends Layer<LayerIO, S ex
     return (this.returnState ? [output, ...finalStates] : output) as S extends true ? tf.Tensor[] : tf.Tensor;
   }
 
+  /** Keras 3's keys for SimpleRNN (LSTM and GRU add theirs). */
   override getConfig(): Record<string, unknown> {
+    const c = this.config;
     return {
       ...super.getConfig(),
-      units: this.units,
-      activation: this.activation.name,
-      useBias: this.useBias,
-      dropout: this.dropout,
-      recurrentDropout: this.recurrentDropout,
       returnSequences: this.returnSequences,
       returnState: this.returnState,
       goBackwards: this.goBackwards,
+      stateful: false,
+      unroll: c.unroll ?? false,
+      zeroOutputForMask: this.zeroOutputForMask,
+      units: this.units,
+      activation: serializeActivation(this.activation),
+      useBias: this.useBias,
+      kernelInitializer: serializeInitializer(c.kernelInitializer ?? 'glorotUniform'),
+      recurrentInitializer: serializeInitializer(c.recurrentInitializer ?? 'orthogonal'),
+      biasInitializer: serializeInitializer(c.biasInitializer ?? 'zeros'),
+      kernelRegularizer: serializeRegularizer(c.kernelRegularizer),
+      recurrentRegularizer: serializeRegularizer(c.recurrentRegularizer),
+      biasRegularizer: serializeRegularizer(c.biasRegularizer),
+      activityRegularizer: serializeRegularizer(c.activityRegularizer),
+      kernelConstraint: null,
+      recurrentConstraint: null,
+      biasConstraint: null,
+      dropout: this.dropout,
+      recurrentDropout: this.recurrentDropout,
     };
   }
 }
@@ -293,8 +314,9 @@ export class LSTM<S extends boolean = false> extends RNN<S> {
   override getConfig(): Record<string, unknown> {
     return {
       ...super.getConfig(),
-      recurrentActivation: this.recurrentActivation.name,
+      recurrentActivation: serializeActivation(this.recurrentActivation),
       unitForgetBias: this.unitForgetBias,
+      seed: this.config.seed ?? null,
     };
   }
 }
@@ -363,7 +385,12 @@ export class GRU<S extends boolean = false> extends RNN<S> {
   }
 
   override getConfig(): Record<string, unknown> {
-    return {...super.getConfig(), recurrentActivation: this.recurrentActivation.name, resetAfter: this.resetAfter};
+    return {
+      ...super.getConfig(),
+      recurrentActivation: serializeActivation(this.recurrentActivation),
+      resetAfter: this.resetAfter,
+      seed: this.config.seed ?? null,
+    };
   }
 }
 
@@ -375,7 +402,25 @@ export interface BidirectionalConfig<S extends boolean = boolean> extends LayerC
   layer: RNN<S>;
   mergeMode?: MergeMode;
   /** Defaults to a copy of `layer` going the other way. */
-  backwardLayer?: RNN<S>;
+  backwardLayer?: RNN<S> | null;
+}
+
+const RECURRENT_CLASSES: Record<string, new (config: RNNConfig) => RNN<boolean>> = {};
+
+/** A recurrent layer from its `{className, config}` (Bidirectional's fromConfig). */
+function recurrentFromConfig(value: unknown, where: string): RNN<boolean> {
+  if (value instanceof RNN) return value;
+  const v = value as {className?: unknown; config?: unknown} | null;
+  const Ctor = typeof v?.className === 'string' ? RECURRENT_CLASSES[v.className] : undefined;
+  if (!Ctor || typeof v?.config !== 'object' || v.config === null)
+    throw new Error(
+      `${where}: expected {className: 'SimpleRNN' | 'LSTM' | 'GRU', config}, got ${JSON.stringify(value)?.slice(0, 120)}`,
+    );
+  return new Ctor(v.config as RNNConfig);
+}
+
+function withoutPrefix(name: string, prefix: string): string {
+  return name.startsWith(prefix) ? name.slice(prefix.length) : name;
 }
 
 /**
@@ -404,13 +449,29 @@ export class Bidirectional<S extends boolean = false> extends Layer<LayerIO, S e
       throw new Error(
         `${this.describe()}: mergeMode must be 'concat', 'sum', 'mul', 'ave' or null, got ${JSON.stringify(config.mergeMode)}`,
       );
-    this.wrapped = {name: layer.name, className: layer.getClassName()};
+    // Keras names the directions forward_<name> and backward_<name>; a config's own forward layer
+    // is already named forward_..., and keeps that name.
+    const base = withoutPrefix(layer.name, 'forward_');
+    this.wrapped = {name: base, className: layer.getClassName()};
     // Keras' zero_output_for_mask: padded steps of both directions line up as zeros.
     const zero = layer.returnSequences;
-    this.forwardLayer = layer.cloneWith({name: `forward_${layer.name}`, zeroOutputForMask: zero});
-    this.backwardLayer =
-      config.backwardLayer ??
-      layer.cloneWith({name: `backward_${layer.name}`, goBackwards: !layer.goBackwards, zeroOutputForMask: zero});
+    this.forwardLayer = layer.cloneWith({name: `forward_${base}`, zeroOutputForMask: zero});
+    if (config.backwardLayer != null) {
+      const back = config.backwardLayer;
+      if (!(back instanceof RNN) || back.built)
+        throw new Error(`${this.describe()}: backwardLayer must be an unbuilt recurrent layer, got ${String(back)}`);
+      if (back.goBackwards === layer.goBackwards || back.returnSequences !== layer.returnSequences)
+        throw new Error(
+          `${this.describe()}: backwardLayer must go the other way (goBackwards ${!layer.goBackwards}) with the same returnSequences (${layer.returnSequences})`,
+        );
+      back.zeroOutputForMask = back.returnSequences;
+      this.backwardLayer = back;
+    } else
+      this.backwardLayer = layer.cloneWith({
+        name: `backward_${withoutPrefix(layer.name, 'backward_')}`,
+        goBackwards: !layer.goBackwards,
+        zeroOutputForMask: zero,
+      });
     this.inputSpec = {ndim: 3};
     this.supportsMasking = true;
   }
@@ -489,11 +550,31 @@ export class Bidirectional<S extends boolean = false> extends Layer<LayerIO, S e
     return (all.length === 1 ? all[0] : all) as S extends true ? tf.Tensor[] : tf.Tensor;
   }
 
+  /** Keras' keys: the merge mode and both directions' configs (the forward one named forward_...). */
   override getConfig(): Record<string, unknown> {
     return {
       ...super.getConfig(),
-      layer: {className: this.wrapped.className, config: this.forwardLayer.getConfig()},
       mergeMode: this.mergeMode,
+      layer: {className: this.forwardLayer.getClassName(), config: this.forwardLayer.getConfig()},
+      backwardLayer: {className: this.backwardLayer.getClassName(), config: this.backwardLayer.getConfig()},
     };
   }
+
+  /** The wrapped layers are made from their `{className, config}` first. */
+  static override fromConfig(config: Record<string, unknown>): Layer {
+    const where = `Layer '${String(config.name ?? 'bidirectional')}' (Bidirectional)`;
+    const layer = recurrentFromConfig(config.layer, `${where}: layer`);
+    const backwardLayer =
+      config.backwardLayer == null ? null : recurrentFromConfig(config.backwardLayer, `${where}: backwardLayer`);
+    return new Bidirectional({
+      ...(config as LayerConfig),
+      layer,
+      backwardLayer,
+      mergeMode: config.mergeMode as MergeMode,
+    });
+  }
 }
+
+RECURRENT_CLASSES.SimpleRNN = SimpleRNN;
+RECURRENT_CLASSES.LSTM = LSTM;
+RECURRENT_CLASSES.GRU = GRU;

@@ -3,7 +3,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {type Shape, fmtShape} from '../common.js';
 import type {Layer, Mask} from '../layer.js';
-import {get as getRegularizer, type RegularizerIdentifier} from '../regularizers.js';
+import {get as getRegularizer, serialize as serializeRegularizer, type RegularizerIdentifier} from '../regularizers.js';
 
 /** The one input shape of a single-input layer; a list is an error naming the layer. */
 export function single(shape: Shape | Shape[], layer: Layer): Shape {
@@ -94,4 +94,25 @@ export function andMasks(masks: (tf.Tensor | null | undefined)[]): tf.Tensor | n
   const present = masks.filter((m): m is tf.Tensor => m != null);
   if (present.length === 0) return null;
   return present.slice(1).reduce((a, m) => tf.logicalAnd(a, tf.cast(m, 'bool')), tf.cast(present[0]!, 'bool'));
+}
+
+/**
+ * Keras options a layer does not implement (constraints, quantization, ...): a config may carry
+ * them at their defaults (a Keras file always does), and anything else throws, naming the layer,
+ * rather than computing something other than what the file describes.
+ */
+export function rejectUnsupported(layer: Layer, config: object, defaults: Record<string, unknown>): void {
+  const c = config as Record<string, unknown>;
+  for (const [key, def] of Object.entries(defaults)) {
+    const v = c[key];
+    if (v == null || JSON.stringify(v) === JSON.stringify(def)) continue;
+    throw new Error(
+      `${layer.describe()}: ${key} ${JSON.stringify(v)} is not supported (only ${JSON.stringify(def)} is); this option of Keras' ${layer.getClassName()} is not implemented here`,
+    );
+  }
+}
+
+/** Keras puts activity_regularizer in a config only when one is set (Layer.get_config). */
+export function activityEntry(regularizer: RegularizerIdentifier | null | undefined): Record<string, unknown> {
+  return regularizer == null ? {} : {activityRegularizer: serializeRegularizer(regularizer)};
 }

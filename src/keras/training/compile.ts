@@ -48,6 +48,8 @@ export interface CompiledState {
   outputs: CompiledOutput[];
   /** Log names in the order fit reports them: 'loss', per-output losses, metrics. */
   logNames: string[];
+  /** The config compile() was given: what model.save({includeOptimizer}) writes as compile_config. */
+  config: CompileConfig;
 }
 
 export const NO_LOSS_ERROR = 'The model cannot be compiled because it has no loss to optimize.';
@@ -180,7 +182,7 @@ export function compileModel(model: Model, config: CompileConfig): CompiledState
     );
   // Made last, once everything is checked: a compile that throws leaves no optimizer behind.
   const optimizer = optimizers.get(config.optimizer);
-  const state: CompiledState = {optimizer, ownsOptimizer: optimizer !== config.optimizer, outputs, logNames};
+  const state: CompiledState = {optimizer, ownsOptimizer: optimizer !== config.optimizer, outputs, logNames, config};
   // Recompiling (Keras' way after freezing a layer) starts a fresh optimizer; the old one's
   // slots would otherwise stay registered for good.
   const previous = compiledModels.get(model);

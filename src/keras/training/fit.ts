@@ -22,7 +22,7 @@ export interface FitConfig {
   batchSize?: number;
   /** Passes over the data. Default 1. */
   epochs?: number;
-  /** The epoch to start counting from (resuming). Default 0. */
+  /** The epoch to start counting from (resuming; with `seed`, epoch e shuffles as it would have in one fit). Default 0. */
   initialEpoch?: number;
   /** Shuffle the training samples before every epoch. Default true. */
   shuffle?: boolean;
@@ -188,37 +188,44 @@ function trainStep(
 
 /**
  * The first step of an epoch whose total loss is NaN or ±Infinity, found on the device without
- * read-back and without kernels on most steps: each step's total is kept as it is (a scalar the
- * step computed anyway), and every FOLD_STEPS steps (and at the epoch's end) the kept ones are
- * stacked and folded into a running minimum of `where(isFinite(total), Infinity, step)` in one
- * short burst of kernels. The epoch end reads it once, with the epoch's logs.
+ * read-back and with one kernel on most steps: each step's total (a scalar the step computed
+ * anyway) is appended to a vector of this stretch's totals (one Concat; the old vector is
+ * disposed, so the tensor count stays flat from step to step), and every FOLD_STEPS steps (and
+ * at the epoch's end) the vector is folded into a running minimum of
+ * `where(isFinite(total), Infinity, step)` in one short burst of kernels. The epoch end reads
+ * it once, with the epoch's logs.
  */
 class NonFiniteTracker {
   private static readonly FOLD_STEPS = 64;
+  /** The first bad step so far (Infinity when none): created with `totals`, so the count is flat. */
   private first: tf.Scalar | null = null;
-  private kept: tf.Scalar[] = [];
-  /** The step index of kept[0]. */
+  /** The totals of the steps since the last fold, the first of them step `base`. */
+  private totals: tf.Tensor1D | null = null;
   private base = 0;
 
-  /** Call inside the step's tidy with the step's total loss (kept until the next fold). */
+  /** Call inside the step's tidy with the step's total loss. */
   update(total: tf.Scalar): void {
-    this.kept.push(tf.keep(total));
-    if (this.kept.length >= NonFiniteTracker.FOLD_STEPS) this.fold();
+    if (this.totals && this.totals.size >= NonFiniteTracker.FOLD_STEPS) this.fold();
+    this.first ??= tf.keep(tf.scalar(Infinity));
+    const one = tf.reshape(total, [1]) as tf.Tensor1D;
+    const previous = this.totals;
+    this.totals = tf.keep(previous ? (tf.concat([previous, one]) as tf.Tensor1D) : one);
+    previous?.dispose();
   }
 
   private fold(): void {
-    if (this.kept.length === 0) return;
-    const kept = this.kept;
+    const totals = this.totals;
+    if (!totals || !this.first) return;
+    const first = this.first;
     const next = tf.tidy(() => {
-      const totals = kept.length === 1 ? tf.reshape(kept[0]!, [1]) : tf.stack(kept);
-      const steps = tf.range(this.base, this.base + kept.length, 1, 'float32');
-      const bad = tf.min(tf.where(tf.isFinite(totals), tf.fill([kept.length], Infinity), steps)) as tf.Scalar;
-      return this.first ? (tf.minimum(this.first, bad) as tf.Scalar) : bad;
+      const steps = tf.range(this.base, this.base + totals.size, 1, 'float32');
+      const bad = tf.min(tf.where(tf.isFinite(totals), tf.fill([totals.size], Infinity), steps));
+      return tf.minimum(first, bad) as tf.Scalar;
     });
-    this.base += kept.length;
-    tf.dispose(kept);
-    this.kept = [];
-    this.first?.dispose();
+    this.base += totals.size;
+    totals.dispose();
+    this.totals = null;
+    first.dispose();
     this.first = tf.keep(next); // fold may run inside the step's tidy
   }
 
@@ -231,8 +238,8 @@ class NonFiniteTracker {
   }
 
   dispose(): void {
-    tf.dispose(this.kept);
-    this.kept = [];
+    this.totals?.dispose();
+    this.totals = null;
     this.first?.dispose();
     this.first = null;
     this.base = 0;
@@ -390,6 +397,9 @@ export async function fitModel(
       throw new Error(`fit: seed must be an integer, got ${JSON.stringify(config.seed)}`);
     const random = config.seed !== undefined ? seededRandom(config.seed) : Math.random;
     const order = new Int32Array(n).map((_, i) => i);
+    // Resuming (initialEpoch > 0, e.g. after loadModel) with a seed replays the skipped epochs'
+    // shuffles, so epoch e sees the same batches as in one uninterrupted fit with that seed.
+    if (shuffle && config.seed !== undefined) for (let e = 0; e < initialEpoch; e++) shuffleInPlace(order, random);
 
     // ---- the loop
     // Weights that train: fixed for the whole fit (freezing a layer needs a new fit, as in Keras).

@@ -4,16 +4,16 @@
 // - a tf.io.IOHandler: used as it is (tf.io.withSaveHandler, tf.io.fromMemory, ...);
 // - a URL string with a scheme tfjs-core routes ('indexeddb://', 'localstorage://', 'http(s)://'
 //   in the browser): tf.io.getSaveHandlers / getLoadHandlers;
-// - in Node, 'file://path' or a plain path: a small handler here (tfjs-core alone has none; that
+// - in Node, 'file://path' or a plain path: saving/file_handler.ts (tfjs-core alone has none; that
 //   is tfjs-node's). A path ending in '.json' names the model.json, anything else a directory
 //   that gets model.json + weights.bin — the same files tfjs-node's file:// handler writes.
-//   node:fs is imported lazily, so bundles for the browser never see it.
 //
 // Weights are saved under stable names ('dense_1/kernel', 'my_dense/w') when the model provides
 // them; loading matches by name when every saved name is found, else by order (Keras' own rule
 // for weights-only files), checking every shape.
 import * as tf from '@tensorflow/tfjs-core';
 import {formatShape} from '../../format_shape.js';
+import {fileSystem, isFilePath, isNode} from '../saving/file_handler.js';
 
 /** What weights I/O needs of a model. */
 export interface WeightsOwner {
@@ -80,49 +80,10 @@ export async function loadWeights(model: WeightsOwner, source: string | tf.io.IO
   const handler = await loadHandlerFor(source);
   const artifacts = await handler.load!();
   const where = typeof source === 'string' ? `'${source}'` : 'the handler';
-  if (!Array.isArray(artifacts.weightSpecs) || artifacts.weightData == null)
-    throw new Error(`loadWeights: ${where} holds no weights`);
-  const specs = artifacts.weightSpecs;
-  // Everything is checked against the manifest before a byte is decoded: tfjs' decodeWeights
-  // makes each tensor as it goes, so a truncated file used to leak the tensors before the cut,
-  // and a float32 weight marked int32 decoded silently as garbage.
-  const bytes = specs.map((spec, i) => manifestEntryBytes(spec, i, where));
-  const expected = bytes.reduce((a, b) => a + b, 0);
-  const data = artifacts.weightData;
-  const actual = Array.isArray(data) ? data.reduce((n, b) => n + b.byteLength, 0) : data.byteLength;
-  if (actual !== expected) {
-    throw new Error(
-      `loadWeights: ${where} has ${actual} bytes of weight data, but its manifest describes ${expected} ` +
-        `(${specs.map(s => `${s.name} ${formatShape(s.shape)} ${s.quantization?.dtype ?? s.dtype}`).join(', ')}): ` +
-        `${actual < expected ? 'the weights file is truncated' : 'the weights file does not match its manifest'}`,
-    );
-  }
-  const savedNames = specs.map(s => s.name);
+  const fn = 'loadWeights';
+  const {specs, data} = checkWeightData(artifacts, fn, where);
   const names = namesOf(model);
-  const specByName = new Map(specs.map(s => [s.name, s]));
-  const byName =
-    specByName.size === specs.length && specs.length === names.length && names.every(n => specByName.has(n));
-  const ordered = byName ? names.map(n => specByName.get(n)!) : specs;
-  if (ordered.length !== model.weights.length) {
-    throw new Error(
-      `loadWeights: ${where} holds ${ordered.length} weights (${savedNames.join(', ')}), ` +
-        `the model has ${model.weights.length} (${names.join(', ')})`,
-    );
-  }
-  ordered.forEach((spec, i) => {
-    const w = model.weights[i]!;
-    if (!tf.util.arraysEqual(spec.shape, w.shape)) {
-      throw new Error(
-        `loadWeights: ${where}: weight '${spec.name}' has shape ${formatShape(spec.shape)}, but the model's ` +
-          `'${names[i]}' has ${formatShape(w.shape)}`,
-      );
-    }
-    if (spec.dtype !== w.dtype) {
-      throw new Error(
-        `loadWeights: ${where}: weight '${spec.name}' is ${spec.dtype}, but the model's '${names[i]}' is ${w.dtype}`,
-      );
-    }
-  });
+  const ordered = matchWeights(specs, model.weights, names, fn, where);
   const decoded = tf.io.decodeWeights(data, specs);
   try {
     model.setWeights(ordered.map(s => decoded[s.name]!));
@@ -131,13 +92,79 @@ export async function loadWeights(model: WeightsOwner, source: string | tf.io.IO
   }
 }
 
+/**
+ * Checks loaded artifacts' weights against their manifest before a byte is decoded: tfjs'
+ * decodeWeights makes each tensor as it goes, so a truncated file used to leak the tensors before
+ * the cut, and a float32 weight marked int32 decoded silently as garbage. Errors start with
+ * `${fn}: ${where}` (the file or URL).
+ */
+export function checkWeightData(
+  artifacts: tf.io.ModelArtifacts,
+  fn: string,
+  where: string,
+): {specs: tf.io.WeightsManifestEntry[]; data: tf.io.WeightData} {
+  if (!Array.isArray(artifacts.weightSpecs) || artifacts.weightData == null)
+    throw new Error(`${fn}: ${where} holds no weights`);
+  const specs = artifacts.weightSpecs;
+  const bytes = specs.map((spec, i) => manifestEntryBytes(spec, i, fn, where));
+  const expected = bytes.reduce((a, b) => a + b, 0);
+  const data = artifacts.weightData;
+  const actual = Array.isArray(data) ? data.reduce((n, b) => n + b.byteLength, 0) : data.byteLength;
+  if (actual !== expected) {
+    throw new Error(
+      `${fn}: ${where} has ${actual} bytes of weight data, but its manifest describes ${expected} ` +
+        `(${specs.map(s => `${s.name} ${formatShape(s.shape)} ${s.quantization?.dtype ?? s.dtype}`).join(', ')}): ` +
+        `${actual < expected ? 'the weights file is truncated' : 'the weights file does not match its manifest'}`,
+    );
+  }
+  return {specs, data};
+}
+
+/**
+ * The manifest entries for `weights`, in their order: by name when every name is found, else by
+ * order (Keras' own rule for weights-only files); every shape and dtype checked.
+ */
+export function matchWeights(
+  specs: tf.io.WeightsManifestEntry[],
+  weights: readonly tf.Tensor[],
+  names: string[],
+  fn: string,
+  where: string,
+): tf.io.WeightsManifestEntry[] {
+  const specByName = new Map(specs.map(s => [s.name, s]));
+  const byName =
+    specByName.size === specs.length && specs.length === names.length && names.every(n => specByName.has(n));
+  const ordered = byName ? names.map(n => specByName.get(n)!) : specs;
+  if (ordered.length !== weights.length) {
+    throw new Error(
+      `${fn}: ${where} holds ${ordered.length} weights (${specs.map(s => s.name).join(', ')}), ` +
+        `the model has ${weights.length} (${names.join(', ')})`,
+    );
+  }
+  ordered.forEach((spec, i) => {
+    const w = weights[i]!;
+    if (!tf.util.arraysEqual(spec.shape, w.shape)) {
+      throw new Error(
+        `${fn}: ${where}: weight '${spec.name}' has shape ${formatShape(spec.shape)}, but the model's ` +
+          `'${names[i]}' has ${formatShape(w.shape)}`,
+      );
+    }
+    if (spec.dtype !== w.dtype) {
+      throw new Error(
+        `${fn}: ${where}: weight '${spec.name}' is ${spec.dtype}, but the model's '${names[i]}' is ${w.dtype}`,
+      );
+    }
+  });
+  return ordered;
+}
+
 /** Bytes per value of each dtype a model weight can have, and of tfjs' quantized encodings. */
 const WEIGHT_DTYPE_BYTES: Record<string, number> = {float32: 4, int32: 4, bool: 1};
 const QUANTIZED_DTYPE_BYTES: Record<string, number> = {uint8: 1, uint16: 2, float16: 2};
 
 /** The byte length of one manifest entry's data; throws, naming the entry, when it is malformed. */
-function manifestEntryBytes(spec: tf.io.WeightsManifestEntry, i: number, where: string): number {
-  const label = `loadWeights: ${where}: manifest entry ${i}${typeof spec?.name === 'string' ? ` ('${spec.name}')` : ''}`;
+function manifestEntryBytes(spec: tf.io.WeightsManifestEntry, i: number, fn: string, where: string): number {
+  const label = `${fn}: ${where}: manifest entry ${i}${typeof spec?.name === 'string' ? ` ('${spec.name}')` : ''}`;
   if (spec == null || typeof spec !== 'object' || typeof spec.name !== 'string')
     throw new Error(`${label} has no name`);
   if (!Array.isArray(spec.shape) || spec.shape.some(d => !Number.isInteger(d) || d < 0)) {
@@ -161,111 +188,40 @@ function manifestEntryBytes(spec: tf.io.WeightsManifestEntry, i: number, where: 
   return spec.shape.reduce((a, b) => a * b, 1) * perValue;
 }
 
-function isHandler(x: unknown): x is tf.io.IOHandler {
+export function isHandler(x: unknown): x is tf.io.IOHandler {
   return typeof x === 'object' && x !== null && ('save' in x || 'load' in x);
 }
 
-async function saveHandlerFor(target: string | tf.io.IOHandler): Promise<tf.io.IOHandler> {
+/** The handler for a save target: a tf.io handler, a routed URL, or a file path in Node. */
+export async function saveHandlerFor(target: string | tf.io.IOHandler, fn = 'saveWeights'): Promise<tf.io.IOHandler> {
   if (isHandler(target)) {
-    if (typeof target.save !== 'function') throw new Error('saveWeights: the handler has no save method');
+    if (typeof target.save !== 'function') throw new Error(`${fn}: the handler has no save method`);
     return target;
   }
   if (typeof target !== 'string')
-    throw new Error(`saveWeights: expected a path, a URL or a tf.io.IOHandler, got ${typeof target}`);
+    throw new Error(`${fn}: expected a path, a URL or a tf.io.IOHandler, got ${typeof target}`);
   const routed = tf.io.getSaveHandlers(target);
   if (routed.length > 0) return routed[0]!;
-  if (isNode() && (target.startsWith('file://') || !/^[a-z][a-z0-9+.-]*:\/\//i.test(target)))
-    return fileHandler(target);
+  if (isNode() && isFilePath(target)) return fileSystem(target, fn);
   throw new Error(
-    `saveWeights: no handler for '${target}'. Use a file path or 'file://' in Node, ` +
-      `'indexeddb://', 'localstorage://' or 'http(s)://' in a browser, or pass a tf.io.IOHandler.`,
+    `${fn}: no handler for '${target}'. Use a file path or 'file://' in Node, ` +
+      `'indexeddb://', 'localstorage://', 'downloads://' or 'http(s)://' in a browser, or pass a tf.io.IOHandler.`,
   );
 }
 
-async function loadHandlerFor(source: string | tf.io.IOHandler): Promise<tf.io.IOHandler> {
+/** The handler for a load source: a tf.io handler, a file path in Node, or a routed URL. */
+export async function loadHandlerFor(source: string | tf.io.IOHandler, fn = 'loadWeights'): Promise<tf.io.IOHandler> {
   if (isHandler(source)) {
-    if (typeof source.load !== 'function') throw new Error('loadWeights: the handler has no load method');
+    if (typeof source.load !== 'function') throw new Error(`${fn}: the handler has no load method`);
     return source;
   }
   if (typeof source !== 'string')
-    throw new Error(`loadWeights: expected a path, a URL or a tf.io.IOHandler, got ${typeof source}`);
-  if (isNode() && (source.startsWith('file://') || !/^[a-z][a-z0-9+.-]*:\/\//i.test(source)))
-    return fileHandler(source);
+    throw new Error(`${fn}: expected a path, a URL or a tf.io.IOHandler, got ${typeof source}`);
+  if (isNode() && isFilePath(source)) return fileSystem(source, fn);
   const routed = tf.io.getLoadHandlers(source);
   if (routed.length > 0) return routed[0]!;
   throw new Error(
-    `loadWeights: no handler for '${source}'. Use a file path or 'file://' in Node, ` +
+    `${fn}: no handler for '${source}'. Use a file path or 'file://' in Node, ` +
       `'indexeddb://', 'localstorage://' or 'http(s)://' in a browser, or pass a tf.io.IOHandler.`,
   );
-}
-
-function isNode(): boolean {
-  const p = (globalThis as {process?: {versions?: {node?: string}}}).process;
-  return typeof p?.versions?.node === 'string';
-}
-
-// A variable, not a literal: bundlers leave this import alone, so no browser bundle pulls in node:fs.
-const NODE_FS = 'node:fs/promises';
-const NODE_PATH = 'node:path';
-
-type Fs = typeof import('node:fs/promises');
-type Path = typeof import('node:path');
-
-/** tfjs-node's file:// layout: <dir>/model.json + <dir>/weights.bin (or <name>.json + <name>.weights.bin). */
-async function fileHandler(url: string): Promise<tf.io.IOHandler> {
-  const fs = (await import(NODE_FS)) as Fs;
-  const path = (await import(NODE_PATH)) as Path;
-  const target = url.startsWith('file://') ? url.slice('file://'.length) : url;
-  const isJson = target.endsWith('.json');
-  const dir = isJson ? path.dirname(target) : target;
-  const jsonPath = isJson ? target : path.join(dir, 'model.json');
-  const binName = isJson ? `${path.basename(target, '.json')}.weights.bin` : 'weights.bin';
-  return {
-    async save(artifacts: tf.io.ModelArtifacts): Promise<tf.io.SaveResult> {
-      await fs.mkdir(dir, {recursive: true});
-      const data = artifacts.weightData!;
-      const bytes = Array.isArray(data) ? tf.io.concatenateArrayBuffers(data) : data;
-      await fs.writeFile(path.join(dir, binName), new Uint8Array(bytes));
-      const modelJson = {
-        format: artifacts.format,
-        generatedBy: artifacts.generatedBy,
-        convertedBy: null,
-        modelTopology: artifacts.modelTopology,
-        weightsManifest: [{paths: [binName], weights: artifacts.weightSpecs}],
-      };
-      await fs.writeFile(jsonPath, JSON.stringify(modelJson));
-      return {
-        modelArtifactsInfo: {
-          dateSaved: new Date(),
-          modelTopologyType: 'JSON',
-          weightSpecsBytes: JSON.stringify(artifacts.weightSpecs).length,
-          weightDataBytes: bytes.byteLength,
-        },
-      };
-    },
-    async load(): Promise<tf.io.ModelArtifacts> {
-      let json: tf.io.ModelJSON;
-      try {
-        json = JSON.parse(await fs.readFile(jsonPath, 'utf8'));
-      } catch (e) {
-        throw new Error(`loadWeights: cannot read '${jsonPath}': ${(e as Error).message}`);
-      }
-      if (!Array.isArray(json.weightsManifest)) throw new Error(`loadWeights: '${jsonPath}' has no weightsManifest`);
-      const specs: tf.io.WeightsManifestEntry[] = [];
-      const buffers: ArrayBuffer[] = [];
-      for (const group of json.weightsManifest) {
-        specs.push(...group.weights);
-        for (const p of group.paths) {
-          const b = await fs.readFile(path.join(path.dirname(jsonPath), p));
-          buffers.push(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer);
-        }
-      }
-      return {
-        modelTopology: json.modelTopology,
-        format: json.format,
-        weightSpecs: specs,
-        weightData: tf.io.concatenateArrayBuffers(buffers),
-      };
-    },
-  };
 }

@@ -6,12 +6,100 @@
 //
 // The AssemblyScript kernels work on NHWC only. An NCHW input is transposed into scratch first and
 // an NCHW output transposed out of it: two passes over memory, small next to a convolution's work.
+//
+// Threads: Conv2D, FusedConv2D and both gradients split their GEMM over the backend's threads
+// (parallel.ts) above CONV_PARALLEL_MIN_FLOPS; each part owns a range of the output and has
+// scratch of its own; the split (see assembly/conv.ts) keeps every output element's summation
+// order, so results are bit-identical for any thread count. The depthwise kernels, the layout
+// transposes and the bias broadcast run on the calling thread.
 import {backend_util, type TensorInfo, util} from '@tensorflow/tfjs-core';
 import type {BackendWasm} from '@tensorflow/tfjs-backend-wasm';
 import {formatShape} from '../../format_shape.js';
 import {type ConvInputGradPath, globalState, kernelsOf, setConvInputGradPath} from '../../backend/state.js';
-import {fillOutput, offsetOf, withScratch} from '../../backend/heap.js';
+import {fillOutput, memoryOf, offsetOf, withScratch} from '../../backend/heap.js';
+import {splitRows} from '../../backend/threads.js';
 import {ACTIVATION_CODES, isFusedActivation} from '../../kernel_names.js';
+import {callThreads, runParts} from './parallel.js';
+
+/**
+ * Convolutions whose GEMM (2·M·N·K) is smaller than this stay on one thread: about 8.4 MFLOP,
+ * as for the plain GEMM (gemm.ts), whose threshold was measured on a quiet machine; a split
+ * convolution pays the same worker wake-up and each part packs its own B panels. Measured 1 vs
+ * 2 threads on 2 cores (src/bench/thread_thresholds.ts, thresholds off, SIMD build), in two runs
+ * at load average 16-20 and 9-11, where a descheduled worker makes single numbers swing by 2x:
+ * 3.1-7.2 MFLOP forward 0.32-0.93x (gradients 0.43-2.57x, mostly below 1 in the first run);
+ * 12.5 MFLOP forward 0.67-0.81x, gradients 1.42-2.07x; 29-50 MFLOP 0.97-2.52x, forward 1.14-1.45x
+ * at 50. One threshold for every direction: the forward might deserve ~16 MFLOP on this
+ * evidence, which is too noisy to split hairs with.
+ */
+export const CONV_PARALLEL_MIN_FLOPS = 2 ** 23;
+/** The micro-kernel's rows and columns: a part's first row / column is a multiple of these. */
+const MR = 4,
+  NR = 8;
+
+/** convGeometry's 14 arguments (assembly/conv_common.ts), written to the heap for the workers. */
+type Geometry = [
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+];
+const GEOMETRY_BYTES = 14 * 4;
+
+function geometryOf(info: backend_util.Conv2DInfo): Geometry {
+  return [
+    info.batchSize,
+    info.inHeight,
+    info.inWidth,
+    info.inChannels,
+    info.outHeight,
+    info.outWidth,
+    info.filterHeight,
+    info.filterWidth,
+    info.strideHeight,
+    info.strideWidth,
+    info.dilationHeight,
+    info.dilationWidth,
+    info.padInfo.top,
+    info.padInfo.left,
+  ];
+}
+
+/** Whether the geometry is a pointwise convolution (assembly/conv.ts pointwise(): im2col(x) is x). */
+function isPointwise(g: Geometry): boolean {
+  const [, h, w, , oh, ow, kh, kw, sh, sw, , , pt, pl] = g;
+  return kh === 1 && kw === 1 && sh === 1 && sw === 1 && pt === 0 && pl === 0 && oh === h && ow === w;
+}
+
+function writeGeometry(backend: BackendWasm, ptr: number, g: Geometry): void {
+  new Int32Array(memoryOf(backend).buffer, ptr, 14).set(g);
+}
+
+/**
+ * The threads a convolution GEMM of m x n x k may use. A pointwise one is gemmF32, which splits
+ * only its blocked path (m >= 8, n > 1); k = 0 (an empty window: the bias alone) is not split.
+ */
+function convThreads(backend: BackendWasm, m: number, n: number, k: number, pointwise: boolean): number {
+  const large = 2 * m * n * k >= CONV_PARALLEL_MIN_FLOPS || !!globalState().ignoreThreadThresholds;
+  const big = k > 0 && large && (!pointwise || (m >= 8 && n > 1));
+  return callThreads(backend, big);
+}
+
+/** Whether `a` splits more evenly than `b` (its largest part is a smaller share of the whole). */
+function moreEven(a: [number, number][], aTotal: number, b: [number, number][], bTotal: number): boolean {
+  const largest = (parts: [number, number][]) => Math.max(...parts.map(([s, e]) => e - s));
+  return largest(a) / aTotal < largest(b) / bTotal;
+}
 
 type Pad = 'valid' | 'same' | number | backend_util.ExplicitPadding;
 type Rounding = 'floor' | 'round' | 'ceil';
@@ -223,9 +311,16 @@ export function convForward(backend: BackendWasm, op: string, args: ForwardArgs,
   if (util.sizeFromShape(info.outShape) === 0) return out;
   const channelsFirst = info.dataFormat === 'channelsFirst';
   const {batchSize: n, outHeight: oh, outWidth: ow, outChannels: oc, inChannels: c} = info;
-  setGeometry(kernels, info);
+  const geometry = geometryOf(info);
+  kernels.convGeometry(...geometry);
+  const m = n * oh * ow;
+  const threads = depthwise
+    ? 1
+    : convThreads(backend, m, oc, info.filterHeight * info.filterWidth * c, isPointwise(geometry));
   const plan = new ScratchPlan();
-  const work = plan.add(depthwise ? 0 : kernels.convForwardScratchBytes(oc));
+  const workBytes = depthwise ? 0 : kernels.convForwardScratchBytes(oc);
+  const works = Array.from({length: threads}, () => plan.add(workBytes));
+  const geom = plan.add(threads > 1 ? GEOMETRY_BYTES : 0);
   const xT = plan.add(channelsFirst ? nhwcBytes(info, 'in') : 0);
   const yT = plan.add(channelsFirst ? nhwcBytes(info, 'out') : 0);
   const biasT = plan.add(bias?.expand ? nhwcBytes(info, 'out') : 0);
@@ -266,6 +361,29 @@ export function convForward(backend: BackendWasm, op: string, args: ForwardArgs,
           prelu?.rowStride ?? 0,
           prelu?.colStride ?? 0,
         );
+      } else if (threads > 1) {
+        writeGeometry(backend, plan.at(base, geom), geometry);
+        const parts = splitRows(m, threads, MR).map(
+          ([r0, r1], t): Parameters<typeof kernels.convForwardRowsF32> => [
+            plan.at(base, geom),
+            xPtr,
+            filterPtr,
+            yPtr,
+            oc,
+            biasPtr,
+            bias?.rowStride ?? 0,
+            bias?.colStride ?? 0,
+            code,
+            alpha,
+            preluPtr,
+            prelu?.rowStride ?? 0,
+            prelu?.colStride ?? 0,
+            plan.at(base, works[t]!),
+            r0,
+            r1,
+          ],
+        );
+        runParts(backend, 'convForwardRowsF32', parts, 1 << 9, [offsetOf(backend, out), base]);
       } else {
         kernels.convForwardF32(
           xPtr,
@@ -280,30 +398,11 @@ export function convForward(backend: BackendWasm, op: string, args: ForwardArgs,
           preluPtr,
           prelu?.rowStride ?? 0,
           prelu?.colStride ?? 0,
-          plan.at(base, work),
+          plan.at(base, works[0]!),
         );
       }
       if (channelsFirst) kernels.transposeBatched(yPtr, offsetOf(backend, out), n, oh * ow, oc);
     }),
-  );
-}
-
-function setGeometry(kernels: ReturnType<typeof kernelsOf>, info: backend_util.Conv2DInfo): void {
-  kernels.convGeometry(
-    info.batchSize,
-    info.inHeight,
-    info.inWidth,
-    info.inChannels,
-    info.outHeight,
-    info.outWidth,
-    info.filterHeight,
-    info.filterWidth,
-    info.strideHeight,
-    info.strideWidth,
-    info.dilationHeight,
-    info.dilationWidth,
-    info.padInfo.top,
-    info.padInfo.left,
   );
 }
 
@@ -373,12 +472,14 @@ export function convBackpropInput(
     info.outWidth === info.inWidth;
   const inputGradPath = globalState().convInputGradPath ?? 'auto';
   const implicit = !depthwise && stride1 && (inputGradPath === 'implicit' || (inputGradPath === 'auto' && pointwise));
-  let flipped = -1,
-    work = -1;
+  let flipped = -1;
+  let geometry: Geometry;
+  let threads = 1;
+  let workBytes = 0;
   if (implicit) {
     // dx = conv(dy, flipped filter) with padding (window - 1 - pad): the forward convolution's geometry on dy.
     flipped = plan.add(4 * util.sizeFromShape(filter.shape));
-    kernels.convGeometry(
+    geometry = [
       n,
       oh,
       ow,
@@ -393,12 +494,21 @@ export function convBackpropInput(
       info.dilationWidth,
       info.effectiveFilterHeight - 1 - info.padInfo.top,
       info.effectiveFilterWidth - 1 - info.padInfo.left,
-    );
-    work = plan.add(kernels.convForwardScratchBytes(c));
+    ];
+    kernels.convGeometry(...geometry);
+    threads = convThreads(backend, n * h * w, c, info.filterHeight * info.filterWidth * oc, isPointwise(geometry));
+    workBytes = kernels.convForwardScratchBytes(c);
   } else {
-    setGeometry(kernels, info);
-    if (!depthwise) work = plan.add(kernels.convInputGradColsScratchBytes(oc));
+    geometry = geometryOf(info);
+    kernels.convGeometry(...geometry);
+    if (!depthwise) {
+      // The columns' GEMM: [N·OH·OW, cout] x [cout, KH·KW·C] (never pointwise: always blocked).
+      threads = convThreads(backend, n * oh * ow, info.filterHeight * info.filterWidth * c, oc, false);
+      workBytes = kernels.convInputGradColsScratchBytes(oc);
+    }
   }
+  const works = Array.from({length: threads}, () => plan.add(workBytes));
+  const geom = plan.add(threads > 1 ? GEOMETRY_BYTES : 0);
   return fillOutput(backend, out, () =>
     withScratch(backend, plan.bytes, base => {
       let dyPtr = offsetOf(backend, dy);
@@ -416,6 +526,51 @@ export function convBackpropInput(
       const filterPtr = offsetOf(backend, filter);
       if (depthwise) {
         kernels.depthwiseInputGradF32(dyPtr, filterPtr, dxPtr, oc / c);
+      } else if (threads > 1) {
+        writeGeometry(backend, plan.at(base, geom), geometry);
+        const heapBlocks = [offsetOf(backend, out), base];
+        if (implicit) {
+          kernels.convFlipFilterF32(filterPtr, plan.at(base, flipped), info.filterHeight, info.filterWidth, c, oc);
+          const parts = splitRows(n * h * w, threads, MR).map(
+            ([r0, r1], t): Parameters<typeof kernels.convForwardRowsF32> => [
+              plan.at(base, geom),
+              dyPtr,
+              plan.at(base, flipped),
+              dxPtr,
+              c,
+              0,
+              0,
+              0,
+              ACTIVATION_CODES.linear,
+              0,
+              0,
+              0,
+              0,
+              plan.at(base, works[t]!),
+              r0,
+              r1,
+            ],
+          );
+          runParts(backend, 'convForwardRowsF32', parts, 1 << 9, heapBlocks);
+        } else {
+          // dx's rows over the whole batch: whole images per part when there are enough of them
+          // (no overlap), else bands of rows (each part recomputes its neighbours' halo columns).
+          const rows =
+            n >= threads ? splitRows(n, threads, 1).map(([s, e]) => [s * h, e * h]) : splitRows(n * h, threads, 1);
+          const parts = rows.map(
+            ([g0, g1], t): Parameters<typeof kernels.convInputGradColsPartF32> => [
+              plan.at(base, geom),
+              dyPtr,
+              filterPtr,
+              dxPtr,
+              oc,
+              plan.at(base, works[t]!),
+              g0!,
+              g1!,
+            ],
+          );
+          runParts(backend, 'convInputGradColsPartF32', parts, 0, heapBlocks);
+        }
       } else if (implicit) {
         kernels.convFlipFilterF32(filterPtr, plan.at(base, flipped), info.filterHeight, info.filterWidth, c, oc);
         kernels.convForwardF32(
@@ -431,10 +586,10 @@ export function convBackpropInput(
           0,
           0,
           0,
-          plan.at(base, work),
+          plan.at(base, works[0]!),
         );
       } else {
-        kernels.convInputGradColsF32(dyPtr, filterPtr, dxPtr, oc, plan.at(base, work));
+        kernels.convInputGradColsF32(dyPtr, filterPtr, dxPtr, oc, plan.at(base, works[0]!));
       }
       if (channelsFirst) kernels.transposeBatched(dxPtr, offsetOf(backend, out), n, h * w, c);
     }),
@@ -472,11 +627,18 @@ export function convBackpropFilter(
   if (util.sizeFromShape([...filterShape]) === 0) return out;
   const channelsFirst = info.dataFormat === 'channelsFirst';
   const {batchSize: n, inHeight: h, inWidth: w, inChannels: c, outHeight: oh, outWidth: ow, outChannels: oc} = info;
-  setGeometry(kernels, info);
+  const geometry = geometryOf(info);
+  kernels.convGeometry(...geometry);
+  const taps = info.filterHeight * info.filterWidth * c;
+  const pointwise = isPointwise(geometry);
+  // dW[KH·KW·C, cout] = im2col(x)ᵀ · dy: the sum runs over the N·OH·OW pixels, which are never split.
+  const threads = depthwise ? 1 : convThreads(backend, taps, oc, n * oh * ow, pointwise);
   const plan = new ScratchPlan();
   const xT = plan.add(channelsFirst ? nhwcBytes(info, 'in') : 0);
   const dyT = plan.add(channelsFirst ? nhwcBytes(info, 'out') : 0);
-  const work = plan.add(depthwise ? 0 : kernels.convFilterGradScratchBytes(oc));
+  const workBytes = depthwise ? 0 : kernels.convFilterGradScratchBytes(oc);
+  const works = Array.from({length: threads}, () => plan.add(workBytes));
+  const geom = plan.add(threads > 1 ? GEOMETRY_BYTES : 0);
   return fillOutput(backend, out, () =>
     withScratch(backend, plan.bytes, base => {
       let xPtr = offsetOf(backend, x),
@@ -487,8 +649,32 @@ export function convBackpropFilter(
         xPtr = plan.at(base, xT);
         dyPtr = plan.at(base, dyT);
       }
-      if (depthwise) kernels.depthwiseFilterGradF32(xPtr, dyPtr, offsetOf(backend, out), oc / c);
-      else kernels.convFilterGradF32(xPtr, dyPtr, offsetOf(backend, out), oc, plan.at(base, work));
+      const dwPtr = offsetOf(backend, out);
+      if (depthwise) kernels.depthwiseFilterGradF32(xPtr, dyPtr, dwPtr, oc / c);
+      else if (threads > 1) {
+        writeGeometry(backend, plan.at(base, geom), geometry);
+        // By rows of dW (taps x channels) or by its columns (output channels), whichever is more
+        // even (a first layer has few taps x channels); a pointwise gradient is gemmF32Rows: rows.
+        const byRows = splitRows(taps, threads, MR);
+        const byCols = splitRows(oc, threads, NR);
+        const cols = !pointwise && moreEven(byCols, oc, byRows, taps);
+        const ranges = cols ? byCols.map(([j0, j1]) => [0, taps, j0, j1]) : byRows.map(([i0, i1]) => [i0, i1, 0, oc]);
+        const parts = ranges.map(
+          ([i0, i1, j0, j1], t): Parameters<typeof kernels.convFilterGradPartF32> => [
+            plan.at(base, geom),
+            xPtr,
+            dyPtr,
+            dwPtr,
+            oc,
+            plan.at(base, works[t]!),
+            i0!,
+            i1!,
+            j0!,
+            j1!,
+          ],
+        );
+        runParts(backend, 'convFilterGradPartF32', parts, 0, [dwPtr, base]);
+      } else kernels.convFilterGradF32(xPtr, dyPtr, dwPtr, oc, plan.at(base, works[0]!));
     }),
   );
 }

@@ -116,6 +116,11 @@ function operandBatches(batch: number[], outBatch: number[]): number[] {
   return batchIndices(outBatch).map(idx => idx.reduce((o, v, i) => o + v * strides[i], 0));
 }
 
+/** batchPlan's answer for two rank-2 operands (no batch dimensions). */
+const SINGLE_MATRIX = {outBatch: [] as number[], aIndex: [0], bIndex: [0]};
+/** broadcastInto's answer for a bias of shape [n] on an [m, n] output (one value per column). */
+const ROW_VECTOR: Broadcast = {batchOffsets: [0], rowStride: 0, colStride: 1};
+
 /**
  * Validates (bad input throws before anything is allocated), allocates the output and runs the
  * product (the output is freed again if there is no memory for the scratch space).
@@ -141,7 +146,12 @@ export function runMatMul(backend: BackendWasm, args: MatMulArgs): TensorInfo {
         `(transposeA=${transposeA}) and b ${shapeText(b)} (transposeB=${transposeB})`,
     );
   }
-  const {outBatch, aIndex: aBatches, bIndex: bBatches} = batchPlan(op, a, b);
+  // Two matrices (a Dense layer's product, K.dot): one output matrix, nothing to broadcast.
+  const {
+    outBatch,
+    aIndex: aBatches,
+    bIndex: bBatches,
+  } = a.shape.length === 2 && b.shape.length === 2 ? SINGLE_MATRIX : batchPlan(op, a, b);
   const outShape = [...outBatch, m, n];
   if (!isFusedActivation(activation)) {
     throw new Error(
@@ -161,7 +171,11 @@ export function runMatMul(backend: BackendWasm, args: MatMulArgs): TensorInfo {
       `${op}: operand dtypes differ (${a.dtype} ${shapeText(a)} and ${b.dtype} ${shapeText(b)}); cast them first`,
     );
   }
-  const bias = args.bias ? broadcastInto(op, 'bias', args.bias.shape, outShape) : null;
+  const bias = args.bias
+    ? outShape.length === 2 && args.bias.shape.length === 1 && args.bias.shape[0] === n
+      ? ROW_VECTOR // a Dense layer's bias: one value per column
+      : broadcastInto(op, 'bias', args.bias.shape, outShape)
+    : null;
   if (args.bias && args.bias.dtype !== 'float32') {
     throw new Error(`${op}: bias must be float32; got ${args.bias.dtype} ${shapeText(args.bias)}`);
   }
