@@ -6,9 +6,15 @@
 // x [N, H, W, C], filter [KH, KW, C, mult], y [N, OH, OW, C·mult]: output channel oc = c·mult + q
 // reads input channel c = oc / mult with filter element [ky, kx, oc] (the filter's last two
 // dimensions flattened are the output channel). Geometry: conv_common.ts (the forward operation).
+//
+// Threads: channels never mix in a depthwise window, so a call splits by channel ranges (the
+// *Part exports, which load the geometry a worker's instance lacks): the forward pass and the
+// filter gradient by output channels, the input gradient by input channels. Ranges start at
+// multiples of 4, so every channel takes the same vector or scalar path, in the same tap order,
+// as on one thread: results are bit-identical for any thread count.
 import {madd} from './gemm_kernel';
 import {epOn, finish1, finishStored4, setEpilogue} from './gemm_epilogue';
-import {cvN, cvH, cvW, cvC, cvOH, cvOW, cvKH, cvKW, cvSH, cvSW, cvDH, cvDW, cvPT, cvPL} from './conv_common';
+import {cvN, cvH, cvW, cvC, cvOH, cvOW, cvKH, cvKW, cvSH, cvSW, cvDH, cvDW, cvPT, cvPL, loadGeometry} from './conv_common';
 
 /** Four input channels for output channels oc..oc+3 (oc / mult each); a plain load when mult is 1. */
 // @ts-ignore: decorator
@@ -30,6 +36,22 @@ export function depthwiseF32(
   act: i32, alpha: f32, prelu: usize, preluRowStride: i32, preluColStride: i32,
 ): void {
   setEpilogue(bias, biasRowStride, biasColStride, act, alpha, prelu, preluRowStride, preluColStride);
+  forwardChannels(x, filter, y, mult, 0, cvC * mult);
+}
+
+/** depthwiseF32 for output channels [oc0, oc1) (oc0 a multiple of 4), the geometry read from `geom`. */
+export function depthwisePartF32(
+  geom: usize, x: usize, filter: usize, y: usize, mult: i32,
+  bias: usize, biasRowStride: i32, biasColStride: i32,
+  act: i32, alpha: f32, prelu: usize, preluRowStride: i32, preluColStride: i32,
+  oc0: i32, oc1: i32,
+): void {
+  loadGeometry(geom);
+  setEpilogue(bias, biasRowStride, biasColStride, act, alpha, prelu, preluRowStride, preluColStride);
+  forwardChannels(x, filter, y, mult, oc0, oc1);
+}
+
+function forwardChannels(x: usize, filter: usize, y: usize, mult: i32, oc0: i32, oc1: i32): void {
   const C = cvC, OC = cvC * mult, H = cvH, W = cvW, KH = cvKH, KW = cvKW;
   const tapBytes = <usize>OC << 2;
   let yp = y;
@@ -40,11 +62,11 @@ export function depthwiseF32(
       const iy0 = oy * cvSH - cvPT;
       for (let ox = 0; ox < cvOW; ox++) {
         const ix0 = ox * cvSW - cvPL;
-        let oc = 0;
+        let oc = oc0;
         if (ASC_FEATURE_SIMD) {
           if (mult == 1) {
             // Sixteen channels per pass: four accumulators share each tap's bounds checks.
-            for (; oc + 16 <= OC; oc += 16) {
+            for (; oc + 16 <= oc1; oc += 16) {
               let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0;
               for (let ky = 0; ky < KH; ky++) {
                 const iy = iy0 + ky * cvDH;
@@ -64,7 +86,7 @@ export function depthwiseF32(
               v128.store(o, a0); v128.store(o, a1, 16); v128.store(o, a2, 32); v128.store(o, a3, 48);
             }
           }
-          for (; oc + 4 <= OC; oc += 4) {
+          for (; oc + 4 <= oc1; oc += 4) {
             let a = f32x4.splat(0);
             for (let ky = 0; ky < KH; ky++) {
               const iy = iy0 + ky * cvDH;
@@ -79,7 +101,7 @@ export function depthwiseF32(
             v128.store(yp + (<usize>oc << 2), a);
           }
         }
-        for (; oc < OC; oc++) {
+        for (; oc < oc1; oc++) {
           let a: f32 = 0;
           const c = oc / mult;
           for (let ky = 0; ky < KH; ky++) {
@@ -95,9 +117,9 @@ export function depthwiseF32(
           store<f32>(yp + (<usize>oc << 2), a);
         }
         if (epOn) {
-          let j = 0;
-          if (ASC_FEATURE_SIMD) for (; j + 4 <= OC; j += 4) finishStored4(yp + (<usize>j << 2), i, j, false);
-          for (; j < OC; j++) store<f32>(yp + (<usize>j << 2), finish1(load<f32>(yp + (<usize>j << 2)), i, j));
+          let j = oc0;
+          if (ASC_FEATURE_SIMD) for (; j + 4 <= oc1; j += 4) finishStored4(yp + (<usize>j << 2), i, j, false);
+          for (; j < oc1; j++) store<f32>(yp + (<usize>j << 2), finish1(load<f32>(yp + (<usize>j << 2)), i, j));
         }
         yp += tapBytes;
         i++;
@@ -112,8 +134,29 @@ export function depthwiseF32(
  * mult output channels first.
  */
 export function depthwiseInputGradF32(dy: usize, filter: usize, dx: usize, mult: i32): void {
+  inputGradChannels(dy, filter, dx, mult, 0, cvC);
+}
+
+/** depthwiseInputGradF32 for input channels [c0, c1) (c0 a multiple of 4), the geometry read from `geom`. */
+export function depthwiseInputGradPartF32(geom: usize, dy: usize, filter: usize, dx: usize, mult: i32, c0: i32, c1: i32): void {
+  loadGeometry(geom);
+  inputGradChannels(dy, filter, dx, mult, c0, c1);
+}
+
+/** Zeroes channels [c0, c1) of `count` pixels of `channels` floats each. */
+function zeroChannels(p: usize, count: i32, channels: i32, c0: i32, c1: i32): void {
+  if (c0 == 0 && c1 == channels) {
+    memory.fill(p, 0, <usize>count * <usize>channels << 2);
+    return;
+  }
+  const stride = <usize>channels << 2, bytes = <usize>(c1 - c0) << 2;
+  let q = p + (<usize>c0 << 2);
+  for (let i = 0; i < count; i++, q += stride) memory.fill(q, 0, bytes);
+}
+
+function inputGradChannels(dy: usize, filter: usize, dx: usize, mult: i32, c0: i32, c1: i32): void {
   const C = cvC, OC = cvC * mult, H = cvH, W = cvW, KH = cvKH, KW = cvKW;
-  memory.fill(dx, 0, <usize>cvN * <usize>H * <usize>W * <usize>C << 2);
+  zeroChannels(dx, cvN * H * W, C, c0, c1);
   const tapBytes = <usize>OC << 2;
   let dyp = dy;
   for (let b = 0; b < cvN; b++) {
@@ -130,20 +173,20 @@ export function depthwiseInputGradF32(dy: usize, filter: usize, dx: usize, mult:
             if (<u32>ix >= <u32>W) continue;
             const xp = img + (<usize>((iy * W + ix) * C) << 2);
             const fp = filter + <usize>(ky * KW + kx) * tapBytes;
-            let c = 0;
+            let c = c0;
             if (mult == 1) {
               if (ASC_FEATURE_SIMD) {
-                for (; c + 4 <= C; c += 4) {
+                for (; c + 4 <= c1; c += 4) {
                   const o = <usize>c << 2;
                   v128.store(xp + o, madd(v128.load(dyp + o), v128.load(fp + o), v128.load(xp + o)));
                 }
               }
-              for (; c < C; c++) {
+              for (; c < c1; c++) {
                 const o = <usize>c << 2;
                 store<f32>(xp + o, load<f32>(xp + o) + load<f32>(dyp + o) * load<f32>(fp + o));
               }
             } else {
-              for (; c < C; c++) {
+              for (; c < c1; c++) {
                 let s: f32 = 0;
                 for (let q = 0; q < mult; q++) {
                   const o = <usize>(c * mult + q) << 2;
@@ -166,9 +209,32 @@ export function depthwiseInputGradF32(dy: usize, filter: usize, dx: usize, mult:
  * gradient (KH·KW·C·mult floats: it stays in L1 while the outputs stream by).
  */
 export function depthwiseFilterGradF32(x: usize, dy: usize, df: usize, mult: i32): void {
+  filterGradChannels(x, dy, df, mult, 0, cvC * mult);
+}
+
+/**
+ * depthwiseFilterGradF32 for output channels [oc0, oc1) (oc0 a multiple of 4), the geometry read
+ * from `geom`. The sums run in `scratch` (KH·KW·C·mult floats, this part's own, 64-byte aligned)
+ * and are copied to df at the end: every output pixel adds into every tap's range, and two
+ * threads adding into one cache line of df (a range's ends are not line-aligned in df) made the
+ * split 2-4x slower than one thread.
+ */
+export function depthwiseFilterGradPartF32(
+  geom: usize, x: usize, dy: usize, df: usize, mult: i32, oc0: i32, oc1: i32, scratch: usize,
+): void {
+  loadGeometry(geom);
+  filterGradChannels(x, dy, scratch, mult, oc0, oc1);
+  const tapBytes = <usize>(cvC * mult) << 2, offset = <usize>oc0 << 2, bytes = <usize>(oc1 - oc0) << 2;
+  for (let t = 0; t < cvKH * cvKW; t++) {
+    const row = <usize>t * tapBytes + offset;
+    memory.copy(df + row, scratch + row, bytes);
+  }
+}
+
+function filterGradChannels(x: usize, dy: usize, df: usize, mult: i32, oc0: i32, oc1: i32): void {
   const C = cvC, OC = cvC * mult, H = cvH, W = cvW, KH = cvKH, KW = cvKW;
   const tapBytes = <usize>OC << 2;
-  memory.fill(df, 0, <usize>(KH * KW) * tapBytes);
+  zeroChannels(df, KH * KW, OC, oc0, oc1);
   let dyp = dy;
   for (let b = 0; b < cvN; b++) {
     const img = x + (<usize>b * <usize>H * <usize>W * <usize>C << 2);
@@ -184,14 +250,14 @@ export function depthwiseFilterGradF32(x: usize, dy: usize, df: usize, mult: i32
             if (<u32>ix >= <u32>W) continue;
             const xp = img + (<usize>((iy * W + ix) * C) << 2);
             const fp = df + <usize>(ky * KW + kx) * tapBytes;
-            let oc = 0;
+            let oc = oc0;
             if (ASC_FEATURE_SIMD) {
-              for (; oc + 4 <= OC; oc += 4) {
+              for (; oc + 4 <= oc1; oc += 4) {
                 const o = <usize>oc << 2;
                 v128.store(fp + o, madd(inputLanes(xp, oc, mult), v128.load(dyp + o), v128.load(fp + o)));
               }
             }
-            for (; oc < OC; oc++) {
+            for (; oc < oc1; oc++) {
               const o = <usize>oc << 2;
               store<f32>(fp + o, load<f32>(fp + o) + load<f32>(xp + (<usize>(oc / mult) << 2)) * load<f32>(dyp + o));
             }

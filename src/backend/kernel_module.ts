@@ -255,8 +255,47 @@ export interface KernelExports {
     preluRowStride: number,
     preluColStride: number,
   ): void;
+  /** depthwiseF32 for output channels oc0..oc1, the geometry at `geom` (a thread's part). */
+  depthwisePartF32(
+    geom: number,
+    x: number,
+    filter: number,
+    y: number,
+    mult: number,
+    bias: number,
+    biasRowStride: number,
+    biasColStride: number,
+    activation: number,
+    alpha: number,
+    prelu: number,
+    preluRowStride: number,
+    preluColStride: number,
+    oc0: number,
+    oc1: number,
+  ): void;
   depthwiseInputGradF32(dy: number, filter: number, dx: number, mult: number): void;
+  /** depthwiseInputGradF32 for input channels c0..c1, the geometry at `geom` (a thread's part). */
+  depthwiseInputGradPartF32(
+    geom: number,
+    dy: number,
+    filter: number,
+    dx: number,
+    mult: number,
+    c0: number,
+    c1: number,
+  ): void;
   depthwiseFilterGradF32(x: number, dy: number, df: number, mult: number): void;
+  /** depthwiseFilterGradF32 for output channels oc0..oc1, summed in `scratch` (df's size), the geometry at `geom`. */
+  depthwiseFilterGradPartF32(
+    geom: number,
+    x: number,
+    dy: number,
+    df: number,
+    mult: number,
+    oc0: number,
+    oc1: number,
+    scratch: number,
+  ): void;
   // assembly/pool.ts (after convGeometry)
   maxPoolF32(x: number, y: number): void;
   avgPoolF32(x: number, y: number): void;

@@ -1,7 +1,8 @@
 // Convolutions, dropout and randomBinomial split across worker threads (src/kernels/utils/conv.ts,
 // Dropout.ts, RandomBinomial.ts): bit-identical results for 1, 2 and 3 threads on random and edge
 // shapes, every direction (forward, fused bias and activations, input gradient by columns and
-// by the flipped filter, filter gradient split by rows and by columns), NaN and Inf included;
+// by the flipped filter, filter gradient split by rows and by columns; the depthwise kernels by
+// channel ranges), NaN and Inf included;
 // dropout masks and binomial tensors identical to one thread's and to the TypeScript generator;
 // memory that grows before a threaded convolution. Each test checks that the parts did run on
 // the pool (a spy on ThreadPool.run), so that it cannot pass by staying on one thread.
@@ -13,7 +14,7 @@ import '../../src/index.js';
 import {dropout, randomBinomial, setThreads} from '../../src/index.js';
 import {globalState, setConvInputGradPath} from '../../src/backend/state.js';
 import type {ThreadPool} from '../../src/backend/threads.js';
-import {CONV_PARALLEL_MIN_FLOPS} from '../../src/kernels/utils/conv.js';
+import {CONV_PARALLEL_MIN_FLOPS, DEPTHWISE_PARALLEL_MIN_FLOPS} from '../../src/kernels/utils/conv.js';
 import {philoxParallel} from '../../src/kernels/utils/parallel.js';
 import {bernoulliThreshold} from '../../src/kernel_names.js';
 import {dropoutMask} from '../../src/ops/dropout.js';
@@ -306,6 +307,126 @@ test('memory that grows before a threaded convolution is seen by the workers', a
   await threads(1);
   assert.equal(bits(tf.conv2d(t.x, t.filter, 1, 'same')), threaded);
   tf.dispose([filler, ...Object.values(t)]);
+});
+
+/** A depthwise case: c input channels times mult, the output channels split in ranges of 16. */
+interface DepthwiseCase {
+  n: number;
+  h: number;
+  w: number;
+  c: number;
+  mult: number;
+  kh: number;
+  kw: number;
+  stride: number;
+  dilation: number;
+  pad: 'same' | 'valid';
+}
+
+function depthwiseChecks(c: DepthwiseCase, activation: string): {checks: Check[]; tensors: tf.Tensor[]} {
+  const info = tf.backend_util.computeConv2DInfo(
+    [c.n, c.h, c.w, c.c],
+    [c.kh, c.kw, c.c, c.mult],
+    c.stride,
+    c.dilation,
+    c.pad,
+    undefined,
+    true,
+  );
+  const oc = c.c * c.mult;
+  const x = tf.tensor4d(withSpecials(values(c.n * c.h * c.w * c.c)), [c.n, c.h, c.w, c.c]);
+  const filter = tf.tensor4d(withSpecials(values(c.kh * c.kw * oc)), [c.kh, c.kw, c.c, c.mult]);
+  const dy = tf.tensor4d(withSpecials(values(c.n * info.outHeight * info.outWidth * oc)), [
+    c.n,
+    info.outHeight,
+    info.outWidth,
+    oc,
+  ]);
+  const bias = tf.tensor1d(values(oc));
+  const attrs = {strides: c.stride, pad: c.pad, dilations: c.dilation, dataFormat: 'NHWC'};
+  const run =
+    (name: string, inputs: tf.NamedTensorMap, extra: object = {}) =>
+    () =>
+      tf.engine().runKernel(name, inputs, {...attrs, ...extra} as unknown as tf.NamedAttrMap) as tf.Tensor;
+  const what = JSON.stringify(c);
+  return {
+    tensors: [x, filter, dy, bias],
+    checks: [
+      [`DepthwiseConv2dNative ${what}`, run('DepthwiseConv2dNative', {x, filter})],
+      [
+        `FusedDepthwiseConv2D ${activation} ${what}`,
+        run('FusedDepthwiseConv2D', {x, filter, bias}, {activation, leakyreluAlpha: 0.3}),
+      ],
+      [
+        `DepthwiseConv2dNativeBackpropInput ${what}`,
+        run('DepthwiseConv2dNativeBackpropInput', {dy, filter}, {inputShape: [c.n, c.h, c.w, c.c]}),
+      ],
+      [
+        `DepthwiseConv2dNativeBackpropFilter ${what}`,
+        run('DepthwiseConv2dNativeBackpropFilter', {x, dy}, {filterShape: [c.kh, c.kw, c.c, c.mult]}),
+      ],
+    ],
+  };
+}
+
+test('depthwise convolutions split by channel ranges: bit-identical on 1, 2 and 3 threads in every direction', async () => {
+  // Where each part export takes its channel range.
+  const rangeAt: Record<string, number> = {
+    depthwisePartF32: 13,
+    depthwiseInputGradPartF32: 5,
+    depthwiseFilterGradPartF32: 5,
+  };
+  const runs = Object.fromEntries(Object.keys(rangeAt).map(k => [k, callCount(k)]));
+  // Channel counts around the 16-channel ranges (17, 33, 67: a scalar tail in the last range),
+  // multipliers 1 (the 16-channel path) and 2, 3 (lane gathers), strides, dilation, batch 1.
+  const cases: DepthwiseCase[] = [
+    {n: 8, h: 28, w: 28, c: 33, mult: 1, kh: 3, kw: 3, stride: 1, dilation: 1, pad: 'same'},
+    {n: 1, h: 57, w: 61, c: 67, mult: 1, kh: 5, kw: 5, stride: 2, dilation: 1, pad: 'same'},
+    {n: 8, h: 31, w: 29, c: 17, mult: 2, kh: 3, kw: 3, stride: 1, dilation: 2, pad: 'valid'},
+    {n: 6, h: 40, w: 23, c: 16, mult: 3, kh: 3, kw: 2, stride: 1, dilation: 1, pad: 'same'},
+    {n: 4, h: 64, w: 64, c: 40, mult: 1, kh: 3, kw: 3, stride: 2, dilation: 1, pad: 'valid'},
+  ];
+  const all: Check[] = [];
+  const tensors: tf.Tensor[] = [];
+  for (const [i, c] of cases.entries()) {
+    const pixels = tf.backend_util
+      .computeConv2DInfo([c.n, c.h, c.w, c.c], [c.kh, c.kw, c.c, c.mult], c.stride, c.dilation, c.pad, undefined, true)
+      .outShape.slice(0, 3)
+      .reduce((a, b) => a * b, 1);
+    assert.ok(2 * pixels * c.c * c.mult * c.kh * c.kw >= DEPTHWISE_PARALLEL_MIN_FLOPS, `${JSON.stringify(c)} is split`);
+    const {checks, tensors: ts} = depthwiseChecks(c, ['relu', 'elu', 'sigmoid', 'leakyrelu', 'relu6'][i]!);
+    all.push(...checks);
+    tensors.push(...ts);
+  }
+  await sameOnAllThreads(all);
+  tf.dispose(tensors);
+  for (const name of Object.keys(runs)) {
+    assert.ok(callCount(name) > runs[name]!, `${name} ran on the pool`);
+    // Every range starts at a multiple of 16 channels (so each channel takes the vector or scalar
+    // path it takes on one thread); the ranges are contiguous from channel 0.
+    for (const parts of calls[name]!) {
+      const ranges = parts.map(p => p.slice(rangeAt[name], rangeAt[name]! + 2));
+      assert.ok(
+        ranges.every(
+          ([start, end], k) => start! % 16 === 0 && end! > start! && start === (k === 0 ? 0 : ranges[k - 1]![1]),
+        ),
+        `${name} ranges ${JSON.stringify(ranges)}`,
+      );
+    }
+  }
+});
+
+test('a depthwise convolution of 16 channels or below a threshold stays on one thread', async () => {
+  await threads(2);
+  const before = callCount('depthwisePartF32');
+  const x = tf.randomUniform([64, 32, 32, 16]) as tf.Tensor4D;
+  const filter = tf.randomUniform([3, 3, 16, 1]) as tf.Tensor4D;
+  tf.depthwiseConv2d(x, filter, 1, 'same').dispose(); // 19 MFLOP, but one 16-channel range
+  const small = tf.randomUniform([1, 8, 8, 64]) as tf.Tensor4D;
+  const smallFilter = tf.randomUniform([3, 3, 64, 1]) as tf.Tensor4D;
+  tf.depthwiseConv2d(small, smallFilter, 1, 'same').dispose(); // 0.07 MFLOP
+  assert.is(callCount('depthwisePartF32'), before);
+  tf.dispose([x, filter, small, smallFilter]);
 });
 
 test('dropout masks are the same on 1, 2 and 3 threads and equal the TypeScript generator', async () => {

@@ -10,8 +10,9 @@
 // Threads: Conv2D, FusedConv2D and both gradients split their GEMM over the backend's threads
 // (parallel.ts) above CONV_PARALLEL_MIN_FLOPS; each part owns a range of the output and has
 // scratch of its own; the split (see assembly/conv.ts) keeps every output element's summation
-// order, so results are bit-identical for any thread count. The depthwise kernels, the layout
-// transposes and the bias broadcast run on the calling thread.
+// order, so results are bit-identical for any thread count. The depthwise kernels split by
+// channel ranges (assembly/depthwise.ts) above the same threshold; the layout transposes and the
+// bias broadcast run on the calling thread.
 import {backend_util, type TensorInfo, util} from '@tensorflow/tfjs-core';
 import type {BackendWasm} from '@tensorflow/tfjs-backend-wasm';
 import {formatShape} from '../../format_shape.js';
@@ -89,6 +90,32 @@ function writeGeometry(backend: BackendWasm, ptr: number, g: Geometry): void {
  * The threads a convolution GEMM of m x n x k may use. A pointwise one is gemmF32, which splits
  * only its blocked path (m >= 8, n > 1); k = 0 (an empty window: the bias alone) is not split.
  */
+/**
+ * Depthwise convolutions of fewer flops stay on one thread: about 2.1 MFLOP. A depthwise tap is a
+ * multiply-add per channel with no reduction over channels to reuse loads, so it runs several
+ * times fewer flops per µs than a GEMM, and a split pays off at fewer flops. Measured 1 vs 2
+ * threads on 2 cores (scratch runs of [N,28,28,32] 3x3 'same', thresholds off, SIMD build, load
+ * average ~1): 0.45-0.9 MFLOP 0.4-0.94x; 1.8 MFLOP forward 1.71x, input gradient 1.58x; 3.6-29
+ * MFLOP forward 1.8-2.0x, input gradient 1.2-1.8x.
+ */
+export const DEPTHWISE_PARALLEL_MIN_FLOPS = 2 ** 21;
+
+/**
+ * The channel ranges a depthwise call splits into (output channels for the forward pass and the
+ * filter gradient, input channels for the input gradient; assembly/depthwise.ts): one per thread
+ * when its 2·pixels·channels·taps flops reach DEPTHWISE_PARALLEL_MIN_FLOPS, each starting at a
+ * multiple of 16 channels (a 64-byte cache line of a pixel's channels).
+ */
+function depthwiseParts(backend: BackendWasm, pixels: number, channels: number, taps: number): [number, number][] {
+  const large = 2 * pixels * channels * taps >= DEPTHWISE_PARALLEL_MIN_FLOPS || !!globalState().ignoreThreadThresholds;
+  return splitRows(
+    channels,
+    callThreads(backend, large && channels > DEPTHWISE_CHANNEL_BLOCK),
+    DEPTHWISE_CHANNEL_BLOCK,
+  );
+}
+const DEPTHWISE_CHANNEL_BLOCK = 16;
+
 function convThreads(backend: BackendWasm, m: number, n: number, k: number, pointwise: boolean): number {
   const large = 2 * m * n * k >= CONV_PARALLEL_MIN_FLOPS || !!globalState().ignoreThreadThresholds;
   const big = k > 0 && large && (!pointwise || (m >= 8 && n > 1));
@@ -314,12 +341,12 @@ export function convForward(backend: BackendWasm, op: string, args: ForwardArgs,
   const geometry = geometryOf(info);
   kernels.convGeometry(...geometry);
   const m = n * oh * ow;
-  const threads = depthwise
-    ? 1
-    : convThreads(backend, m, oc, info.filterHeight * info.filterWidth * c, isPointwise(geometry));
+  const taps = info.filterHeight * info.filterWidth;
+  const depthwiseRanges = depthwise ? depthwiseParts(backend, m, oc, taps) : [];
+  const threads = depthwise ? depthwiseRanges.length : convThreads(backend, m, oc, taps * c, isPointwise(geometry));
   const plan = new ScratchPlan();
   const workBytes = depthwise ? 0 : kernels.convForwardScratchBytes(oc);
-  const works = Array.from({length: threads}, () => plan.add(workBytes));
+  const works = Array.from({length: depthwise ? 0 : threads}, () => plan.add(workBytes));
   const geom = plan.add(threads > 1 ? GEOMETRY_BYTES : 0);
   const xT = plan.add(channelsFirst ? nhwcBytes(info, 'in') : 0);
   const yT = plan.add(channelsFirst ? nhwcBytes(info, 'out') : 0);
@@ -346,7 +373,29 @@ export function convForward(backend: BackendWasm, op: string, args: ForwardArgs,
       const code = ACTIVATION_CODES[activation];
       const alpha = args.leakyreluAlpha ?? 0.2;
       const filterPtr = offsetOf(backend, filter);
-      if (depthwise) {
+      if (depthwise && threads > 1) {
+        writeGeometry(backend, plan.at(base, geom), geometry);
+        const parts = depthwiseRanges.map(
+          ([oc0, oc1]): Parameters<typeof kernels.depthwisePartF32> => [
+            plan.at(base, geom),
+            xPtr,
+            filterPtr,
+            yPtr,
+            oc / c,
+            biasPtr,
+            bias?.rowStride ?? 0,
+            bias?.colStride ?? 0,
+            code,
+            alpha,
+            preluPtr,
+            prelu?.rowStride ?? 0,
+            prelu?.colStride ?? 0,
+            oc0,
+            oc1,
+          ],
+        );
+        runParts(backend, 'depthwisePartF32', parts, 1 << 9, [offsetOf(backend, out), base]);
+      } else if (depthwise) {
         kernels.depthwiseF32(
           xPtr,
           filterPtr,
@@ -476,6 +525,7 @@ export function convBackpropInput(
   let geometry: Geometry;
   let threads = 1;
   let workBytes = 0;
+  let depthwiseRanges: [number, number][] = [];
   if (implicit) {
     // dx = conv(dy, flipped filter) with padding (window - 1 - pad): the forward convolution's geometry on dy.
     flipped = plan.add(4 * util.sizeFromShape(filter.shape));
@@ -501,13 +551,17 @@ export function convBackpropInput(
   } else {
     geometry = geometryOf(info);
     kernels.convGeometry(...geometry);
-    if (!depthwise) {
+    if (depthwise) {
+      // By input channels: each sums its own outputs' taps (mult of them per pixel and tap).
+      depthwiseRanges = depthwiseParts(backend, n * oh * ow, c, info.filterHeight * info.filterWidth * (oc / c));
+      threads = depthwiseRanges.length;
+    } else {
       // The columns' GEMM: [N·OH·OW, cout] x [cout, KH·KW·C] (never pointwise: always blocked).
       threads = convThreads(backend, n * oh * ow, info.filterHeight * info.filterWidth * c, oc, false);
       workBytes = kernels.convInputGradColsScratchBytes(oc);
     }
   }
-  const works = Array.from({length: threads}, () => plan.add(workBytes));
+  const works = Array.from({length: depthwise ? 0 : threads}, () => plan.add(workBytes));
   const geom = plan.add(threads > 1 ? GEOMETRY_BYTES : 0);
   return fillOutput(backend, out, () =>
     withScratch(backend, plan.bytes, base => {
@@ -524,7 +578,21 @@ export function convBackpropInput(
       }
       const dxPtr = channelsFirst ? plan.at(base, dxT) : offsetOf(backend, out);
       const filterPtr = offsetOf(backend, filter);
-      if (depthwise) {
+      if (depthwise && threads > 1) {
+        writeGeometry(backend, plan.at(base, geom), geometry);
+        const parts = depthwiseRanges.map(
+          ([c0, c1]): Parameters<typeof kernels.depthwiseInputGradPartF32> => [
+            plan.at(base, geom),
+            dyPtr,
+            filterPtr,
+            dxPtr,
+            oc / c,
+            c0,
+            c1,
+          ],
+        );
+        runParts(backend, 'depthwiseInputGradPartF32', parts, 0, [offsetOf(backend, out), base]);
+      } else if (depthwise) {
         kernels.depthwiseInputGradF32(dyPtr, filterPtr, dxPtr, oc / c);
       } else if (threads > 1) {
         writeGeometry(backend, plan.at(base, geom), geometry);
@@ -632,11 +700,19 @@ export function convBackpropFilter(
   const taps = info.filterHeight * info.filterWidth * c;
   const pointwise = isPointwise(geometry);
   // dW[KH·KW·C, cout] = im2col(x)ᵀ · dy: the sum runs over the N·OH·OW pixels, which are never split.
-  const threads = depthwise ? 1 : convThreads(backend, taps, oc, n * oh * ow, pointwise);
+  const depthwiseRanges = depthwise
+    ? depthwiseParts(backend, n * oh * ow, oc, info.filterHeight * info.filterWidth)
+    : [];
+  const threads = depthwise ? depthwiseRanges.length : convThreads(backend, taps, oc, n * oh * ow, pointwise);
   const plan = new ScratchPlan();
   const xT = plan.add(channelsFirst ? nhwcBytes(info, 'in') : 0);
   const dyT = plan.add(channelsFirst ? nhwcBytes(info, 'out') : 0);
-  const workBytes = depthwise ? 0 : kernels.convFilterGradScratchBytes(oc);
+  // A threaded depthwise part sums in a copy of dW of its own, on cache lines of its own (+64: aligned up at use).
+  const workBytes = depthwise
+    ? threads > 1
+      ? 4 * util.sizeFromShape([...filterShape]) + 64
+      : 0
+    : kernels.convFilterGradScratchBytes(oc);
   const works = Array.from({length: threads}, () => plan.add(workBytes));
   const geom = plan.add(threads > 1 ? GEOMETRY_BYTES : 0);
   return fillOutput(backend, out, () =>
@@ -650,7 +726,22 @@ export function convBackpropFilter(
         dyPtr = plan.at(base, dyT);
       }
       const dwPtr = offsetOf(backend, out);
-      if (depthwise) kernels.depthwiseFilterGradF32(xPtr, dyPtr, dwPtr, oc / c);
+      if (depthwise && threads > 1) {
+        writeGeometry(backend, plan.at(base, geom), geometry);
+        const parts = depthwiseRanges.map(
+          ([oc0, oc1], t): Parameters<typeof kernels.depthwiseFilterGradPartF32> => [
+            plan.at(base, geom),
+            xPtr,
+            dyPtr,
+            dwPtr,
+            oc / c,
+            oc0,
+            oc1,
+            (plan.at(base, works[t]!) + 63) & ~63,
+          ],
+        );
+        runParts(backend, 'depthwiseFilterGradPartF32', parts, 0, [dwPtr, base]);
+      } else if (depthwise) kernels.depthwiseFilterGradF32(xPtr, dyPtr, dwPtr, oc / c);
       else if (threads > 1) {
         writeGeometry(backend, plan.at(base, geom), geometry);
         // By rows of dW (taps x channels) or by its columns (output channels), whichever is more
