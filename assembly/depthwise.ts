@@ -134,13 +134,26 @@ function forwardChannels(x: usize, filter: usize, y: usize, mult: i32, oc0: i32,
  * mult output channels first.
  */
 export function depthwiseInputGradF32(dy: usize, filter: usize, dx: usize, mult: i32): void {
-  inputGradChannels(dy, filter, dx, mult, 0, cvC);
+  inputGradChannels(dy, filter, dx, cvC, mult, 0, cvC);
 }
 
-/** depthwiseInputGradF32 for input channels [c0, c1) (c0 a multiple of 4), the geometry read from `geom`. */
-export function depthwiseInputGradPartF32(geom: usize, dy: usize, filter: usize, dx: usize, mult: i32, c0: i32, c1: i32): void {
+/**
+ * depthwiseInputGradF32 for input channels [c0, c1) (c0 a multiple of 4), the geometry read from
+ * `geom`. The sums run in `scratch` (N·H·W·(c1 - c0) floats, this part's own, 64-byte aligned:
+ * the range's channels of each pixel side by side) and are copied into dx at the end: every tap
+ * adds into dx, and two threads adding into the cache lines dx's pixels share at a range's ends
+ * made the split slower than one thread.
+ */
+export function depthwiseInputGradPartF32(
+  geom: usize, dy: usize, filter: usize, dx: usize, mult: i32, c0: i32, c1: i32, scratch: usize,
+): void {
   loadGeometry(geom);
-  inputGradChannels(dy, filter, dx, mult, c0, c1);
+  const width = c1 - c0, pixels = cvN * cvH * cvW;
+  // Channel c of pixel p at scratch + (p·width + c - c0)·4.
+  inputGradChannels(dy, filter, scratch - (<usize>c0 << 2), width, mult, c0, c1);
+  const rowBytes = <usize>cvC << 2, bytes = <usize>width << 2;
+  let src = scratch, dst = dx + (<usize>c0 << 2);
+  for (let p = 0; p < pixels; p++, src += bytes, dst += rowBytes) memory.copy(dst, src, bytes);
 }
 
 /** Zeroes channels [c0, c1) of `count` pixels of `channels` floats each. */
@@ -154,8 +167,9 @@ function zeroChannels(p: usize, count: i32, channels: i32, c0: i32, c1: i32): vo
   for (let i = 0; i < count; i++, q += stride) memory.fill(q, 0, bytes);
 }
 
-function inputGradChannels(dy: usize, filter: usize, dx: usize, mult: i32, c0: i32, c1: i32): void {
-  const C = cvC, OC = cvC * mult, H = cvH, W = cvW, KH = cvKH, KW = cvKW;
+/** The input gradient of channels [c0, c1) into dx, whose pixels are `stride` floats apart. */
+function inputGradChannels(dy: usize, filter: usize, dx: usize, stride: i32, mult: i32, c0: i32, c1: i32): void {
+  const C = stride, OC = cvC * mult, H = cvH, W = cvW, KH = cvKH, KW = cvKW;
   zeroChannels(dx, cvN * H * W, C, c0, c1);
   const tapBytes = <usize>OC << 2;
   let dyp = dy;

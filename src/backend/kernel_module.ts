@@ -274,7 +274,7 @@ export interface KernelExports {
     oc1: number,
   ): void;
   depthwiseInputGradF32(dy: number, filter: number, dx: number, mult: number): void;
-  /** depthwiseInputGradF32 for input channels c0..c1, the geometry at `geom` (a thread's part). */
+  /** depthwiseInputGradF32 for input channels c0..c1, summed in `scratch` (N·H·W·(c1-c0) floats), the geometry at `geom`. */
   depthwiseInputGradPartF32(
     geom: number,
     dy: number,
@@ -283,6 +283,7 @@ export interface KernelExports {
     mult: number,
     c0: number,
     c1: number,
+    scratch: number,
   ): void;
   depthwiseFilterGradF32(x: number, dy: number, df: number, mult: number): void;
   /** depthwiseFilterGradF32 for output channels oc0..oc1, summed in `scratch` (df's size), the geometry at `geom`. */

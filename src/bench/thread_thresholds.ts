@@ -1,10 +1,11 @@
-// The measurement behind CONV_PARALLEL_MIN_FLOPS (src/kernels/utils/conv.ts) and
-// PHILOX_PARALLEL_MIN_WORK (src/kernels/utils/parallel.ts): small convolutions (every direction)
+// The measurement behind CONV_PARALLEL_MIN_FLOPS and DEPTHWISE_PARALLEL_MIN_FLOPS
+// (src/kernels/utils/conv.ts) and PHILOX_PARALLEL_MIN_WORK (src/kernels/utils/parallel.ts): small convolutions (every direction)
 // and Philox passes on one thread against two, alternating in one process, with the size
 // thresholds turned off so that the two-thread rows do split. Not part of the CLI: a tool for
 // whoever retunes the thresholds (run it on a quiet machine; it prints the load average).
 //
 //   npx tsx src/bench/thread_thresholds.ts conv
+//   npx tsx src/bench/thread_thresholds.ts depthwise
 //   npx tsx src/bench/thread_thresholds.ts philox
 import os from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
@@ -13,8 +14,8 @@ import {setIgnoreThreadThresholds} from '../backend/state.js';
 import {alternate, type Contender} from './alternate.js';
 
 const which = process.argv[2] ?? 'conv';
-if (which !== 'conv' && which !== 'philox')
-  throw new Error(`thread_thresholds: expected 'conv' or 'philox', got '${which}'`);
+if (which !== 'conv' && which !== 'depthwise' && which !== 'philox')
+  throw new Error(`thread_thresholds: expected 'conv', 'depthwise' or 'philox', got '${which}'`);
 await tf.setBackend('as');
 await setKernelVariant('simd');
 setIgnoreThreadThresholds(true);
@@ -105,6 +106,45 @@ if (which === 'conv') {
           dataFormat: 'NHWC',
           dilations: 1,
           filterShape: fs,
+        } as never) as tf.Tensor,
+    );
+  }
+} else if (which === 'depthwise') {
+  for (const [n, c] of [
+    [1, 32],
+    [2, 32],
+    [4, 32],
+    [8, 32],
+    [16, 64],
+  ] as const) {
+    const hw = 28;
+    const mflop = (2 * n * hw * hw * 9 * c) / 1e6;
+    const setup = () => [
+      tf.randomUniform([n, hw, hw, c], -1, 1),
+      tf.randomUniform([3, 3, c, 1], -1, 1),
+      tf.randomUniform([n, hw, hw, c], -1, 1),
+    ];
+    const attrs = {strides: 1, pad: 'same', dilations: 1, dataFormat: 'NHWC'};
+    const name = `depthwise [${n},${hw},${hw},${c}] ⊛ 3x3 (${mflop.toFixed(2)} MFLOP)`;
+    await compare(`${name} forward`, setup, t =>
+      tf.depthwiseConv2d(t[0] as tf.Tensor4D, t[1] as tf.Tensor4D, 1, 'same'),
+    );
+    await compare(
+      `${name} input gradient`,
+      setup,
+      t =>
+        tf.engine().runKernel('DepthwiseConv2dNativeBackpropInput', {dy: t[2]!, filter: t[1]!}, {
+          ...attrs,
+          inputShape: [n, hw, hw, c],
+        } as never) as tf.Tensor,
+    );
+    await compare(
+      `${name} filter gradient`,
+      setup,
+      t =>
+        tf.engine().runKernel('DepthwiseConv2dNativeBackpropFilter', {x: t[0]!, dy: t[2]!}, {
+          ...attrs,
+          filterShape: [3, 3, c, 1],
         } as never) as tf.Tensor,
     );
   }

@@ -91,14 +91,15 @@ function writeGeometry(backend: BackendWasm, ptr: number, g: Geometry): void {
  * only its blocked path (m >= 8, n > 1); k = 0 (an empty window: the bias alone) is not split.
  */
 /**
- * Depthwise convolutions of fewer flops stay on one thread: about 2.1 MFLOP. A depthwise tap is a
+ * Depthwise convolutions of fewer flops stay on one thread: about 3.1 MFLOP. A depthwise tap is a
  * multiply-add per channel with no reduction over channels to reuse loads, so it runs several
  * times fewer flops per µs than a GEMM, and a split pays off at fewer flops. Measured 1 vs 2
- * threads on 2 cores (scratch runs of [N,28,28,32] 3x3 'same', thresholds off, SIMD build, load
- * average ~1): 0.45-0.9 MFLOP 0.4-0.94x; 1.8 MFLOP forward 1.71x, input gradient 1.58x; 3.6-29
- * MFLOP forward 1.8-2.0x, input gradient 1.2-1.8x.
+ * threads on 2 cores (`npx tsx src/bench/thread_thresholds.ts depthwise`: [N,28,28,C] 3x3 'same',
+ * thresholds off, SIMD build, load average 1.8): forward, input and filter gradient at 0.45 MFLOP
+ * 0.82x, 0.90x, 0.94x; 1.8 MFLOP 1.30x, 0.96x, 1.27x; 3.6 MFLOP 1.57x, 1.20x, 1.38x; 14 MFLOP
+ * 2.50x, 1.37x, 1.86x.
  */
-export const DEPTHWISE_PARALLEL_MIN_FLOPS = 2 ** 21;
+export const DEPTHWISE_PARALLEL_MIN_FLOPS = 3 * 2 ** 20;
 
 /**
  * The channel ranges a depthwise call splits into (output channels for the forward pass and the
@@ -561,7 +562,12 @@ export function convBackpropInput(
       workBytes = kernels.convInputGradColsScratchBytes(oc);
     }
   }
-  const works = Array.from({length: depthwise ? 0 : threads}, () => plan.add(workBytes));
+  // A threaded depthwise part sums its channels of dx in a compact block of its own, on cache
+  // lines of its own (+64: aligned up at use).
+  const works =
+    depthwise && threads > 1
+      ? depthwiseRanges.map(([c0, c1]) => plan.add(4 * n * h * w * (c1 - c0) + 64))
+      : Array.from({length: depthwise ? 0 : threads}, () => plan.add(workBytes));
   const geom = plan.add(threads > 1 ? GEOMETRY_BYTES : 0);
   return fillOutput(backend, out, () =>
     withScratch(backend, plan.bytes, base => {
@@ -581,7 +587,7 @@ export function convBackpropInput(
       if (depthwise && threads > 1) {
         writeGeometry(backend, plan.at(base, geom), geometry);
         const parts = depthwiseRanges.map(
-          ([c0, c1]): Parameters<typeof kernels.depthwiseInputGradPartF32> => [
+          ([c0, c1], t): Parameters<typeof kernels.depthwiseInputGradPartF32> => [
             plan.at(base, geom),
             dyPtr,
             filterPtr,
@@ -589,6 +595,7 @@ export function convBackpropInput(
             oc / c,
             c0,
             c1,
+            (plan.at(base, works[t]!) + 63) & ~63,
           ],
         );
         runParts(backend, 'depthwiseInputGradPartF32', parts, 0, [offsetOf(backend, out), base]);
