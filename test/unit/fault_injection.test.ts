@@ -8,7 +8,8 @@ import * as assert from 'uvu/assert';
 import * as tf from '@tensorflow/tfjs-core';
 import type {BackendWasm} from '@tensorflow/tfjs-backend-wasm';
 import {dropout, randomBinomial, denseConcat} from '../../src/index.js';
-import {failMallocAfter, guardKernel, isGuardedKernel} from '../../src/backend/allocation.js';
+import {failMallocAfter, guardKernel, isGuardedKernel, TENSOR_ALIGNMENT} from '../../src/backend/allocation.js';
+import {offsetOf} from '../../src/backend/heap.js';
 import {ADAM_UPDATE, RMSPROP_UPDATE, SGD_UPDATE} from '../../src/kernel_names.js';
 
 await tf.setBackend('as');
@@ -379,6 +380,33 @@ test('the error names the kernel, the shape and dtype of the output, and the byt
     failMallocAfter(0);
   }
   checkHealthy('after the named errors');
+});
+
+test("tensor data starts on a 16-byte boundary (half of malloc's blocks do not), and freeing such tensors keeps the heap sound", () => {
+  const before = snapshot();
+  // Sizes of every remainder mod 16 bytes, made by values and by kernels, interleaved with frees.
+  const made: tf.Tensor[] = [];
+  for (let n = 1; n <= 40; n++) {
+    made.push(tf.tensor1d(values(n, n)));
+    made.push(tf.tidy(() => tf.add(made[made.length - 1]!, 1)));
+    if (n % 3 === 0) made.splice(n % made.length, 1)[0]!.dispose();
+  }
+  for (const t of made)
+    assert.is(offsetOf(backend, t) % TENSOR_ALIGNMENT, 0, `[${t.shape}] at ${offsetOf(backend, t)}`);
+  // Every value is where it was written: no tensor overlaps another.
+  for (const t of made) {
+    const n = t.shape[0]!;
+    const expected = Array.from(values(n, n));
+    const got = Array.from(t.dataSync());
+    const plusOne = expected.map(x => Math.fround(Math.fround(x) + 1));
+    assert.ok(
+      got.every((g, i) => g === Math.fround(expected[i]!)) || got.every((g, i) => g === plusOne[i]),
+      `[${n}] kept its values`,
+    );
+  }
+  tf.dispose(made);
+  assert.equal(snapshot(), before);
+  checkHealthy('after aligned tensors');
 });
 
 test.run();
