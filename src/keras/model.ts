@@ -9,6 +9,7 @@ import {type SymbolicTensor, type Node, isSymbolic} from './symbolic.js';
 import {InputLayer} from './input_layer.js';
 import {printSummary} from './summary.js';
 import {makePlan, type PredictPlan, planApplies, runPlan, signature, variableDisposals} from './predict_plan.js';
+import {replayTrace, traceRun} from './predict_trace.js';
 import {
   compileModel,
   compiledState,
@@ -321,6 +322,15 @@ export class Model<O extends ModelOutputs = ModelOutputs> extends Layer<LayerIO,
     const plan = this.predictPlans.get(key);
     if (plan && plan.nodes === this.nodes && plan.nodeCount === this.nodes.length && planApplies(inputs)) {
       try {
+        // Replay the plan's kernels (predict_trace.ts); its first run records them.
+        if (plan.trace) {
+          const replayed = replayTrace(plan.trace, inputs);
+          if (replayed) return replayed;
+        } else if (plan.trace === undefined) {
+          const {outputs, trace} = traceRun(inputs, () => runPlan(plan, inputs));
+          plan.trace = trace;
+          return outputs;
+        }
         return runPlan(plan, inputs);
       } catch (e) {
         // A weight disposed in a way the cached check cannot see: name it, as the uncached path does.
