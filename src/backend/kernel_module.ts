@@ -255,7 +255,7 @@ export interface KernelExports {
     preluRowStride: number,
     preluColStride: number,
   ): void;
-  /** depthwiseF32 for output channels oc0..oc1, the geometry at `geom` (a thread's part). */
+  /** depthwiseF32 for output pixels p0..p1, the geometry at `geom` (a thread's part). */
   depthwisePartF32(
     geom: number,
     x: number,
@@ -270,8 +270,8 @@ export interface KernelExports {
     prelu: number,
     preluRowStride: number,
     preluColStride: number,
-    oc0: number,
-    oc1: number,
+    p0: number,
+    p1: number,
   ): void;
   depthwiseInputGradF32(dy: number, filter: number, dx: number, mult: number): void;
   /** depthwiseInputGradF32 for input channels c0..c1, summed in `scratch` (N·H·W·(c1-c0) floats), the geometry at `geom`. */

@@ -369,8 +369,8 @@ function depthwiseChecks(c: DepthwiseCase, activation: string): {checks: Check[]
   };
 }
 
-test('depthwise convolutions split by channel ranges: bit-identical on 1, 2 and 3 threads in every direction', async () => {
-  // Where each part export takes its channel range.
+test('depthwise convolutions split (forward by output pixels, gradients by channels): bit-identical on 1, 2 and 3 threads', async () => {
+  // Where each part export takes its pixel or channel range.
   const rangeAt: Record<string, number> = {
     depthwisePartF32: 13,
     depthwiseInputGradPartF32: 5,
@@ -388,11 +388,13 @@ test('depthwise convolutions split by channel ranges: bit-identical on 1, 2 and 
   ];
   const all: Check[] = [];
   const tensors: tf.Tensor[] = [];
+  const outPixels = new Set<number>();
   for (const [i, c] of cases.entries()) {
     const pixels = tf.backend_util
       .computeConv2DInfo([c.n, c.h, c.w, c.c], [c.kh, c.kw, c.c, c.mult], c.stride, c.dilation, c.pad, undefined, true)
       .outShape.slice(0, 3)
       .reduce((a, b) => a * b, 1);
+    outPixels.add(pixels);
     assert.ok(2 * pixels * c.c * c.mult * c.kh * c.kw >= DEPTHWISE_PARALLEL_MIN_FLOPS, `${JSON.stringify(c)} is split`);
     const {checks, tensors: ts} = depthwiseChecks(c, ['relu', 'elu', 'sigmoid', 'leakyrelu', 'relu6'][i]!);
     all.push(...checks);
@@ -402,30 +404,48 @@ test('depthwise convolutions split by channel ranges: bit-identical on 1, 2 and 
   tf.dispose(tensors);
   for (const name of Object.keys(runs)) {
     assert.ok(callCount(name) > runs[name]!, `${name} ran on the pool`);
-    // Every range starts at a multiple of 16 channels (so each channel takes the vector or scalar
-    // path it takes on one thread); the ranges are contiguous from channel 0.
-    for (const parts of calls[name]!) {
+    // The ranges are contiguous from 0. Channel ranges start at multiples of 16 channels (so each
+    // channel takes the vector or scalar path it takes on one thread); pixel ranges cover every
+    // output pixel of the call.
+    const pixelSplit = name === 'depthwisePartF32';
+    for (const parts of calls[name]!.slice(runs[name])) {
       const ranges = parts.map(p => p.slice(rangeAt[name], rangeAt[name]! + 2));
       assert.ok(
         ranges.every(
-          ([start, end], k) => start! % 16 === 0 && end! > start! && start === (k === 0 ? 0 : ranges[k - 1]![1]),
+          ([start, end], k) =>
+            (pixelSplit || start! % 16 === 0) && end! > start! && start === (k === 0 ? 0 : ranges[k - 1]![1]),
         ),
         `${name} ranges ${JSON.stringify(ranges)}`,
       );
+      if (pixelSplit) assert.ok(outPixels.has(ranges[ranges.length - 1]![1]!), `${name} covers every pixel`);
     }
   }
 });
 
-test('a depthwise convolution of 16 channels or below a threshold stays on one thread', async () => {
+test('depthwise gradients of 16 channels, and any depthwise call below the threshold, stay on one thread; a large 16-channel forward pass splits by pixels', async () => {
   await threads(2);
-  const before = callCount('depthwisePartF32');
+  const names = ['depthwisePartF32', 'depthwiseInputGradPartF32', 'depthwiseFilterGradPartF32'];
+  const counts = () => names.map(callCount);
+  const gradsOf = (x: tf.Tensor4D, filter: tf.Tensor4D) =>
+    tf.dispose(
+      tf.grads((a: tf.Tensor, f: tf.Tensor) => tf.depthwiseConv2d(a as tf.Tensor4D, f as tf.Tensor4D, 1, 'same'))([
+        x,
+        filter,
+      ]),
+    );
+  const before = counts();
   const x = tf.randomUniform([64, 32, 32, 16]) as tf.Tensor4D;
   const filter = tf.randomUniform([3, 3, 16, 1]) as tf.Tensor4D;
-  tf.depthwiseConv2d(x, filter, 1, 'same').dispose(); // 19 MFLOP, but one 16-channel range
+  gradsOf(x, filter); // 19 MFLOP each way, but one 16-channel range
+  const large = counts();
+  assert.equal(
+    large.map((n, i) => n - before[i]!),
+    [1, 0, 0],
+  );
   const small = tf.randomUniform([1, 8, 8, 64]) as tf.Tensor4D;
   const smallFilter = tf.randomUniform([3, 3, 64, 1]) as tf.Tensor4D;
-  tf.depthwiseConv2d(small, smallFilter, 1, 'same').dispose(); // 0.07 MFLOP
-  assert.is(callCount('depthwisePartF32'), before);
+  gradsOf(small, smallFilter); // 0.07 MFLOP
+  assert.equal(counts(), large);
   tf.dispose([x, filter, small, smallFilter]);
 });
 

@@ -97,13 +97,15 @@ function writeGeometry(backend: BackendWasm, ptr: number, g: Geometry): void {
  * threads on 2 cores (`npx tsx src/bench/thread_thresholds.ts depthwise`: [N,28,28,C] 3x3 'same',
  * thresholds off, SIMD build, load average 1.8): forward, input and filter gradient at 0.45 MFLOP
  * 0.82x, 0.90x, 0.94x; 1.8 MFLOP 1.30x, 0.96x, 1.27x; 3.6 MFLOP 1.57x, 1.20x, 1.38x; 14 MFLOP
- * 2.50x, 1.37x, 1.86x.
+ * 2.50x, 1.37x, 1.86x. The forward pass, split by output pixels since (2026-12-03, load average
+ * 2.7): 0.9 MFLOP 1.08x, 1.8 MFLOP 1.48x, 3.6 MFLOP 1.73x; MobileNet's [8,112,112,32] 3x3, which
+ * the channel split took only to 1.07-1.44x, ~2x.
  */
 export const DEPTHWISE_PARALLEL_MIN_FLOPS = 3 * 2 ** 20;
 
 /**
- * The channel ranges a depthwise call splits into (output channels for the forward pass and the
- * filter gradient, input channels for the input gradient; assembly/depthwise.ts): one per thread
+ * The channel ranges a depthwise gradient splits into (output channels for the filter gradient,
+ * input channels for the input gradient; assembly/depthwise.ts): one per thread
  * when its 2·pixels·channels·taps flops reach DEPTHWISE_PARALLEL_MIN_FLOPS, each starting at a
  * multiple of 16 channels (a 64-byte cache line of a pixel's channels).
  */
@@ -116,6 +118,15 @@ function depthwiseParts(backend: BackendWasm, pixels: number, channels: number, 
   );
 }
 const DEPTHWISE_CHANNEL_BLOCK = 16;
+
+/**
+ * The output pixel ranges a depthwise forward pass splits into (assembly/depthwise.ts): one per
+ * thread, on the same flops threshold as the gradients' channel split.
+ */
+function depthwisePixelParts(backend: BackendWasm, pixels: number, channels: number, taps: number): [number, number][] {
+  const large = 2 * pixels * channels * taps >= DEPTHWISE_PARALLEL_MIN_FLOPS || !!globalState().ignoreThreadThresholds;
+  return splitRows(pixels, callThreads(backend, large && pixels > 1), 1);
+}
 
 function convThreads(backend: BackendWasm, m: number, n: number, k: number, pointwise: boolean): number {
   const large = 2 * m * n * k >= CONV_PARALLEL_MIN_FLOPS || !!globalState().ignoreThreadThresholds;
@@ -343,7 +354,7 @@ export function convForward(backend: BackendWasm, op: string, args: ForwardArgs,
   kernels.convGeometry(...geometry);
   const m = n * oh * ow;
   const taps = info.filterHeight * info.filterWidth;
-  const depthwiseRanges = depthwise ? depthwiseParts(backend, m, oc, taps) : [];
+  const depthwiseRanges = depthwise ? depthwisePixelParts(backend, m, oc, taps) : [];
   const threads = depthwise ? depthwiseRanges.length : convThreads(backend, m, oc, taps * c, isPointwise(geometry));
   const plan = new ScratchPlan();
   const workBytes = depthwise ? 0 : kernels.convForwardScratchBytes(oc);
@@ -377,7 +388,7 @@ export function convForward(backend: BackendWasm, op: string, args: ForwardArgs,
       if (depthwise && threads > 1) {
         writeGeometry(backend, plan.at(base, geom), geometry);
         const parts = depthwiseRanges.map(
-          ([oc0, oc1]): Parameters<typeof kernels.depthwisePartF32> => [
+          ([p0, p1]): Parameters<typeof kernels.depthwisePartF32> => [
             plan.at(base, geom),
             xPtr,
             filterPtr,
@@ -391,8 +402,8 @@ export function convForward(backend: BackendWasm, op: string, args: ForwardArgs,
             preluPtr,
             prelu?.rowStride ?? 0,
             prelu?.colStride ?? 0,
-            oc0,
-            oc1,
+            p0,
+            p1,
           ],
         );
         runParts(backend, 'depthwisePartF32', parts, 1 << 9, [offsetOf(backend, out), base]);
