@@ -29,12 +29,24 @@ export function isNode(): boolean {
   return typeof p?.versions?.node === 'string';
 }
 
+type NodeWorkerClass = typeof import('node:worker_threads').Worker;
+
+/** workerExecArgv's answer for this process's flags (they do not change while it runs). */
+let workerFlags: string[] | null = null;
+
 /**
- * The parent's Node flags minus those that apply only to a main script given on the command line
- * (`-e`/`--eval`/`-p`/`--print` and its code, `--input-type`): Node's Worker inherits
- * process.execArgv, and a worker started with those refuses to run its file.
+ * The parent's Node flags that a worker can start with. Node's Worker inherits process.execArgv,
+ * and refuses to start (ERR_WORKER_INVALID_EXEC_ARGV) when it holds
+ *   - a flag for a main script given on the command line (`-e`/`--eval`/`-p`/`--print` and its
+ *     code, `--input-type`): dropped here;
+ *   - a V8 option (`--experimental-wasm-relaxed-simd`, `--max-old-space-size`, ...): V8's flags
+ *     hold for the whole process, workers included, so they are not needed either. Which ones Node
+ *     refuses is asked of Node itself, once: a throwaway worker started with the flags names them.
+ * (Started with `--experimental-wasm-relaxed-simd`, every worker failed, so 'as' ran on one thread
+ * and without a shared heap.)
  */
-export function workerExecArgv(): string[] {
+export function workerExecArgv(Worker: NodeWorkerClass): string[] {
+  if (workerFlags) return workerFlags;
   const out: string[] = [];
   const argv = process.execArgv;
   for (let i = 0; i < argv.length; i++) {
@@ -46,7 +58,25 @@ export function workerExecArgv(): string[] {
     if (/^(--eval|--print|--input-type)=/.test(flag)) continue;
     out.push(flag);
   }
-  return out;
+  workerFlags = out.length > 0 ? withoutRefused(Worker, out) : out;
+  return workerFlags;
+}
+
+/** `flags` without those Node refuses in a worker's execArgv (it lists them in its error). */
+function withoutRefused(Worker: NodeWorkerClass, flags: string[]): string[] {
+  try {
+    const probe = new Worker('', {eval: true, execArgv: flags});
+    probe.unref();
+    void probe.terminate();
+    return flags;
+  } catch (e) {
+    const error = e as {code?: string; message?: string};
+    if (error.code !== 'ERR_WORKER_INVALID_EXEC_ARGV') return flags;
+    // "Initiated Worker with invalid execArgv flags: --a, --b"
+    const message = String(error.message);
+    const refused = new Set(message.slice(message.lastIndexOf(': ') + 2).split(', '));
+    return flags.filter(f => !refused.has(f));
+  }
 }
 
 /** A require() that resolves from this package's own location (its tfjs-backend-wasm dependency). */
@@ -97,7 +127,7 @@ export async function createNodeThreadedBackend(): Promise<BackendWasm> {
   const NodeWorker = workerThreads.Worker;
   workerThreads.Worker = class PthreadWorker extends NodeWorker {
     constructor(file: string | URL, options: import('node:worker_threads').WorkerOptions = {}) {
-      super(file, {execArgv: workerExecArgv(), ...options});
+      super(file, {execArgv: workerExecArgv(NodeWorker), ...options});
     }
   };
   let starting: Promise<EmscriptenModule>;

@@ -322,7 +322,8 @@ function spawnWorker(
     const pending = (async () => {
       await loadNodeWorkers();
       if (ended) return;
-      handle = new nodeWorkerThreads!.Worker(WORKER_SOURCE, {eval: true, workerData: data, execArgv: workerExecArgv()});
+      const {Worker} = nodeWorkerThreads!;
+      handle = new Worker(WORKER_SOURCE, {eval: true, workerData: data, execArgv: workerExecArgv(Worker)});
       const worker = handle;
       worker.on('message', (message: {ready?: boolean; error?: string}) => {
         // Ref'd until it is ready (the start-up is awaited), then it never keeps the process alive.

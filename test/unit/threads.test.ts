@@ -243,4 +243,14 @@ test('a script that trains on several threads exits on its own', () => {
   assert.ok(Date.now() - started < 60_000);
 });
 
+test('started with V8 flags (which Node refuses in a worker), the script still trains on two threads and exits', () => {
+  // --experimental-wasm-relaxed-simd is how Node 20 gets relaxed SIMD; --max-old-space-size is a
+  // common one. Inherited by the workers, either made every worker fail: one thread, no shared heap.
+  const script = path.join(here, '../fixtures/threads_exit.ts');
+  const flags = ['--experimental-wasm-relaxed-simd', '--max-old-space-size=4096'];
+  const r = spawnSync(process.execPath, [...flags, '--import', 'tsx', script], {encoding: 'utf8', timeout: 60_000});
+  assert.is(r.status, 0, `exit status ${r.status} signal ${r.signal}: ${(r.stderr ?? '').slice(-600)}`);
+  assert.match(r.stdout, /threads 2, loss \d/);
+});
+
 test.run();
