@@ -16,7 +16,8 @@
 //     existed before the run (a constant a layer holds; a replay checks it is not disposed).
 //     A tensor made from values during the run (tf.tensor, tf.randomUniform, a scalar operand)
 //     could differ between calls: no trace;
-//   - no value is read during the run (dataSync, data, array: a layer could branch on it);
+//   - no value is read during the run (dataSync, data, array: a layer could branch on it), and no
+//     tf.Variable is assigned (state a layer updates in call: no kernel, so no replay would);
 //   - no random kernel runs (their seeds are attributes, fixed in the trace);
 //   - every output of the model is an output of a recorded kernel.
 // Then one replay must reproduce the traced run's outputs bit for bit, or the trace is dropped.
@@ -175,6 +176,13 @@ export function traceRun(
     replayable = false;
     return read.call(this, dataId);
   };
+  // Variable.assign is no kernel: a layer that updates state in `call` would not in a replay.
+  const variableProto = tf.Variable.prototype;
+  const assign = variableProto.assign;
+  variableProto.assign = function (this: tf.Variable, value: tf.Tensor) {
+    replayable = false;
+    return assign.call(this, value);
+  };
   let outputs: tf.Tensor[];
   try {
     outputs = run();
@@ -182,6 +190,7 @@ export function traceRun(
     delete (engine as Partial<EngineLike>).runKernel;
     delete (engine as Partial<EngineLike>).readSync;
     delete (engine as Partial<EngineLike>).read;
+    variableProto.assign = assign;
   }
   const outputSlots = outputs.map(t => slots.get(t) ?? -1);
   // An output twice would be two tensors on one buffer that the engine never counted twice.

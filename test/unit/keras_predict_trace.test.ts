@@ -2,8 +2,8 @@
 // the plan's kernels are replayed without the layers and the engine. A replay gives the layers'
 // numbers bit for bit, reads the weights as they are now, leaks nothing, fuses the custom dense
 // layer's matMul + bias add, and is not made (or not used) when it could be wrong: a layer that
-// reads values, makes tensors from values (randomness), a held tensor disposed, another backend,
-// profiling.
+// reads values, makes tensors from values (randomness), assigns a variable, a held tensor
+// disposed, another backend, profiling.
 import {test} from 'uvu';
 import * as assert from 'uvu/assert';
 import * as tf from '@tensorflow/tfjs-core';
@@ -125,9 +125,20 @@ test('no trace when a layer reads values or makes tensors from values; such laye
   for (let i = 0; i < 4; i++) outs.add(predicted(noisy, x).join(','));
   assert.is(traceOf(noisy), null, 'randomUniform: not replayable');
   assert.is(outs.size, 4, 'fresh noise on every predict');
-  tf.dispose(x);
+  // State updated in call (Variable.assign is no kernel): every predict must still update it.
+  const calls = tf.variable(tf.scalar(0), false);
+  const counting = around(h => {
+    calls.assign(tf.add(calls, tf.onesLike(calls)));
+    return tf.relu(h);
+  });
+  const built = calls.dataSync()[0]!; // building the graph may call it too
+  for (let i = 0; i < 4; i++) predicted(counting, x);
+  assert.is(traceOf(counting), null, 'assign: not replayable');
+  assert.is(calls.dataSync()[0], built + 4, 'one update per predict');
+  tf.dispose([x, calls]);
   reads.dispose();
   noisy.dispose();
+  counting.dispose();
 });
 
 test('a held constant disposed, another backend, profiling: the replay steps aside', async () => {
