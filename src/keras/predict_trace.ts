@@ -348,12 +348,6 @@ function sourceValue(
   return s.tensor.isDisposed ? null : s.tensor;
 }
 
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
 /**
  * Runs `trace` on `inputs` (of the traced signature): the model's outputs, as tensors of the
  * current scope, or null when it cannot run now (another backend, gradient recording, a held
@@ -394,7 +388,7 @@ export function replayTrace(trace: KernelTrace, inputs: readonly tf.Tensor[]): t
           continue;
         }
         values[step.outputs[i]!] = o;
-        if (o.dtype !== step.outputDtypes[i] || !sameShape(o.shape, step.outputShapes[i]!)) matches = false;
+        if (o.dtype !== step.outputDtypes[i] || !tf.util.arraysEqual(o.shape, step.outputShapes[i]!)) matches = false;
       }
       if (!matches) return releaseAll(backend, values);
       for (const s of step.frees) {

@@ -110,7 +110,7 @@ export const DEPTHWISE_PARALLEL_MIN_FLOPS = 3 * 2 ** 20;
  * multiple of 16 channels (a 64-byte cache line of a pixel's channels).
  */
 function depthwiseParts(backend: BackendWasm, pixels: number, channels: number, taps: number): [number, number][] {
-  const large = 2 * pixels * channels * taps >= DEPTHWISE_PARALLEL_MIN_FLOPS || !!globalState().ignoreThreadThresholds;
+  const large = isLargeDepthwise(pixels, channels, taps);
   return splitRows(
     channels,
     callThreads(backend, large && channels > DEPTHWISE_CHANNEL_BLOCK),
@@ -124,8 +124,12 @@ const DEPTHWISE_CHANNEL_BLOCK = 16;
  * thread, on the same flops threshold as the gradients' channel split.
  */
 function depthwisePixelParts(backend: BackendWasm, pixels: number, channels: number, taps: number): [number, number][] {
-  const large = 2 * pixels * channels * taps >= DEPTHWISE_PARALLEL_MIN_FLOPS || !!globalState().ignoreThreadThresholds;
-  return splitRows(pixels, callThreads(backend, large && pixels > 1), 1);
+  return splitRows(pixels, callThreads(backend, isLargeDepthwise(pixels, channels, taps) && pixels > 1), 1);
+}
+
+/** Whether a depthwise call of 2·pixels·channels·taps flops may split (DEPTHWISE_PARALLEL_MIN_FLOPS). */
+function isLargeDepthwise(pixels: number, channels: number, taps: number): boolean {
+  return 2 * pixels * channels * taps >= DEPTHWISE_PARALLEL_MIN_FLOPS || !!globalState().ignoreThreadThresholds;
 }
 
 function convThreads(backend: BackendWasm, m: number, n: number, k: number, pointwise: boolean): number {
