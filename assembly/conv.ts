@@ -32,7 +32,7 @@
 import {A_ELEM, packB, MR, NR, KC, MC, NC} from './gemm_pack';
 import {kernel4x8, kernel4x8Scalar, storeTile, TILE_FLOATS} from './gemm_kernel';
 import {ACT_LINEAR, setEpilogue} from './gemm_epilogue';
-import {gemmF32, gemmF32Rows, gemmScratchBytes} from './matmul';
+import {gemmF32, gemmF32Part, gemmScratchBytes} from './matmul';
 import {
   cvN, cvH, cvW, cvC, cvOH, cvOW, cvKH, cvKW, cvSH, cvSW, cvDH, cvDW, cvPT, cvPL, loadGeometry, roundUpTo,
 } from './conv_common';
@@ -271,7 +271,7 @@ export function convForwardF32(
 
 /**
  * Output pixels rowStart..rowEnd of convForwardF32 (rowStart a multiple of MR), the geometry
- * read from `geom`: one thread's part. A pointwise convolution goes to gemmF32Rows, so the
+ * read from `geom`: one thread's part. A pointwise convolution goes to gemmF32Part, so the
  * caller splits it only where gemmF32 takes its blocked path (m >= 8, cout > 1); an empty
  * window (k = 0) is not split.
  */
@@ -285,8 +285,8 @@ export function convForwardRowsF32(
   const m = cvN * cvOH * cvOW, k = cvKH * cvKW * cvC;
   if (m <= 0 || cout <= 0 || k <= 0) return;
   if (pointwise()) {
-    gemmF32Rows(x, filter, y, m, cout, k, false, false, cout, bias, biasRowStride, biasColStride,
-      act, alpha, prelu, preluRowStride, preluColStride, scratch, rowStart, rowEnd);
+    gemmF32Part(x, filter, y, m, cout, k, false, false, cout, bias, biasRowStride, biasColStride,
+      act, alpha, prelu, preluRowStride, preluColStride, scratch, rowStart, rowEnd, 0, cout);
     return;
   }
   setEpilogue(bias, biasRowStride, biasColStride, act, alpha, prelu, preluRowStride, preluColStride);
@@ -314,7 +314,7 @@ export function convFilterGradF32(x: usize, dy: usize, dw: usize, cout: i32, scr
 /**
  * Rows i0..i1 (taps x channels, i0 a multiple of MR) and columns j0..j1 (output channels, j0 a
  * multiple of NR) of convFilterGradF32's dW, the geometry read from `geom`: one thread's part.
- * Pointwise, it is gemmF32Rows over rows i0..i1 (all columns), so the caller splits a pointwise
+ * Pointwise, it is gemmF32Part over rows i0..i1 (all columns), so the caller splits a pointwise
  * gradient by rows only and only where gemmF32 is blocked (m >= 8, cout > 1).
  */
 export function convFilterGradPartF32(geom: usize, x: usize, dy: usize, dw: usize, cout: i32, scratch: usize,
@@ -323,7 +323,7 @@ export function convFilterGradPartF32(geom: usize, x: usize, dy: usize, dw: usiz
   const m = cvKH * cvKW * cvC, k = cvN * cvOH * cvOW;
   if (m <= 0 || cout <= 0 || k <= 0) return;
   if (pointwise()) {
-    gemmF32Rows(x, dy, dw, m, cout, k, true, false, cout, 0, 0, 0, ACT_LINEAR, 0, 0, 0, 0, scratch, i0, i1);
+    gemmF32Part(x, dy, dw, m, cout, k, true, false, cout, 0, 0, 0, ACT_LINEAR, 0, 0, 0, 0, scratch, i0, i1, 0, cout);
     return;
   }
   setEpilogue(0, 0, 0, ACT_LINEAR, 0, 0, 0, 0);
@@ -424,8 +424,8 @@ function colsRange(dy: usize, filter: usize, dx: usize, cout: i32, scratch: usiz
     const rows = min(chunk, p1 - row0);
     // Always the blocked GEMM (not gemmF32's matrix-vector paths for 1 or 2 rows): a pixel's
     // column is then the same whatever chunk it falls in.
-    gemmF32Rows(dy + (<usize>row0 * <usize>cout << 2), filter, cols, rows, kk, cout, false, true, kk,
-      0, 0, 0, ACT_LINEAR, 0, 0, 0, 0, gemmScratch, 0, rows);
+    gemmF32Part(dy + (<usize>row0 * <usize>cout << 2), filter, cols, rows, kk, cout, false, true, kk,
+      0, 0, 0, ACT_LINEAR, 0, 0, 0, 0, gemmScratch, 0, rows, 0, kk);
     let src = cols;
     for (let r = 0; r < rows; r++) {
       const i = row0 + r;

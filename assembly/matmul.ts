@@ -85,43 +85,50 @@ export function gemmF32(
     return;
   }
 
-  gemmBlocked(a, b, c, m, n, k, transA, transB, ldc, scratch, 0, m);
+  gemmBlocked(a, b, c, m, n, k, transA, transB, ldc, scratch, 0, m, 0, n);
 }
 
 /**
- * Rows rowStart..rowEnd of gemmF32's C: what one thread computes when a product is split across
- * threads (src/backend/threads.ts). `m` is the whole product's row count, so every decision
- * (direct B, block sizes) is the one the single-threaded call makes, and rowStart is a multiple
- * of MR (the caller's split): each row then takes the same path, with the same rounding, as in
- * the one-thread product, and the results are bit-identical for any thread count. Only the
+ * Rows rowStart..rowEnd and columns colStart..colEnd of gemmF32's C: what one thread computes
+ * when a product is split across threads (src/kernels/utils/gemm.ts). `m` and `n` are the whole
+ * product's, so every decision (direct B, block sizes) is the one the single-threaded call makes,
+ * and rowStart is a multiple of MR, colStart of NR (the caller's split): each element then takes
+ * the same path, with the same rounding, as in the one-thread product, and the results are
+ * bit-identical for any thread count. A split by rows makes every thread pack all of B; one by
+ * columns (for few rows and many columns) packs each B panel once and A once per thread. Only the
  * blocked path splits; the caller keeps the GEMV shapes (m <= 2, n == 1) on one thread.
  */
-export function gemmF32Rows(
+export function gemmF32Part(
   a: usize, b: usize, c: usize, m: i32, n: i32, k: i32, transA: bool, transB: bool, ldc: i32,
   bias: usize, biasRowStride: i32, biasColStride: i32,
   act: i32, alpha: f32, prelu: usize, preluRowStride: i32, preluColStride: i32,
-  scratch: usize, rowStart: i32, rowEnd: i32,
+  scratch: usize, rowStart: i32, rowEnd: i32, colStart: i32, colEnd: i32,
 ): void {
-  if (rowEnd <= rowStart || n <= 0 || k <= 0) return;
+  if (rowEnd <= rowStart || colEnd <= colStart || k <= 0) return;
   setEpilogue(bias, biasRowStride, biasColStride, act, alpha, prelu, preluRowStride, preluColStride);
-  gemmBlocked(a, b, c, m, n, k, transA, transB, ldc, scratch, rowStart, rowEnd);
+  gemmBlocked(a, b, c, m, n, k, transA, transB, ldc, scratch, rowStart, rowEnd, colStart, colEnd);
 }
 
-/** Rows of the micro-kernel's tile: gemmF32Rows' rowStart must be a multiple of it. */
+/** Columns of the micro-kernel's tile: gemmF32Part's colStart must be a multiple of it. */
+export function gemmColBlock(): i32 {
+  return NR;
+}
+
+/** Rows of the micro-kernel's tile: gemmF32Part's rowStart must be a multiple of it. */
 export function gemmRowBlock(): i32 {
   return MR;
 }
 
-/** The Goto/BLIS loops (see the top of this file) over C's rows rowStart..rowEnd. */
+/** The Goto/BLIS loops (see the top of this file) over C's rows rowStart..rowEnd, columns colStart..colEnd. */
 function gemmBlocked(a: usize, b: usize, c: usize, m: i32, n: i32, k: i32, transA: bool, transB: bool, ldc: i32,
-  scratch: usize, rowStart: i32, rowEnd: i32): void {
+  scratch: usize, rowStart: i32, rowEnd: i32, colStart: i32, colEnd: i32): void {
   const base = (scratch + 15) & ~(<usize>15);
   const tile = base;
   const packedA = tile + (<usize>TILE_FLOATS << 2);
   const kcMax = min(KC, k);
   const packedB = packedA + <usize>(min(MC, roundUp(rowEnd - rowStart, MR)) * kcMax) * A_ELEM;
-  for (let jc = 0; jc < n; jc += NC) {
-    const nc = min(NC, n - jc);
+  for (let jc = colStart; jc < colEnd; jc += NC) {
+    const nc = min(NC, colEnd - jc);
     for (let pc = 0; pc < k; pc += KC) {
       const kc = min(KC, k - pc);
       const first = pc == 0, last = pc + kc == k;

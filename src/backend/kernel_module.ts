@@ -29,9 +29,10 @@ export type GemmF32Args = [
 export interface KernelExports {
   gemmScratchBytes(m: number, n: number, k: number): number;
   gemmF32(...args: GemmF32Args): void;
-  /** gemmF32 over C's rows rowStart..rowEnd (a thread's part, src/kernels/utils/gemm.ts). */
-  gemmF32Rows(...args: [...GemmF32Args, rowStart: number, rowEnd: number]): void;
+  /** gemmF32 over C's rows rowStart..rowEnd, columns colStart..colEnd (a thread's part, src/kernels/utils/gemm.ts). */
+  gemmF32Part(...args: [...GemmF32Args, rowStart: number, rowEnd: number, colStart: number, colEnd: number]): void;
   gemmRowBlock(): number;
+  gemmColBlock(): number;
   gemmI32(a: number, b: number, c: number, m: number, n: number, k: number, transA: number, transB: number): void;
   // assembly/concat.ts, assembly/philox.ts, assembly/dropout.ts
   concatRows(out: number, table: number, parts: number, rows: number, outRowBytes: number): void;

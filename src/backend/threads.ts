@@ -2,8 +2,9 @@
 // every core. Each worker instantiates the same kernels module on the same shared
 // WebAssembly.Memory (tfjs-backend-wasm's threaded build: in Node see node_threaded_wasm.ts, in a
 // cross-origin-isolated page tfjs picks it itself). A call splits its work into parts (a GEMM: C's
-// rows, cut at multiples of the micro-kernel's 4 rows so that every row is computed exactly as on
-// one thread), the calling thread computes part 0 and the workers the others.
+// rows, cut at multiples of the micro-kernel's 4 rows, or its columns at multiples of 8, so that
+// every element is computed exactly as on one thread), the calling thread computes part 0 and the
+// workers the others.
 //
 // Signalling is through a control block on the heap, one slot of SLOT_INTS int32 per worker:
 //   [SEQ]    the caller bumps it (Atomics.notify) to start a job
@@ -28,7 +29,7 @@ const MAX_ARGS = SLOT_INTS - ARGS;
 /** Exports a worker can be asked to run (an index into this list goes in [OP]); 'exit' ends it. */
 export const WORKER_EXPORTS = [
   'exit',
-  'gemmF32Rows',
+  'gemmF32Part',
   'convForwardRowsF32',
   'convFilterGradPartF32',
   'convInputGradColsPartF32',

@@ -1,21 +1,26 @@
-// The measurement behind CONV_PARALLEL_MIN_FLOPS and DEPTHWISE_PARALLEL_MIN_FLOPS
-// (src/kernels/utils/conv.ts) and PHILOX_PARALLEL_MIN_WORK (src/kernels/utils/parallel.ts): small convolutions (every direction)
-// and Philox passes on one thread against two, alternating in one process, with the size
+// The measurement behind PARALLEL_MIN_FLOPS (src/kernels/utils/gemm.ts), CONV_PARALLEL_MIN_FLOPS
+// and DEPTHWISE_PARALLEL_MIN_FLOPS (src/kernels/utils/conv.ts) and PHILOX_PARALLEL_MIN_WORK
+// (src/kernels/utils/parallel.ts): small products and convolutions (every direction) and Philox
+// passes and optimizer updates (PARALLEL_MIN_ELEMENTS, src/kernels/utils/optimizer_update.ts) on
+// one thread against two, alternating in one process, with the size
 // thresholds turned off so that the two-thread rows do split. Not part of the CLI: a tool for
 // whoever retunes the thresholds (run it on a quiet machine; it prints the load average).
 //
+//   npx tsx src/bench/thread_thresholds.ts gemm
 //   npx tsx src/bench/thread_thresholds.ts conv
 //   npx tsx src/bench/thread_thresholds.ts depthwise
 //   npx tsx src/bench/thread_thresholds.ts philox
+//   npx tsx src/bench/thread_thresholds.ts optimizer
 import os from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import {dropout, randomBinomial, setKernelVariant} from '../index.js';
 import {setIgnoreThreadThresholds} from '../backend/state.js';
+import {RMSPROP_UPDATE} from '../kernel_names.js';
 import {alternate, type Contender} from './alternate.js';
 
 const which = process.argv[2] ?? 'conv';
-if (which !== 'conv' && which !== 'depthwise' && which !== 'philox')
-  throw new Error(`thread_thresholds: expected 'conv', 'depthwise' or 'philox', got '${which}'`);
+if (!['gemm', 'conv', 'depthwise', 'philox', 'optimizer'].includes(which))
+  throw new Error(`thread_thresholds: expected 'gemm', 'conv', 'depthwise', 'philox' or 'optimizer', got '${which}'`);
 await tf.setBackend('as');
 await setKernelVariant('simd');
 setIgnoreThreadThresholds(true);
@@ -51,7 +56,28 @@ async function compare(what: string, setup: () => tf.Tensor[], run: (t: tf.Tenso
   );
 }
 
-if (which === 'conv') {
+if (which === 'gemm') {
+  // [m,k]·[k,n] with either operand transposed as in a dense layer's gradients: the seed MLP's
+  // second layer (forward, input gradient, weight gradient) and products around the threshold.
+  const cases: Array<[number, number, number, boolean, boolean]> = [
+    [64, 500, 100, false, false],
+    [64, 100, 500, false, true],
+    [500, 64, 100, true, false],
+    [32, 784, 128, false, false],
+    [64, 784, 128, false, false],
+    [128, 256, 128, false, false],
+    [64, 256, 500, false, false],
+  ];
+  for (const [m, k, n, transA, transB] of cases) {
+    const mflop = (2 * m * n * k) / 1e6;
+    const setup = () => [
+      tf.randomUniform(transA ? [k, m] : [m, k], -1, 1),
+      tf.randomUniform(transB ? [n, k] : [k, n], -1, 1),
+    ];
+    const name = `[${m},${k}]${transA ? 'ᵀ' : ''}·[${k},${n}]${transB ? 'ᵀ' : ''} (${mflop.toFixed(1)} MFLOP)`;
+    await compare(name, setup, t => tf.matMul(t[0]!, t[1]!, transA, transB));
+  }
+} else if (which === 'conv') {
   const cases: Array<[number[], number[]]> = [
     [
       [2, 13, 13, 32],
@@ -147,6 +173,27 @@ if (which === 'conv') {
           filterShape: [3, 3, c, 1],
         } as never) as tf.Tensor,
     );
+  }
+} else if (which === 'optimizer') {
+  // The fused RMSprop update (tfjs' defaults) over weights of n elements: the seed MLP's
+  // [500,100] and [784,500] kernels and larger ones.
+  for (const n of [50_000, 392_000, 1 << 20, 1 << 21, 1 << 22]) {
+    const setup = () => [0, 1, 2, 3].map(() => tf.randomUniform([n], 0, 1));
+    await compare(`RMSprop update, ${n} elements`, setup, t => {
+      const [value, gradient, meanSquare, moment] = t;
+      const outs = tf.engine().runKernel(
+        RMSPROP_UPDATE,
+        {value, gradient, meanSquare, moment} as never,
+        {
+          learningRate: 0.001,
+          decay: 0.9,
+          momentum: 0,
+          epsilon: 1e-7,
+        } as never,
+      ) as tf.Tensor[];
+      tf.dispose(outs.slice(1));
+      return outs[0]!;
+    });
   }
 } else {
   for (const n of [32768, 65536, 131072, 262144, 524288, 1 << 20]) {

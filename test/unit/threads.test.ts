@@ -12,7 +12,7 @@ import type {BackendWasm} from '@tensorflow/tfjs-backend-wasm';
 import '../../src/index.js';
 import {backendInfo, denseConcat, registerBackendAs, setThreads} from '../../src/index.js';
 import {globalState} from '../../src/backend/state.js';
-import {PARALLEL_MIN_FLOPS} from '../../src/kernels/utils/gemm.js';
+import {PARALLEL_MIN_FLOPS, splitGemm} from '../../src/kernels/utils/gemm.js';
 import {splitRows} from '../../src/backend/threads.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -25,6 +25,19 @@ const rand = () => {
 };
 const values = (n: number) => Float32Array.from({length: n}, () => rand() * 2 - 1);
 const bits = (t: tf.Tensor) => Array.from(new Uint32Array((t.dataSync() as Float32Array).slice().buffer));
+
+/** Asserts that `run` gives the same bits on 2 and 3 threads as on 1 (its result is disposed). */
+async function assertSameBitsOn123(run: () => tf.Tensor, what = ''): Promise<void> {
+  const results: number[][] = [];
+  for (const threads of [1, 2, 3]) {
+    await setThreads(threads);
+    const out = run();
+    results.push(bits(out));
+    out.dispose();
+  }
+  assert.equal(results[1], results[0], `2 threads vs 1: ${what}`);
+  assert.equal(results[2], results[0], `3 threads vs 1: ${what}`);
+}
 
 test('setThreads rejects what is not a positive integer or "auto"', () => {
   for (const bad of [0, -1, 1.5, Number.NaN, Infinity, '2', null, {}]) {
@@ -127,15 +140,7 @@ test('random products (transposes, batches, bias, activations) are bit-identical
     const a = values(c.batch * c.m * c.k),
       b = values(c.batch * c.k * c.n),
       bias = values(c.n);
-    const results: number[][] = [];
-    for (const threads of [1, 2, 3]) {
-      await setThreads(threads);
-      const out = runCase(c, a, b, bias);
-      results.push(bits(out));
-      out.dispose();
-    }
-    assert.equal(results[1], results[0], `2 threads vs 1: ${JSON.stringify(c)}`);
-    assert.equal(results[2], results[0], `3 threads vs 1: ${JSON.stringify(c)}`);
+    await assertSameBitsOn123(() => runCase(c, a, b, bias), JSON.stringify(c));
   }
   // NaN and Inf propagate the same way.
   const a = values(128 * 96),
@@ -152,21 +157,68 @@ test('random products (transposes, batches, bias, activations) are bit-identical
   assert.equal(outs[1], outs[0]);
 });
 
+test('a short, wide product is cut by columns (multiples of 8), a tall one by rows (multiples of 4)', () => {
+  const kernels = {gemmRowBlock: () => 4, gemmColBlock: () => 8};
+  // The seed's first layer: by rows, each thread would pack all of the [784,500] weight.
+  assert.equal(splitGemm(64, 500, 2, kernels), {
+    byColumns: true,
+    parts: [
+      [0, 256],
+      [256, 500],
+    ],
+  });
+  // Its weight gradient, [784,64]x[64,500]: rows.
+  assert.equal(splitGemm(784, 500, 2, kernels), {
+    byColumns: false,
+    parts: [
+      [0, 392],
+      [392, 784],
+    ],
+  });
+  assert.equal(splitGemm(64, 256, 3, kernels).byColumns, false); // 4m = n: rows
+});
+
+test('short, wide products (cut by columns) are bit-identical on 1, 2 and 3 threads, NaN and Inf included', async () => {
+  // [m, k, n]: n not a multiple of 8, n past one 1024-column block, k past one 256 block, m not a
+  // multiple of 4; both transposes, bias and activation (the fused tail at every column).
+  const cases: [number, number, number][] = [
+    [64, 784, 500],
+    [8, 300, 2101],
+    [13, 600, 777],
+    [30, 1200, 129],
+  ];
+  for (const [m, k, n] of cases) {
+    assert.ok(2 * m * n * k >= PARALLEL_MIN_FLOPS); // large enough to be split
+    assert.ok(splitGemm(m, n, 2, {gemmRowBlock: () => 4, gemmColBlock: () => 8}).byColumns);
+    for (const [transposeA, transposeB] of [
+      [false, false],
+      [true, true],
+    ] as const) {
+      const c: Case = {m, n, k, transposeA, transposeB, batch: 1, bias: true, activation: 'elu'};
+      const a = values(m * k),
+        b = values(k * n),
+        bias = values(n);
+      a[3] = Number.NaN;
+      b[k * n - 1] = -Infinity;
+      await assertSameBitsOn123(() => runCase(c, a, b, bias), JSON.stringify(c));
+    }
+  }
+  // A column slot of a wider output (denseConcat's ldc): each block cut by its own columns.
+  const x = tf.tensor2d(values(32 * 400), [32, 400]);
+  const w1 = tf.tensor2d(values(400 * 500), [400, 500]),
+    w2 = tf.tensor2d(values(400 * 403), [400, 403]);
+  assert.ok(2 * 32 * 403 * 400 >= PARALLEL_MIN_FLOPS);
+  await assertSameBitsOn123(() => denseConcat([x, x], [w1, w2], [null, null], {activation: 'relu'}), 'denseConcat');
+  tf.dispose([x, w1, w2]);
+});
+
 test('denseConcat splits each block across threads, bit-identically', async () => {
   const x1 = tf.tensor2d(values(256 * 300), [256, 300]),
     x2 = tf.tensor2d(values(256 * 200), [256, 200]);
   const w1 = tf.tensor2d(values(300 * 128), [300, 128]),
     w2 = tf.tensor2d(values(200 * 64), [200, 64]);
   const b1 = tf.tensor1d(values(128));
-  const outs: number[][] = [];
-  for (const threads of [1, 2, 3]) {
-    await setThreads(threads);
-    const y = denseConcat([x1, x2], [w1, w2], [b1, null], {activation: 'relu'});
-    outs.push(bits(y));
-    y.dispose();
-  }
-  assert.equal(outs[1], outs[0]);
-  assert.equal(outs[2], outs[0]);
+  await assertSameBitsOn123(() => denseConcat([x1, x2], [w1, w2], [b1, null], {activation: 'relu'}), 'denseConcat');
   tf.dispose([x1, x2, w1, w2, b1]);
 });
 

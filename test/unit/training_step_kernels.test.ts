@@ -9,6 +9,7 @@ import * as assert from 'uvu/assert';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '../../src/index.js';
+import {PARALLEL_MIN_ELEMENTS} from '../../src/kernels/utils/optimizer_update.js';
 import {input, K, layers, losses, Model} from '../../src/keras/index.js';
 import {
   BIAS_ACTIVATION_GRAD,
@@ -274,8 +275,9 @@ test('a Dense model trains to the same weights, bit for bit, with the fused kern
 
 test('optimizer updates of large weights are split over threads, bit-identical for 1, 2 and 3 threads', async () => {
   await tf.setBackend('as');
-  const shape = [301, 700]; // 210,700 elements: above the split threshold, not a multiple of 4 per part
+  const shape = [1031, 1021]; // 1,052,651 elements: above the split threshold, not a multiple of 4 per part
   const n = shape[0]! * shape[1]!;
+  assert.ok(n >= PARALLEL_MIN_ELEMENTS);
   const arrays = [0, 1, 2, 3].map(() => values(n, false));
   arrays[2] = arrays[2]!.map(Math.abs); // a mean square / second moment is not negative
   const runAll = () =>

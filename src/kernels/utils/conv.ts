@@ -767,7 +767,7 @@ export function convBackpropFilter(
       else if (threads > 1) {
         writeGeometry(backend, plan.at(base, geom), geometry);
         // By rows of dW (taps x channels) or by its columns (output channels), whichever is more
-        // even (a first layer has few taps x channels); a pointwise gradient is gemmF32Rows: rows.
+        // even (a first layer has few taps x channels); a pointwise gradient is gemmF32Part: rows.
         const byRows = splitRows(taps, threads, MR);
         const byCols = splitRows(oc, threads, NR);
         const cols = !pointwise && moreEven(byCols, oc, byRows, taps);

@@ -2,11 +2,12 @@
 // _FusedMatMul, DenseConcat) size their scratch with gemmScratch and call runGemm. Below
 // PARALLEL_MIN_FLOPS, or for the matrix-vector shapes (which gemmF32 does not block), the
 // product runs on the calling thread alone. The split is by rows of C at multiples of the
-// micro-kernel's rows, so the result is bit-identical for any thread count.
+// micro-kernel's rows, or by columns at multiples of its columns when C is short and wide
+// (splitGemm), so the result is bit-identical for any thread count.
 import type {BackendWasm} from '@tensorflow/tfjs-backend-wasm';
 import {quarantineBlocks} from '../../backend/allocation.js';
-import {callGemmF32, GEMM_F32_FLOAT_ARGS, gemmF32Args} from '../../backend/kernel_module.js';
-import {instanceOf} from '../../backend/state.js';
+import {callGemmF32, GEMM_F32_FLOAT_ARGS, gemmF32Args, type KernelExports} from '../../backend/kernel_module.js';
+import {globalState, instanceOf} from '../../backend/state.js';
 import {splitRows} from '../../backend/threads.js';
 import type {GemmF32Params} from '../../kernel_names.js';
 
@@ -31,7 +32,8 @@ export function planGemm(backend: BackendWasm, m: number, n: number, k: number):
   const instance = instanceOf(backend);
   const scratchPerThread = instance.kernels.gemmScratchBytes(m, n, k);
   const pool = instance.pool;
-  const big = 2 * m * n * k >= PARALLEL_MIN_FLOPS && m >= MIN_BLOCKED_ROWS && n > 1;
+  const big =
+    (2 * m * n * k >= PARALLEL_MIN_FLOPS || !!globalState().ignoreThreadThresholds) && m >= MIN_BLOCKED_ROWS && n > 1;
   // usable() throws once, naming the worker, when one died since the last call.
   const threads = big && pool?.usable() ? pool.size + 1 : 1;
   return {threads, scratchPerThread};
@@ -49,23 +51,42 @@ export function runGemm(backend: BackendWasm, p: GemmF32Params, plan: GemmPlan, 
   const instance = instanceOf(backend);
   const kernels = instance.kernels;
   const pool = instance.pool;
-  const parts = plan.threads > 1 && pool ? splitRows(p.m, plan.threads, kernels.gemmRowBlock()) : [];
-  if (parts.length <= 1) {
+  const split = plan.threads > 1 && pool ? splitGemm(p.m, p.n, plan.threads, kernels) : null;
+  if (!split || split.parts.length <= 1) {
     callGemmF32(kernels, p);
     return;
   }
-  const args = parts.map(
-    ([rowStart, rowEnd], t): Parameters<typeof kernels.gemmF32Rows> => [
+  const args = split.parts.map(
+    ([start, end], t): Parameters<typeof kernels.gemmF32Part> => [
       ...gemmF32Args({...p, scratch: p.scratch + t * plan.scratchPerThread}),
-      rowStart,
-      rowEnd,
+      ...(split.byColumns ? ([0, p.m, start, end] as const) : ([start, end, 0, p.n] as const)),
     ],
   );
   pool!.run(
-    'gemmF32Rows',
+    'gemmF32Part',
     args,
     GEMM_F32_FLOAT_ARGS,
-    a => kernels.gemmF32Rows(...(a as Parameters<typeof kernels.gemmF32Rows>)),
+    a => kernels.gemmF32Part(...(a as Parameters<typeof kernels.gemmF32Part>)),
     () => quarantineBlocks(backend, heapBlocks),
   );
+}
+
+/**
+ * How an m x n product is cut for `threads` threads: by rows of C (multiples of the micro-kernel's
+ * rows) or, when C has few rows and many columns, by columns (multiples of its columns). Each
+ * thread packs the operand panels its part reads, so the cut decides what is packed twice: a row
+ * cut packs all of B in every thread (k·n floats), a column cut all of A (m·k values, stored
+ * splat to 16 bytes in the SIMD builds: 4x B's 4 bytes). Columns when 4m < n: the seed's first
+ * layer, [64,784]x[784,500], would pack its 1.5 MB of B once per thread by rows.
+ */
+export function splitGemm(
+  m: number,
+  n: number,
+  threads: number,
+  kernels: Pick<KernelExports, 'gemmRowBlock' | 'gemmColBlock'>,
+): {byColumns: boolean; parts: [number, number][]} {
+  const byColumns = 4 * m < n;
+  return byColumns
+    ? {byColumns, parts: splitRows(n, threads, kernels.gemmColBlock())}
+    : {byColumns, parts: splitRows(m, threads, kernels.gemmRowBlock())};
 }

@@ -5,24 +5,27 @@
 //
 // A large weight is split over the backend's threads: every element is updated on its own, so
 // any split gives the same bits; the calling thread takes the first part. The update is a few
-// divisions and square roots per element (RMSprop on the seed's [784,500] kernel: ~0.2 ms on one
-// core), which two cores halve.
+// divisions and square roots per element over seven streams of memory (RMSprop on the seed's
+// [784,500] kernel: ~0.25 ms on one core, 11 MB read and written), so a second core gains only
+// on large weights (see PARALLEL_MIN_ELEMENTS).
 import {type TensorInfo, util} from '@tensorflow/tfjs-core';
 import type {BackendWasm} from '@tensorflow/tfjs-backend-wasm';
 import {quarantineBlocks} from '../../backend/allocation.js';
 import {offsetOf} from '../../backend/heap.js';
 import type {KernelExports} from '../../backend/kernel_module.js';
-import {instanceOf} from '../../backend/state.js';
+import {globalState, instanceOf} from '../../backend/state.js';
 import type {WorkerExport} from '../../backend/threads.js';
 
 /** The update functions of assembly/optimizers.ts, all of the argument layout above. */
 export type UpdateExport = Extract<WorkerExport, 'rmspropF32' | 'adamF32' | 'sgdF32'> & keyof KernelExports;
 
 /**
- * Weights of fewer elements than this stay on one thread: below it, waking a worker costs about
- * what it saves (measured on 2 cores: a [500,100] kernel, 50,000 elements, gained nothing).
+ * Weights of fewer elements than this stay on one thread. Measured 1 vs 2 threads (RMSprop,
+ * `npx tsx src/bench/thread_thresholds.ts optimizer`, 2 vCPUs): 0.61x at 50,000 elements, 0.70x
+ * at 392,000 (the seed's [784,500] kernel; in its training step 0.29 -> 0.36 ms: the two halves
+ * took as long as the whole, and the worker woke ~50 µs late), 1.08x at 1,048,576, 2.2x at 2M.
  */
-export const PARALLEL_MIN_ELEMENTS = 1 << 16;
+export const PARALLEL_MIN_ELEMENTS = 1 << 20;
 
 /**
  * `inputs` is [weight, gradient, ...slots]; the outputs are [weight', ...slots'] (same shape).
@@ -54,7 +57,8 @@ export function optimizerUpdate(
   const kernels = instance.kernels;
   const call = kernels[fn] as (...args: number[]) => void;
   const pool = instance.pool;
-  const threads = n >= PARALLEL_MIN_ELEMENTS && pool?.usable() ? pool.size + 1 : 1;
+  const big = n >= PARALLEL_MIN_ELEMENTS || !!globalState().ignoreThreadThresholds;
+  const threads = big && pool?.usable() ? pool.size + 1 : 1;
   if (threads === 1) {
     call(...ins, ...outPtrs, n, ...hyper);
     return outs;
