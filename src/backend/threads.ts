@@ -26,6 +26,16 @@ const SEQ = 0,
   FLOATS = 5,
   ARGS = 8;
 const MAX_ARGS = SLOT_INTS - ARGS;
+/**
+ * How long the calling thread spins for the workers after its own part before it blocks in
+ * Atomics.wait. It has nothing else to do meanwhile, and a thread that blocks is often woken on
+ * another core, away from its cache: in the seed's training step on 2 vCPUs, the (unsplit)
+ * RMSprop update that follows a split product took 0.60 ms when the caller had blocked and 0.40
+ * when it had spun, and the whole step was 7-10% faster spinning (3.28 against 3.61 ms, one
+ * thread 3.93). A worker is normally done well within this; one that is descheduled for longer
+ * finds the caller blocked, as before.
+ */
+const SPIN_WAIT_MS = 5;
 /** Exports a worker can be asked to run (an index into this list goes in [OP]); 'exit' ends it. */
 export const WORKER_EXPORTS = [
   'exit',
@@ -247,7 +257,9 @@ export class ThreadPool {
           this.fail(w, `it did not finish its part of ${name} within ${Math.round(limitMs)} ms`);
           throw this.failureError();
         }
-        if (this.canBlock) Atomics.wait(ctl, base + DONE, Atomics.load(ctl, base + DONE), 20);
+        // Spin first (see SPIN_WAIT_MS), then block in short waits.
+        if (this.canBlock && performance.now() - start > localMs + SPIN_WAIT_MS)
+          Atomics.wait(ctl, base + DONE, Atomics.load(ctl, base + DONE), 20);
       }
       // An export that threw: the others are still waited for (they write the same output).
       if (ctl[base + STATUS] !== 0 && !failedWorker) {
