@@ -28,12 +28,12 @@ const SEQ = 0,
 const MAX_ARGS = SLOT_INTS - ARGS;
 /**
  * How long the calling thread spins for the workers after its own part before it blocks in
- * Atomics.wait. It has nothing else to do meanwhile, and a thread that blocks is often woken on
- * another core, away from its cache: in the seed's training step on 2 vCPUs, the (unsplit)
- * RMSprop update that follows a split product took 0.60 ms when the caller had blocked and 0.40
- * when it had spun, and the whole step was 7-10% faster spinning (3.28 against 3.61 ms, one
- * thread 3.93). A worker is normally done well within this; one that is descheduled for longer
- * finds the caller blocked, as before.
+ * Atomics.wait. It has nothing else to do meanwhile, and a thread that blocks may be woken on
+ * another core, away from its cache: in the seed's training step on 2 vCPUs, kernels that stay on
+ * one thread ran slower after a split product (the [784,500] RMSprop update 0.31 -> 0.49 ms), and
+ * in five paired runs of the step on 2 threads (one process, alternating) spinning was 2-10%
+ * faster than blocking. A worker is normally done well within this; one that is descheduled for
+ * longer finds the caller blocked, as before.
  */
 const SPIN_WAIT_MS = 5;
 /** Exports a worker can be asked to run (an index into this list goes in [OP]); 'exit' ends it. */
