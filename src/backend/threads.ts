@@ -11,6 +11,7 @@
 //   [DONE]   the worker copies SEQ there (Atomics.notify) when its part is done
 //   [STATUS] 0 ok, 1 the export threw (the message follows by postMessage)
 //   [OP]     index of the export to call, [ARGC] its argument count, [FLOATS] a bit per f32 argument
+//   [STARTED] (a float64 over two slots) when the worker picked the job up, in ms since the epoch
 //   [ARGS..] the arguments (int32 bits; f32 arguments as float bits)
 // Atomics.wait/notify cost microseconds where postMessage costs tens of them, which matters for
 // products of a millisecond. Workers never keep a Node process alive (unref), and a worker that
@@ -24,6 +25,7 @@ const SEQ = 0,
   OP = 3,
   ARGC = 4,
   FLOATS = 5,
+  STARTED = 6,
   ARGS = 8;
 const MAX_ARGS = SLOT_INTS - ARGS;
 /**
@@ -36,6 +38,8 @@ const MAX_ARGS = SLOT_INTS - ARGS;
  * longer finds the caller blocked, as before.
  */
 const SPIN_WAIT_MS = 5;
+/** Start delays kept between two takeStartDelays calls. */
+const START_DELAYS_KEPT = 100_000;
 /** Exports a worker can be asked to run (an index into this list goes in [OP]); 'exit' ends it. */
 export const WORKER_EXPORTS = [
   'exit',
@@ -61,7 +65,7 @@ export const controlBytes = (workers: number) => workers * SLOT_INTS * 4;
 // URL. It instantiates the module, says 'ready', then serves jobs until told to exit.
 const WORKER_SOURCE = `
 'use strict';
-const SLOT_INTS = ${SLOT_INTS}, SEQ = ${SEQ}, DONE = ${DONE}, STATUS = ${STATUS}, OP = ${OP}, ARGC = ${ARGC}, FLOATS = ${FLOATS}, ARGS = ${ARGS};
+const SLOT_INTS = ${SLOT_INTS}, SEQ = ${SEQ}, DONE = ${DONE}, STATUS = ${STATUS}, OP = ${OP}, ARGC = ${ARGC}, FLOATS = ${FLOATS}, STARTED = ${STARTED}, ARGS = ${ARGS};
 const EXPORTS = ${JSON.stringify(WORKER_EXPORTS)};
 let port;
 function serve(data) {
@@ -71,12 +75,14 @@ function serve(data) {
   // when the memory grows (a shared buffer is never detached).
   const ctl = new Int32Array(data.memory.buffer, byteOffset, SLOT_INTS);
   const f32 = new Float32Array(data.memory.buffer, byteOffset, SLOT_INTS);
+  const started = new Float64Array(data.memory.buffer, byteOffset + STARTED * 4, 1);
   // The caller zeroed the block and posts no job before 'ready': the first job is SEQ 1.
   let seen = 0;
   port.postMessage({ready: true});
   for (;;) {
     Atomics.wait(ctl, SEQ, seen);
     seen = Atomics.load(ctl, SEQ);
+    started[0] = performance.timeOrigin + performance.now();
     const name = EXPORTS[ctl[OP]];
     if (name === 'exit' || name === undefined) break;
     try {
@@ -130,6 +136,8 @@ export class ThreadPool {
   private seq = 0;
   /** The last worker error message (postMessage arrives after DONE; kept for the next report). */
   private lastError = '';
+  /** Per worker and job: ms from the notify to the worker picking the job up (see takeStartDelays). */
+  private startDelays: number[] = [];
   /** Whether this thread may block in Atomics.wait (not a page's main thread). */
   private readonly canBlock: boolean;
 
@@ -220,6 +228,7 @@ export class ThreadPool {
     const ctl = new Int32Array(this.memory.buffer, this.control, this.workers.length * SLOT_INTS);
     const f32 = new Float32Array(this.memory.buffer, this.control, this.workers.length * SLOT_INTS);
     const seq = ++this.seq | 0;
+    const notifiedAt = performance.timeOrigin + performance.now();
     for (let w = 1; w < parts.length; w++) {
       const args = parts[w]!;
       if (args.length > MAX_ARGS)
@@ -261,6 +270,10 @@ export class ThreadPool {
         if (this.canBlock && performance.now() - start > localMs + SPIN_WAIT_MS)
           Atomics.wait(ctl, base + DONE, Atomics.load(ctl, base + DONE), 20);
       }
+      if (this.startDelays.length < START_DELAYS_KEPT)
+        this.startDelays.push(
+          new Float64Array(this.memory.buffer, this.control + (base + STARTED) * 4, 1)[0]! - notifiedAt,
+        );
       // An export that threw: the others are still waited for (they write the same output).
       if (ctl[base + STATUS] !== 0 && !failedWorker) {
         failedWorker = w;
@@ -288,6 +301,18 @@ export class ThreadPool {
       `tfjs-backend-as: worker thread ${worker} of ${this.workers.length} stopped (${reason}); ` +
         `${first ? 'this call failed, and ' : ''}every later call runs on one thread`,
     );
+  }
+
+  /**
+   * How late the workers started their parts since the last call: for each worker and job, the
+   * ms from the caller's notify to the worker picking the job up (at most START_DELAYS_KEPT).
+   * The benchmarks report them: a split call waits for its latest worker, so a worker that a
+   * busy machine runs late costs the call that much.
+   */
+  takeStartDelays(): number[] {
+    const delays = this.startDelays;
+    this.startDelays = [];
+    return delays;
   }
 
   /** Ends worker `index` (1-based) as if it were killed from outside: for the tests. */

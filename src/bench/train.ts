@@ -11,6 +11,8 @@
 // Needs @tensorflow/tfjs-layers and mnist (optional peers: the registry says so when missing).
 import * as tf from '@tensorflow/tfjs-core';
 import type {KernelVariant} from '../index.js';
+import type {BackendWasm} from '@tensorflow/tfjs-backend-wasm';
+import {instanceOf} from '../backend/state.js';
 import {activate} from './alternate.js';
 import {loadMnist, toTensors} from './mnist.js';
 import {
@@ -42,6 +44,8 @@ interface TrainContender {
   x?: tf.Tensor;
   y?: tf.Tensor;
   samples: number[];
+  /** On 'as' with threads > 1: each worker's start delay (ms) in every split call of the timed fits. */
+  startDelays?: number[];
 }
 
 const WASM_NAME = 'tfjs-layers on tfjs-backend-wasm';
@@ -151,7 +155,10 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
     options.log(`train: round ${r + 1} of ${rounds}`);
     for (const c of contenders) {
       await activate(c);
+      const pool = c.backend === 'as' ? instanceOf(tf.backend() as BackendWasm).pool : undefined;
+      pool?.takeStartDelays(); // only this contender's timed fit
       c.samples.push(await msPerStep(c.fit!, c.x!, c.y!, c.steps));
+      if (pool) (c.startDelays ??= []).push(...pool.takeStartDelays());
     }
   }
   for (const c of contenders) {
@@ -260,6 +267,7 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
             `${threadSpeedup!.toFixed(2)}x faster than on one thread (target >= 1.4x)`
           : '') +
         '.',
+      ...contenders.filter(c => c.startDelays?.length).map(c => startDelayNote(c, rounds)),
       `Each number is the median over ${rounds} alternating round(s) of a whole \`fit\` call ` +
         `(${contenders.map(c => `${c.steps} steps ${c.variant ?? c.backend}`).join(', ')}), divided by its steps. ` +
         "'vs tfjs-layers on wasm' > 1 means faster.",
@@ -267,6 +275,23 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
     ],
     details: {speedup, meanTestAccuracy, runs, stepVsProducts: stepVsProducts(1), threadSpeedup, cnn: cnn.details},
   };
+}
+
+/**
+ * How late the workers started their parts of the split calls in a threaded contender's timed
+ * fits (from the caller's notify to the worker picking the job up): a split call waits for its
+ * latest worker, so the mean delay per step is time the step loses to the threads' scheduling.
+ */
+function startDelayNote(c: TrainContender, rounds: number): string {
+  const us = [...c.startDelays!].sort((a, b) => a - b).map(ms => ms * 1000);
+  const at = (q: number) => us[Math.min(us.length - 1, Math.floor(q * us.length))]!.toFixed(0);
+  const sum = us.reduce((a, b) => a + b, 0);
+  const steps = c.steps * rounds;
+  return (
+    `${c.name}: workers started their parts ${at(0.5)} µs after the notify at the median, ` +
+    `${at(0.9)} µs at the 90th percentile, ${at(0.99)} µs at the 99th (mean ${(sum / us.length).toFixed(0)} µs; ` +
+    `${(us.length / steps).toFixed(1)} split calls and ${(sum / steps / 1000).toFixed(2)} ms of start delay per step).`
+  );
 }
 
 const CNN_CASE = 'MNIST CNN (tfjs-layers), batch 64, adam, real MNIST';
@@ -301,7 +326,10 @@ async function runCnn(
     options.log(`train: MNIST CNN round ${r + 1} of ${rounds}`);
     for (const c of contenders) {
       await activate(c);
+      const pool = c.backend === 'as' ? instanceOf(tf.backend() as BackendWasm).pool : undefined;
+      pool?.takeStartDelays(); // only this contender's timed fit
       c.samples.push(await msPerStep(c.fit!, c.x!, c.y!, c.steps));
+      if (pool) (c.startDelays ??= []).push(...pool.takeStartDelays());
     }
   }
   for (const c of contenders) {

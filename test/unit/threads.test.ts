@@ -222,6 +222,20 @@ test('denseConcat splits each block across threads, bit-identically', async () =
   tf.dispose([x1, x2, w1, w2, b1]);
 });
 
+test('the pool reports how late each worker started each split call, once', async () => {
+  await setThreads(3);
+  const pool = globalState().instances.get(tf.backend() as BackendWasm)!.pool!;
+  pool.takeStartDelays();
+  const a = tf.randomUniform([256, 300]),
+    b = tf.randomUniform([300, 256]);
+  for (let i = 0; i < 4; i++) tf.matMul(a, b).dispose(); // 39 MFLOP: split three ways
+  const delays = pool.takeStartDelays();
+  assert.is(delays.length, 4 * 2, 'one per worker per call');
+  for (const ms of delays) assert.ok(Number.isFinite(ms) && ms > -1 && ms < 60_000, `delay ${ms} ms`);
+  assert.equal(pool.takeStartDelays(), []);
+  tf.dispose([a, b]);
+});
+
 test('memory that grows between calls is seen by the workers: operands at new high addresses', async () => {
   await setThreads(2);
   const heap = () => ((tf.backend() as BackendWasm).wasm as unknown as {HEAPU8: Uint8Array}).HEAPU8.length;
