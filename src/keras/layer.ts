@@ -744,8 +744,9 @@ export class Layer<In extends LayerIO = LayerIO, Out extends LayerIO = LayerIO> 
     specs.forEach((spec, i) => {
       const shape = list[i];
       const which = specs.length > 1 ? `input ${i} ` : '';
-      const expected = this.expectedShape(spec, shape.length);
+      // The expected shape is spelled out only for the message (this check runs on every call).
       const fail = (why: string) => {
+        const expected = this.expectedShape(spec, shape.length);
         throw new Error(`${this.describe()}: ${which}expected shape ${expected}, got ${fmtShape(shape)} (${why})`);
       };
       if (spec.ndim != null && shape.length !== spec.ndim) fail(`rank ${shape.length}, expected ${spec.ndim}`);
