@@ -158,7 +158,10 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
       const pool = c.backend === 'as' ? instanceOf(tf.backend() as BackendWasm).pool : undefined;
       pool?.takeStartDelays(); // only this contender's timed fit
       c.samples.push(await msPerStep(c.fit!, c.x!, c.y!, c.steps));
-      if (pool) (c.startDelays ??= []).push(...pool.takeStartDelays());
+      if (pool) {
+        c.startDelays ??= [];
+        c.startDelays.push(...pool.takeStartDelays());
+      }
     }
   }
   for (const c of contenders) {
@@ -326,10 +329,7 @@ async function runCnn(
     options.log(`train: MNIST CNN round ${r + 1} of ${rounds}`);
     for (const c of contenders) {
       await activate(c);
-      const pool = c.backend === 'as' ? instanceOf(tf.backend() as BackendWasm).pool : undefined;
-      pool?.takeStartDelays(); // only this contender's timed fit
       c.samples.push(await msPerStep(c.fit!, c.x!, c.y!, c.steps));
-      if (pool) (c.startDelays ??= []).push(...pool.takeStartDelays());
     }
   }
   for (const c of contenders) {
