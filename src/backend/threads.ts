@@ -38,8 +38,8 @@ const MAX_ARGS = SLOT_INTS - ARGS;
  * longer finds the caller blocked, as before.
  */
 const SPIN_WAIT_MS = 5;
-/** Start delays kept between two takeStartDelays calls. */
-const START_DELAYS_KEPT = 100_000;
+/** Start delays kept between two takeStartDelays calls (the rest are dropped: 80 KB at most when nobody takes them). */
+const START_DELAYS_KEPT = 10_000;
 /** Exports a worker can be asked to run (an index into this list goes in [OP]); 'exit' ends it. */
 export const WORKER_EXPORTS = [
   'exit',
