@@ -227,6 +227,8 @@ export class ThreadPool {
     const op = WORKER_EXPORTS.indexOf(name);
     const ctl = new Int32Array(this.memory.buffer, this.control, this.workers.length * SLOT_INTS);
     const f32 = new Float32Array(this.memory.buffer, this.control, this.workers.length * SLOT_INTS);
+    // STARTED is at an even int of a 128-byte slot, and the control block is malloc'd (8-aligned).
+    const f64 = new Float64Array(this.memory.buffer, this.control, (this.workers.length * SLOT_INTS) / 2);
     const seq = ++this.seq | 0;
     const notifiedAt = performance.timeOrigin + performance.now();
     for (let w = 1; w < parts.length; w++) {
@@ -270,10 +272,7 @@ export class ThreadPool {
         if (this.canBlock && performance.now() - start > localMs + SPIN_WAIT_MS)
           Atomics.wait(ctl, base + DONE, Atomics.load(ctl, base + DONE), 20);
       }
-      if (this.startDelays.length < START_DELAYS_KEPT)
-        this.startDelays.push(
-          new Float64Array(this.memory.buffer, this.control + (base + STARTED) * 4, 1)[0]! - notifiedAt,
-        );
+      if (this.startDelays.length < START_DELAYS_KEPT) this.startDelays.push(f64[(base + STARTED) / 2]! - notifiedAt);
       // An export that threw: the others are still waited for (they write the same output).
       if (ctl[base + STATUS] !== 0 && !failedWorker) {
         failedWorker = w;

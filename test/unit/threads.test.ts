@@ -157,10 +157,12 @@ test('random products (transposes, batches, bias, activations) are bit-identical
   assert.equal(outs[1], outs[0]);
 });
 
+/** The micro-kernel's tile, 4 rows x 8 columns, as splitGemm asks the kernels module for it. */
+const TILE = {gemmRowBlock: () => 4, gemmColBlock: () => 8};
+
 test('a short, wide product is cut by columns (multiples of 8), a tall one by rows (multiples of 4)', () => {
-  const kernels = {gemmRowBlock: () => 4, gemmColBlock: () => 8};
   // The seed's first layer: by rows, each thread would pack all of the [784,500] weight.
-  assert.equal(splitGemm(64, 500, 2, kernels), {
+  assert.equal(splitGemm(64, 500, 2, TILE), {
     byColumns: true,
     parts: [
       [0, 256],
@@ -168,14 +170,14 @@ test('a short, wide product is cut by columns (multiples of 8), a tall one by ro
     ],
   });
   // Its weight gradient, [784,64]x[64,500]: rows.
-  assert.equal(splitGemm(784, 500, 2, kernels), {
+  assert.equal(splitGemm(784, 500, 2, TILE), {
     byColumns: false,
     parts: [
       [0, 392],
       [392, 784],
     ],
   });
-  assert.equal(splitGemm(64, 256, 3, kernels).byColumns, false); // 4m = n: rows
+  assert.equal(splitGemm(64, 256, 3, TILE).byColumns, false); // 4m = n: rows
 });
 
 test('short, wide products (cut by columns) are bit-identical on 1, 2 and 3 threads, NaN and Inf included', async () => {
@@ -189,7 +191,7 @@ test('short, wide products (cut by columns) are bit-identical on 1, 2 and 3 thre
   ];
   for (const [m, k, n] of cases) {
     assert.ok(2 * m * n * k >= PARALLEL_MIN_FLOPS); // large enough to be split
-    assert.ok(splitGemm(m, n, 2, {gemmRowBlock: () => 4, gemmColBlock: () => 8}).byColumns);
+    assert.ok(splitGemm(m, n, 2, TILE).byColumns);
     for (const [transposeA, transposeB] of [
       [false, false],
       [true, true],
