@@ -9,7 +9,7 @@ import {type SymbolicTensor, type Node, isSymbolic} from './symbolic.js';
 import {InputLayer} from './input_layer.js';
 import {printSummary} from './summary.js';
 import {makePlan, type PredictPlan, planApplies, runPlan, signature, variableDisposals} from './predict_plan.js';
-import {replayTrace, traceRun} from './predict_trace.js';
+import {replayTrace, traceRun} from './kernel_trace.js';
 import {
   compileModel,
   compiledState,
@@ -322,7 +322,7 @@ export class Model<O extends ModelOutputs = ModelOutputs> extends Layer<LayerIO,
     const plan = this.predictPlans.get(key);
     if (plan && plan.nodes === this.nodes && plan.nodeCount === this.nodes.length && planApplies(inputs)) {
       try {
-        // Replay the plan's kernels (predict_trace.ts); its first run records them.
+        // Replay the plan's kernels (kernel_trace.ts); its first run records them.
         if (plan.trace) {
           const replayed = replayTrace(plan.trace, inputs);
           if (replayed) return replayed;

@@ -21,7 +21,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type {DataType, Kwargs} from './common.js';
 import {fillKwargs, getMask, Layer} from './layer.js';
 import {InputLayer} from './input_layer.js';
-import type {KernelTrace} from './predict_trace.js';
+import type {KernelTrace} from './kernel_trace.js';
 import type {Node, SymbolicTensor} from './symbolic.js';
 
 // ---------------------------------------------------------------- disposals of variables
@@ -80,7 +80,7 @@ export interface PredictPlan {
   steps: Step[];
   training: boolean;
   /**
-   * The plan's kernel trace (predict_trace.ts): undefined until the plan's first run traces it,
+   * The plan's kernel trace (kernel_trace.ts): undefined until the plan's first run traces it,
    * null when that run was not replayable (the plan then always runs its steps).
    */
   trace?: KernelTrace | null;

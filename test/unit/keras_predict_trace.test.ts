@@ -1,4 +1,4 @@
-// Model.predict's kernel traces (src/keras/predict_trace.ts): from a signature's third predict on,
+// Model.predict's kernel traces (src/keras/kernel_trace.ts): from a signature's third predict on,
 // the plan's kernels are replayed without the layers and the engine. A replay gives the layers'
 // numbers bit for bit, reads the weights as they are now, leaks nothing, fuses the custom dense
 // layer's matMul + bias add, and is not made (or not used) when it could be wrong: a layer that
@@ -9,7 +9,7 @@ import * as assert from 'uvu/assert';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import {input, K, Layer, layers, Model, type Shape, type SymbolicTensor} from '../../src/keras/index.js';
-import type {KernelTrace} from '../../src/keras/predict_trace.js';
+import type {KernelTrace} from '../../src/keras/kernel_trace.js';
 
 await tf.setBackend('as');
 

@@ -161,7 +161,7 @@ function compileConfigJSON(config: CompileConfig, optimizer: tf.Optimizer): Reco
     loss_weights: config.lossWeights ?? null,
     metrics: nameOf('metric', config.metrics ?? null, metrics as unknown as Record<string, unknown>),
     weighted_metrics: null,
-    run_eagerly: false,
+    run_eagerly: config.runEagerly ?? false,
     steps_per_execution: 1,
     jit_compile: false,
   };
@@ -196,6 +196,7 @@ export function compileFromConfig(model: Model, config: unknown, where: string):
       loss: resolveNamed(c.loss ?? null) as CompileConfig['loss'],
       lossWeights: (c.loss_weights ?? undefined) as CompileConfig['lossWeights'],
       metrics: (resolveNamed(c.metrics ?? undefined) ?? undefined) as CompileConfig['metrics'],
+      ...(c.run_eagerly === true ? {runEagerly: true} : {}),
     });
     // Made here from the file: the model owns it (model.dispose() frees its slots).
     state.ownsOptimizer = true;

@@ -13,6 +13,7 @@ import * as losses from '../losses.js';
 import * as metrics from '../metrics.js';
 import * as optimizers from '../optimizers.js';
 import {isRecord} from '../common.js';
+import type {StepTraces} from './step_trace.js';
 
 export type {LossIdentifier} from '../losses.js';
 export type {MetricIdentifier} from '../metrics.js';
@@ -28,6 +29,12 @@ export interface CompileConfig {
   lossWeights?: number[] | Record<string, number>;
   /** Names or functions; a list for every output, or a record by output name. */
   metrics?: MetricIdentifier | MetricIdentifier[] | Record<string, MetricIdentifier | MetricIdentifier[]>;
+  /**
+   * Keras' run_eagerly: every training step runs the layers' call, the losses and tfjs' gradient
+   * tape. Default false: from a batch shape's third step on, fit replays the step's recorded
+   * kernels (training/step_trace.ts), as Keras runs a traced train function.
+   */
+  runEagerly?: boolean;
 }
 
 /** One model output as training sees it. */
@@ -50,6 +57,8 @@ export interface CompiledState {
   logNames: string[];
   /** The config compile() was given: what model.save({includeOptimizer}) writes as compile_config. */
   config: CompileConfig;
+  /** fit's traced steps (step_trace.ts), kept from one fit call to the next, as Keras keeps its train function until compile. */
+  stepTraces?: StepTraces;
 }
 
 export const NO_LOSS_ERROR = 'The model cannot be compiled because it has no loss to optimize.';
@@ -69,6 +78,7 @@ export function releaseCompiled(model: Model): void {
   const state = compiledModels.get(model);
   if (!state) return;
   compiledModels.delete(model);
+  state.stepTraces?.dispose();
   if (state.ownsOptimizer) state.optimizer.dispose();
 }
 
@@ -129,6 +139,9 @@ export function compileModel(model: Model, config: CompileConfig): CompiledState
         .join(', ')}) or a tf.Optimizer`,
     );
   }
+  if (config.runEagerly !== undefined && typeof config.runEagerly !== 'boolean') {
+    throw new Error(`compile: runEagerly must be true or false, got ${JSON.stringify(config.runEagerly)}`);
+  }
   const names = outputNames(model);
   const lossIds = perOutput<LossIdentifier | null>('loss', config.loss ?? undefined, names, null, () => false);
   const weights = perOutput<number>('lossWeights', config.lossWeights, names, 1, () => false);
@@ -187,6 +200,7 @@ export function compileModel(model: Model, config: CompileConfig): CompiledState
   // slots would otherwise stay registered for good.
   const previous = compiledModels.get(model);
   if (previous?.ownsOptimizer && previous.optimizer !== optimizer) previous.optimizer.dispose();
+  previous?.stepTraces?.dispose();
   compiledModels.set(model, state);
   return state;
 }

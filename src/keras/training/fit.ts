@@ -16,6 +16,7 @@ import {compiledState, NO_LOSS_ERROR, type CompiledState} from './compile.js';
 import {type Data, sampleCount, sliceRows, standardizeInputs, standardizeTargets, takeBatch} from './data.js';
 import {defaultOutput, ProgressBar} from './progress.js';
 import {seededRandom, shuffleInPlace} from './random.js';
+import {StepTraces} from './step_trace.js';
 
 export interface FitConfig {
   /** Samples per gradient step. Default 32. */
@@ -157,6 +158,7 @@ function trainStep(
   acc: tf.Tensor1D | null,
   keepBatch: boolean,
   nonFinite: NonFiniteTracker,
+  traces: StepTraces,
 ): {acc: tf.Tensor1D; batch: tf.Tensor1D | null} {
   let logged: tf.Tensor1D | null = null;
   try {
@@ -167,9 +169,15 @@ function trainStep(
         return r.total;
       };
       if (vars.length > 0) {
-        const {value, grads} = tf.variableGrads(lossFn, vars);
-        nonFinite.update(value); // outside the gradient scope: the tracker's ops are not taped
-        state.optimizer.applyGradients(grads);
+        // Replayed from the third step of a signature on (step_trace.ts), else tf.variableGrads.
+        const batch = [...xs, ...ys.filter((t): t is tf.Tensor => t != null)];
+        const step = traces.run(batch, () => {
+          const {value, grads} = tf.variableGrads(lossFn, vars);
+          return {total: value, logged: logged!, grads};
+        });
+        logged = step.logged;
+        nonFinite.update(step.total); // outside the gradient scope: the tracker's ops are not taped
+        state.optimizer.applyGradients(step.grads);
       } else {
         nonFinite.update(lossFn()); // everything frozen: report the loss, change nothing
       }
@@ -342,6 +350,8 @@ export async function fitModel(
   let acc: tf.Tensor1D | null = null;
   let indices: tf.Tensor1D | null = null;
   const nonFinite = new NonFiniteTracker();
+  state.stepTraces ??= new StepTraces();
+  const traces = state.stepTraces;
   try {
     // ---- data, checked before anything runs
     const inputs = disposeLater(standardizeInputs(model, x, fn)).tensors;
@@ -404,6 +414,7 @@ export async function fitModel(
     // ---- the loop
     // Weights that train: fixed for the whole fit (freezing a layer needs a new fit, as in Keras).
     const vars = model.trainableWeights;
+    traces.beginFit(vars, !state.config.runEagerly);
     // verbose 2 is Keras' one line per epoch, terminal or not.
     const progress = new ProgressBar({
       epochs,
@@ -442,6 +453,7 @@ export async function fitModel(
             acc,
             wantsBatch,
             nonFinite,
+            traces,
           );
         } finally {
           // The batch's own tensors (gathered or sliced), never the data itself (a whole-data batch).

@@ -1,21 +1,26 @@
-// Model.predict's kernel traces: a predict plan (predict_plan.ts) run once more with the engine
-// watched, recorded as the list of kernels it ran, and from then on replayed by calling those
-// kernels' functions directly, without the layers and without tfjs' engine in between.
+// Kernel traces: a run recorded as the list of kernels it made tfjs' engine run, then replayed by
+// calling those kernels' functions directly, without the layers and without the engine in
+// between. Two users:
+//   - Model.predict (predict_plan.ts): a plan run once more with the engine watched;
+//   - fit's training step (training/step_trace.ts): the forward pass, the losses and tfjs'
+//     backward pass inside tf.variableGrads, recorded with `{training: true}` (below).
 //
 // Why: predicting one example with the seed's MLP is ~28 µs of matrix-vector products and
 // ~14 µs of bookkeeping around its six kernels (tfjs' engine ~1.4 µs per kernel: scopes, tensor
 // tracking, kernel lookup; the Keras graph walk and layer calls ~2.5 µs). A replay costs a
-// kernel lookup and the kernel itself per step.
+// kernel lookup and the kernel itself per step. A training step of the seed's MLP spends
+// ~0.6 ms outside its kernels (tape, clones of saved tensors, scopes, layer calls).
 //
-// This is what Keras itself does: predict runs a traced function (tf.function), so the Python
-// code of call() runs once per input signature and later calls run the recorded graph. As there,
-// the trace must not depend on anything but the inputs' shapes and the weights. A run is traced
-// only when the recording can prove it is replayable; otherwise the plan keeps running as before:
+// This is what Keras itself does: predict and fit run traced functions (tf.function), so the
+// Python code of call() runs once per input signature and later calls run the recorded graph. As
+// there, the trace must not depend on anything but the inputs' shapes and the weights. A run is
+// traced only when the recording can prove it is replayable; otherwise the plan keeps running as before:
 //   - every tensor a kernel reads is a predict input, a tf.Variable (read again at every replay:
 //     assign and training are seen), an output of an earlier recorded kernel, or a tensor that
 //     existed before the run (a constant a layer holds; a replay checks it is not disposed).
 //     A tensor made from values during the run (tf.tensor, tf.randomUniform, a scalar operand)
-//     could differ between calls: no trace;
+//     could differ between calls: no trace (a training trace keeps them as constants instead,
+//     and its user compares two traces before using one);
 //   - no value is read during the run (dataSync, data, array: a layer could branch on it), and no
 //     tf.Variable is assigned (state a layer updates in call: no kernel, so no replay would);
 //   - no random kernel runs (their seeds are attributes, fixed in the trace);
@@ -25,14 +30,28 @@
 // output shape depends on values) and falls back to the plan on any difference. Replays happen
 // only outside gradient recording, profiling and debug mode, on the backend the trace was made on.
 import * as tf from '@tensorflow/tfjs-core';
-import type {KernelBackend, NamedAttrMap, TensorInfo} from '@tensorflow/tfjs-core';
+import type {backend_util, KernelBackend, NamedAttrMap, TensorInfo} from '@tensorflow/tfjs-core';
 
 /** Where a recorded kernel's input comes from at replay time. */
 type Source =
   | {kind: 'input'; index: number}
   | {kind: 'slot'; slot: number}
   /** A tensor made before the run: a weight (a tf.Variable, whose data assign replaces: read at every replay) or a constant. */
-  | {kind: 'held'; tensor: tf.Tensor};
+  | {kind: 'held'; tensor: tf.Tensor}
+  /**
+   * A training trace's tensor made from values during the run (the backward pass's `ones` and
+   * scalars, a loss weight): its values, written to the backend as data the engine does not
+   * track (so tf.memory().numTensors is what it would be without traces); freed by disposeTrace.
+   */
+  | {kind: 'constant'; index: number};
+
+/** A constant of a training trace: the values as made, and their copy on the backend. */
+interface TraceConstant {
+  values: backend_util.BackendValues;
+  shape: number[];
+  dtype: tf.DataType;
+  info: TensorInfo | null;
+}
 
 interface TraceStep {
   kernelName: string;
@@ -62,6 +81,19 @@ export interface KernelTrace {
   steps: TraceStep[];
   slotCount: number;
   outputSlots: number[];
+  /** A training trace's constants (Source kind 'constant'); none in a predict trace. */
+  constants: TraceConstant[];
+}
+
+export interface TraceOptions {
+  /**
+   * A training step (training/step_trace.ts): the run records gradients. The engine's copies of
+   * the tensors it saves for the backward pass (an Identity kernel inside another kernel) are
+   * the tensors themselves, and tensors made from values during the run become the trace's
+   * constants. No fusions and no check here: the caller compares two traces and their replays
+   * with the eager runs before it uses one (sameTrace).
+   */
+  training?: boolean;
 }
 
 /** Kernels whose outputs are random: their seeds are attributes, which a trace would fix. */
@@ -73,6 +105,7 @@ interface EngineLike {
   readSync(dataId: object): unknown;
   read(dataId: object): Promise<unknown>;
   makeTensorFromTensorInfo(info: TensorInfo, backend?: KernelBackend): tf.Tensor;
+  makeTensor(values: unknown, shape: number[], dtype: tf.DataType, backend?: KernelBackend): tf.Tensor;
   state: {gradientDepth: number; profiling: boolean};
 }
 const theEngine = () => tf.engine() as unknown as EngineLike;
@@ -89,9 +122,10 @@ function replayAllowed(engine: EngineLike): boolean {
 export function traceRun(
   inputs: readonly tf.Tensor[],
   run: () => tf.Tensor[],
+  {training = false}: TraceOptions = {},
 ): {outputs: tf.Tensor[]; trace: KernelTrace | null} {
   const engine = theEngine();
-  const patched = ['runKernel', 'readSync', 'read'].some(k => Object.hasOwn(engine, k));
+  const patched = ['runKernel', 'readSync', 'read', 'makeTensor'].some(k => Object.hasOwn(engine, k));
   if (!replayAllowed(engine) || patched) return {outputs: run(), trace: null};
   const backendName = tf.getBackend();
   const backend = tf.backend();
@@ -103,12 +137,21 @@ export function traceRun(
   const steps: TraceStep[] = [];
   let replayable = true;
   let depth = 0;
+  // Training: the engine's copies of saved tensors, as what they copy; tensors made from values.
+  // (Resolved when read: a kernel's saved output is copied before the kernel's step is recorded.)
+  const aliases = new Map<tf.Tensor, tf.Tensor>();
+  const constants = new Map<tf.Tensor, number>();
+  const constantList: TraceConstant[] = [];
 
   const sourceOf = (t: tf.Tensor): Source | null => {
     const index = inputs.indexOf(t);
     if (index >= 0) return {kind: 'input', index};
     const slot = slots.get(t);
     if (slot !== undefined) return {kind: 'slot', slot};
+    const alias = aliases.get(t);
+    if (alias) return sourceOf(alias);
+    const constant = constants.get(t);
+    if (constant !== undefined) return {kind: 'constant', index: constant};
     if (t.id < firstNewId) return {kind: 'held', tensor: t};
     return null;
   };
@@ -116,7 +159,14 @@ export function traceRun(
   const runKernel = engine.runKernel;
   const readSync = engine.readSync;
   const read = engine.read;
+  const makeTensor = engine.makeTensor;
   engine.runKernel = function (this: EngineLike, name: string, kernelInputs: tf.NamedTensorMap, attrs?: NamedAttrMap) {
+    if (depth > 0 && training && name === 'Identity' && replayable) {
+      // The engine saving a kernel's input or output for the backward pass (a clone).
+      const out = runKernel.call(this, name, kernelInputs, attrs) as tf.Tensor;
+      aliases.set(out, kernelInputs.x as tf.Tensor);
+      return out;
+    }
     if (depth > 0 || !replayable) return runKernel.call(this, name, kernelInputs, attrs);
     depth++;
     let out: tf.Tensor | tf.Tensor[];
@@ -176,6 +226,21 @@ export function traceRun(
     replayable = false;
     return read.call(this, dataId);
   };
+  if (training) {
+    engine.makeTensor = function (this: EngineLike, values, shape, dtype, backend) {
+      const t = makeTensor.call(this, values, shape, dtype, backend);
+      if (depth > 0 || !replayable) return t;
+      if (dtype === 'string' || dtype === 'complex64' || (backend && backend !== tf.backend())) {
+        replayable = false;
+        return t;
+      }
+      // The values as the engine stored them (typed, copied: the caller may reuse its array).
+      const typed = tf.util.toTypedArray(values as tf.TensorLike, dtype) as backend_util.BackendValues;
+      constants.set(t, constantList.length);
+      constantList.push({values: (typed as Float32Array).slice(), shape: [...shape], dtype, info: null});
+      return t;
+    };
+  }
   // Variable.assign is no kernel: a layer that updates state in `call` would not in a replay.
   const variableProto = tf.Variable.prototype;
   const assign = variableProto.assign;
@@ -190,6 +255,7 @@ export function traceRun(
     delete (engine as Partial<EngineLike>).runKernel;
     delete (engine as Partial<EngineLike>).readSync;
     delete (engine as Partial<EngineLike>).read;
+    delete (engine as Partial<EngineLike>).makeTensor;
     variableProto.assign = assign;
   }
   const outputSlots = outputs.map(t => slots.get(t) ?? -1);
@@ -198,9 +264,31 @@ export function traceRun(
     return {outputs, trace: null};
   }
 
+  const recorded: KernelTrace = {backendName, backend, steps, slotCount: slots.size, outputSlots, constants: []};
+  if (training) {
+    const trace = finishTrace(recorded);
+    // Only the constants a kept step reads, written to the backend once.
+    const used = new Map<number, number>();
+    for (const step of trace.steps) {
+      step.sources = step.sources.map(s => {
+        if (s.kind !== 'constant') return s;
+        let index = used.get(s.index);
+        if (index === undefined) {
+          index = trace.constants.length;
+          used.set(s.index, index);
+          const c = constantList[s.index]!;
+          trace.constants.push({
+            ...c,
+            info: {dataId: backend.write(c.values, c.shape, c.dtype), shape: c.shape, dtype: c.dtype},
+          });
+        }
+        return {kind: 'constant', index};
+      });
+    }
+    return {outputs, trace};
+  }
   // One replay must give the traced outputs exactly, or the trace is not used: the one with the
   // fusions if it does, else the one without.
-  const recorded: KernelTrace = {backendName, backend, steps, slotCount: slots.size, outputSlots};
   const fused = fuseBiasAdds(recorded);
   for (const candidate of fused === recorded ? [recorded] : [fused, recorded]) {
     const trace = finishTrace(candidate);
@@ -210,17 +298,13 @@ export function traceRun(
 }
 
 /** Whether replaying `trace` on `inputs` gives `outputs` bit for bit. */
-function reproduces(trace: KernelTrace, inputs: readonly tf.Tensor[], outputs: readonly tf.Tensor[]): boolean {
+export function reproduces(trace: KernelTrace, inputs: readonly tf.Tensor[], outputs: readonly tf.Tensor[]): boolean {
   const replayed = replayTrace(trace, inputs);
   if (!replayed) return false;
   const same = replayed.every((r, i) => {
     const o = outputs[i]!;
     if (r.dtype !== o.dtype || !tf.util.arraysEqual(r.shape, o.shape)) return false;
-    const a = r.dataSync(),
-      b = o.dataSync();
-    const bytesA = new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
-    const bytesB = new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
-    return bytesA.every((v, k) => v === bytesB[k]);
+    return sameBytes(r.dataSync() as backend_util.BackendValues, o.dataSync() as backend_util.BackendValues);
   });
   tf.dispose(replayed);
   return same;
@@ -322,6 +406,20 @@ function finishTrace(trace: KernelTrace): KernelTrace {
   return {...trace, steps: kept};
 }
 
+/** Bit for bit (a gradient of the seed's MLP is 1.5 MB: a plain loop, 4 bytes at a time when aligned). */
+function sameBytes(a: backend_util.BackendValues, b: backend_util.BackendValues): boolean {
+  if (!ArrayBuffer.isView(a) || !ArrayBuffer.isView(b) || a.byteLength !== b.byteLength) return false;
+  const words = a.byteLength % 4 === 0 && a.byteOffset % 4 === 0 && b.byteOffset % 4 === 0;
+  const view = (v: ArrayBufferView) =>
+    words
+      ? new Int32Array(v.buffer, v.byteOffset, v.byteLength / 4)
+      : new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+  const x = view(a);
+  const y = view(b);
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+  return true;
+}
+
 /** Frees a replay's intermediate value: a TensorInfo the engine never saw, or a Tensor a kernel returned. */
 function release(backend: KernelBackend, value: TensorInfo | tf.Tensor): void {
   if (isTensor(value)) value.dispose();
@@ -342,9 +440,11 @@ function sourceValue(
   s: Source,
   inputs: readonly tf.Tensor[],
   values: (TensorInfo | tf.Tensor | undefined)[],
+  constants: TraceConstant[],
 ): TensorInfo | null {
   if (s.kind === 'input') return inputs[s.index]!;
   if (s.kind === 'slot') return values[s.slot]!;
+  if (s.kind === 'constant') return constants[s.index]!.info;
   return s.tensor.isDisposed ? null : s.tensor;
 }
 
@@ -369,7 +469,7 @@ export function replayTrace(trace: KernelTrace, inputs: readonly tf.Tensor[]): t
       const sources = step.sources;
       const kernelInputs = step.kernelInputs;
       for (let i = 0; i < sources.length; i++) {
-        const t = sourceValue(sources[i]!, inputs, values);
+        const t = sourceValue(sources[i]!, inputs, values, trace.constants);
         if (!t) return releaseAll(backend, values);
         if (step.inputIsList) (kernelInputs as TensorInfo[])[i] = t;
         else (kernelInputs as Record<string, TensorInfo>)[step.inputNames[i]!] = t;
@@ -406,4 +506,62 @@ export function replayTrace(trace: KernelTrace, inputs: readonly tf.Tensor[]): t
     outputs[i] = isTensor(v) ? v : engine.makeTensorFromTensorInfo(v, backend);
   }
   return outputs;
+}
+
+/** Frees what a trace holds on the backend (a training trace's constants). */
+export function disposeTrace(trace: KernelTrace): void {
+  for (const c of trace.constants) {
+    if (c.info) trace.backend.disposeData(c.info.dataId);
+    c.info = null;
+  }
+}
+
+/** Attribute values equal: numbers by Object.is (NaN, -0), arrays and plain objects member by member. */
+function sameValue(a: unknown, b: unknown): boolean {
+  if (Object.is(a, b)) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b) || ArrayBuffer.isView(a) !== ArrayBuffer.isView(b)) return false;
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  return (
+    ka.length === kb.length &&
+    ka.every(k => sameValue((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]))
+  );
+}
+
+/**
+ * Whether two traces record the same computation: the same kernels with the same attributes, on
+ * inputs from the same places (the same held tensors, constants of the same values), with
+ * outputs of the same shapes. Two training steps that trace the same way ran code that did not
+ * depend on anything that changed between them (a learning-rate schedule in a loss, a layer's
+ * JavaScript state, Math.random in a constant would show here).
+ */
+export function sameTrace(a: KernelTrace, b: KernelTrace): boolean {
+  if (a.backend !== b.backend || a.steps.length !== b.steps.length || a.slotCount !== b.slotCount) return false;
+  if (!sameValue(a.outputSlots, b.outputSlots) || a.constants.length !== b.constants.length) return false;
+  const constantsMatch = a.constants.every((c, i) => {
+    const d = b.constants[i]!;
+    return c.dtype === d.dtype && sameValue(c.shape, d.shape) && sameBytes(c.values, d.values);
+  });
+  if (!constantsMatch) return false;
+  return a.steps.every((s, i) => {
+    const t = b.steps[i]!;
+    return (
+      s.kernelName === t.kernelName &&
+      s.kernelFunc === t.kernelFunc &&
+      s.inputIsList === t.inputIsList &&
+      sameValue(s.inputNames, t.inputNames) &&
+      s.sources.length === t.sources.length &&
+      s.sources.every((src, k) => {
+        const other = t.sources[k]!;
+        if (src.kind === 'held') return other.kind === 'held' && other.tensor === src.tensor;
+        return sameValue(src, other);
+      }) &&
+      sameValue(s.attrs, t.attrs) &&
+      sameValue(s.outputs, t.outputs) &&
+      sameValue(s.outputShapes, t.outputShapes) &&
+      sameValue(s.outputDtypes, t.outputDtypes) &&
+      sameValue(s.frees, t.frees)
+    );
+  });
 }
