@@ -74,11 +74,20 @@ export const CATEGORICAL_CROSSENTROPY_GRAD = 'AsCategoricalCrossentropyGrad';
 
 /** Fused optimizer updates, used by the keras optimizers where the backend has them (src/kernels/*Update.ts). */
 export const SGD_UPDATE = 'AsSGDUpdate';
-export interface SGDUpdateAttrs {
+/**
+ * Every fused update kernel may be asked to update in place (`inPlace: true`): when no other
+ * tensor shares the weight's or a slot's buffer and the update runs on one thread, it rewrites
+ * them and returns no outputs (Keras' optimizers assign into their variables); otherwise it
+ * returns the new weight and slots as usual.
+ */
+export interface InPlaceUpdateAttr {
+  inPlace?: boolean;
+}
+export interface SGDUpdateAttrs extends InPlaceUpdateAttr {
   learningRate: number;
 }
 export const ADAM_UPDATE = 'AsAdamUpdate';
-export interface AdamUpdateAttrs {
+export interface AdamUpdateAttrs extends InPlaceUpdateAttr {
   learningRate: number;
   beta1: number;
   beta2: number;
@@ -88,7 +97,7 @@ export interface AdamUpdateAttrs {
   oneMinusAccBeta2: number;
 }
 export const RMSPROP_UPDATE = 'AsRMSPropUpdate';
-export interface RMSPropUpdateAttrs {
+export interface RMSPropUpdateAttrs extends InPlaceUpdateAttr {
   learningRate: number;
   decay: number;
   momentum: number;

@@ -83,9 +83,13 @@ function slot(slots: Slot[], i: number, name: string, value: tf.Variable): tf.Va
   return slots[i]!.variable;
 }
 
-/** Runs an update kernel and assigns its outputs to `targets` (the weight, then its slots). */
+/**
+ * Runs an update kernel and assigns its outputs to `targets` (the weight, then its slots); no
+ * outputs: the kernel updated them in place (kernel_names.ts InPlaceUpdateAttr).
+ */
 function update(kernel: string, inputs: tf.NamedTensorMap, attrs: object, targets: tf.Variable[]): void {
-  const outs = tf.engine().runKernel(kernel, inputs, attrs as tf.NamedAttrMap) as tf.Tensor[];
+  const outs = tf.engine().runKernel(kernel, inputs, {...attrs, inPlace: true} as tf.NamedAttrMap) as tf.Tensor[];
+  if (outs.length === 0) return;
   targets.forEach((t, k) => {
     t.assign(outs[k]!);
   });

@@ -23,6 +23,7 @@ function adamUpdate(args: {
     ['value', 'gradient', 'firstMoment', 'secondMoment'],
     'adamF32',
     [a.beta1, 1 - a.beta1, a.beta2, 1 - a.beta2, a.oneMinusAccBeta1, a.oneMinusAccBeta2, a.epsilon, -a.learningRate],
+    a.inPlace,
   );
 }
 

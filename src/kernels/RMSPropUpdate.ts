@@ -23,6 +23,7 @@ function rmspropUpdate(args: {
     ['value', 'gradient', 'meanSquare', 'moment'],
     'rmspropF32',
     [attrs.learningRate, attrs.decay, 1 - attrs.decay, attrs.momentum, attrs.epsilon],
+    attrs.inPlace,
   );
 }
 

@@ -15,9 +15,15 @@ function sgdUpdate(args: {
     backend,
     attrs,
   } = args;
-  return optimizerUpdate(SGD_UPDATE, backend, [value, gradient], ['value', 'gradient'], 'sgdF32', [
-    -attrs.learningRate,
-  ]);
+  return optimizerUpdate(
+    SGD_UPDATE,
+    backend,
+    [value, gradient],
+    ['value', 'gradient'],
+    'sgdF32',
+    [-attrs.learningRate],
+    attrs.inPlace,
+  );
 }
 
 export const sgdUpdateConfig: KernelConfig = {

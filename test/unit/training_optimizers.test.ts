@@ -108,6 +108,38 @@ test("the fused kernels are 'as' kernels; an update leaks nothing after the firs
   }
 });
 
+test('an update writes in place only into buffers no other tensor shares (a clone keeps its values)', async () => {
+  await tf.setBackend('as');
+  for (const name of ['sgd', 'adam', 'rmsprop'] as const) {
+    const initial = tf.randomNormal([13, 5], 0, 1, 'float32', 7);
+    const v = tf.variable(initial, true); // shares initial's buffer
+    const opt = optimizers.get(name);
+    const g = gradsFor([v], 0);
+    const buffer = () => v.dataId;
+    let before = buffer();
+    opt.applyGradients(g);
+    assert.is.not(buffer(), before, `${name}: shared with the initial tensor: a new buffer`);
+    const fresh = tf.randomNormal([13, 5], 0, 1, 'float32', 7);
+    assert.equal(
+      Array.from(initial.dataSync()),
+      Array.from(fresh.dataSync()),
+      `${name}: the initial tensor is unchanged`,
+    );
+    fresh.dispose();
+    before = buffer();
+    opt.applyGradients(g);
+    assert.is(buffer(), before, `${name}: its own buffer: updated in place`);
+    const snapshot = tf.clone(v); // as getWeights() does
+    const values = Array.from(snapshot.dataSync());
+    opt.applyGradients(g);
+    assert.is.not(buffer(), before, `${name}: shared with a clone: a new buffer`);
+    assert.equal(Array.from(snapshot.dataSync()), values, `${name}: the clone keeps its values`);
+    assert.not.equal(Array.from(v.dataSync()), values, `${name}: the weight moved`);
+    tf.dispose([initial, v, snapshot, ...Object.values(g)]);
+    opt.dispose();
+  }
+});
+
 test('a bad update (shape mismatch) names the kernel and both shapes', async () => {
   await tf.setBackend('as');
   const v = tf.zeros([3, 4]),
