@@ -37,6 +37,8 @@ interface TrainContender {
   threads?: number;
   /** Times only the step's matrix products (forward and backward), not a training step. */
   productsOnly?: boolean;
+  /** Our model compiled with runEagerly: every step through the layers and tfjs' tape (no traced steps). */
+  runEagerly?: boolean;
   /** Training steps per timed fit call: cpu is ~10x slower than wasm, which is ~8x slower than ours. */
   steps: number;
   fit?: Fit;
@@ -50,6 +52,8 @@ interface TrainContender {
 
 const WASM_NAME = 'tfjs-layers on tfjs-backend-wasm';
 const PRODUCTS_NAME = "the step's 8 matrix products alone on as";
+/** The same model compiled with runEagerly: what fit's traced steps (keras/training/step_trace.ts) save. */
+const EAGER_NAME = 'ours (keras API, runEagerly) on as';
 
 /**
  * The matrix products of one training step of the seed's MLP at batch 64, as the backward pass
@@ -88,6 +92,14 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
     ...(() => {
       const best = [...VARIANTS].reverse().find(v => options.variants.includes(v))!;
       const extra: TrainContender[] = [
+        {
+          name: asContender(best, EAGER_NAME),
+          backend: 'as',
+          variant: best,
+          runEagerly: true,
+          steps: quick ? 2 : 40,
+          samples: [],
+        },
         {
           name: asContender(best, PRODUCTS_NAME),
           backend: 'as',
@@ -141,7 +153,7 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
       c.dispose = products.dispose;
     } else if (c.backend === 'as') {
       const {model} = buildOurs();
-      model.compile({optimizer: 'rmsprop', loss: 'categoricalCrossentropy'});
+      model.compile({optimizer: 'rmsprop', loss: 'categoricalCrossentropy', runEagerly: c.runEagerly ?? false});
       c.fit = (x, y, config) => model.fit(x, y, config);
       c.dispose = () => model.dispose();
     } else {
@@ -216,15 +228,19 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
     })),
     WASM_NAME,
   );
-  const bestRow = rows.find(r => r.variant === best && r.threads === 1 && !r.productsOnly)!;
+  const eagerNames = new Set(contenders.filter(c => c.runEagerly).map(c => c.name));
+  /** A training step of the default (traced) fit. */
+  const isStep = (r: BenchRow) => !r.productsOnly && !eagerNames.has(r.contender);
+  const bestRow = rows.find(r => r.variant === best && r.threads === 1 && isStep(r))!;
+  const eagerRow = rows.find(r => eagerNames.has(r.contender));
   // A training step against its products alone, on the same build and thread count.
   const stepVsProducts = (threads: number) => {
-    const step = rows.find(r => r.variant === best && r.threads === threads && !r.productsOnly);
+    const step = rows.find(r => r.variant === best && r.threads === threads && isStep(r));
     const products = rows.find(r => r.variant === best && r.threads === threads && r.productsOnly);
     return step && products ? step.median / products.median : null;
   };
   const threadSpeedup = options.threads
-    ? bestRow.median / rows.find(r => r.variant === best && r.threads === options.threads && !r.productsOnly)!.median
+    ? bestRow.median / rows.find(r => r.variant === best && r.threads === options.threads && isStep(r))!.median
     : null;
   rows.push(...cnn.rows);
   const speedup = bestRow.vsWasm!;
@@ -246,8 +262,8 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
             ? '1'
             : `${r.vsWasm!.toFixed(1)}x`,
         // Measured, not assumed: the step's time over its products' time, same build and threads.
-        r.case !== CNN_CASE && r.backend === 'as' && !r.productsOnly && r.variant === best
-          ? `${stepVsProducts(r.threads as number)!.toFixed(2)}x`
+        r.case !== CNN_CASE && r.backend === 'as' && r.variant === best && !r.productsOnly
+          ? `${((isStep(r) ? 1 : r.median / bestRow.median) * stepVsProducts(r.threads as number)!).toFixed(2)}x`
           : '',
       ]),
     },
@@ -270,6 +286,13 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
             `${threadSpeedup!.toFixed(2)}x faster than on one thread (target >= 1.4x)`
           : '') +
         '.',
+      ...(eagerRow
+        ? [
+            `Traced steps (the default: fit replays a step's recorded kernels from a batch shape's third step on) ` +
+              `against \`compile({runEagerly: true})\`, ${best}, one thread: ${bestRow.median.toFixed(2)} vs ` +
+              `${eagerRow.median.toFixed(2)} ms per step (${(eagerRow.median / bestRow.median).toFixed(2)}x).`,
+          ]
+        : []),
       ...contenders.filter(c => c.startDelays?.length).map(c => startDelayNote(c, rounds)),
       `Each number is the median over ${rounds} alternating round(s) of a whole \`fit\` call ` +
         `(${contenders.map(c => `${c.steps} steps ${c.variant ?? c.backend}`).join(', ')}), divided by its steps. ` +
