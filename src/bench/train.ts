@@ -233,12 +233,13 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
   const isStep = (r: BenchRow) => !r.productsOnly && !eagerNames.has(r.contender);
   const bestRow = rows.find(r => r.variant === best && r.threads === 1 && isStep(r))!;
   const eagerRow = rows.find(r => eagerNames.has(r.contender));
-  // A training step against its products alone, on the same build and thread count.
-  const stepVsProducts = (threads: number) => {
-    const step = rows.find(r => r.variant === best && r.threads === threads && isStep(r));
-    const products = rows.find(r => r.variant === best && r.threads === threads && r.productsOnly);
+  // A training step (traced, or the runEagerly row) against its products alone, on the same build and thread count.
+  const overProducts = (step: BenchRow | undefined) => {
+    const products = rows.find(r => r.variant === best && r.threads === step?.threads && r.productsOnly);
     return step && products ? step.median / products.median : null;
   };
+  const stepVsProducts = (threads: number) =>
+    overProducts(rows.find(r => r.variant === best && r.threads === threads && isStep(r)));
   const threadSpeedup = options.threads
     ? bestRow.median / rows.find(r => r.variant === best && r.threads === options.threads && isStep(r))!.median
     : null;
@@ -263,7 +264,7 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
             : `${r.vsWasm!.toFixed(1)}x`,
         // Measured, not assumed: the step's time over its products' time, same build and threads.
         r.case !== CNN_CASE && r.backend === 'as' && r.variant === best && !r.productsOnly
-          ? `${((isStep(r) ? 1 : r.median / bestRow.median) * stepVsProducts(r.threads as number)!).toFixed(2)}x`
+          ? `${overProducts(r)!.toFixed(2)}x`
           : '',
       ]),
     },

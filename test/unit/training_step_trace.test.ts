@@ -8,7 +8,8 @@
 import {test} from 'uvu';
 import * as assert from 'uvu/assert';
 import * as tf from '@tensorflow/tfjs-core';
-import {input, K, Layer, layers, Model, regularizers, type Shape} from '../../src/keras/index.js';
+import {input, K, layers, Model, regularizers} from '../../src/keras/index.js';
+import {MyDense} from '../../src/bench/seed_model.js';
 import {compiledState} from '../../src/keras/training/index.js';
 
 await tf.setBackend('as');
@@ -21,24 +22,11 @@ const Y = tf.tidy(() =>
   tf.cast(tf.oneHot(tf.argMax(tf.matMul(X, tf.randomNormal([D, C], 0, 1, 'float32', 22)), -1), C), 'float32'),
 );
 
-/** The seed's custom layer (w, b trainable; a non-trainable) with a constant it holds. */
-class MyDense extends Layer {
-  static override className = 'MyDenseTraced';
-  w!: tf.Variable;
-  b!: tf.Variable;
-  a!: tf.Variable;
+/** The seed's custom layer (MyDense: w, b trainable; a non-trainable), scaled by a constant it holds. */
+class ScaledDense extends MyDense {
   scale: tf.Tensor = tf.scalar(1.5);
-  constructor(readonly units = 8) {
-    super({});
-  }
-  override build(inputShape: Shape | Shape[]) {
-    const s = inputShape as Shape;
-    this.w = K.variable(tf.randomNormal([s[s.length - 1]!, this.units], 0, 0.3, 'float32', 5));
-    this.b = tf.variable(tf.zeros([this.units]), true);
-    this.a = tf.variable(tf.ones([this.units]), false);
-  }
   override call(inputs: tf.Tensor | tf.Tensor[]) {
-    return K.mul(K.add(K.dot(inputs as tf.Tensor, this.w), this.b), this.scale) as tf.Tensor;
+    return K.mul(super.call(inputs), this.scale) as tf.Tensor;
   }
 }
 
@@ -54,7 +42,7 @@ function pair(build: () => Model, compile: Parameters<Model['compile']>[0]): [Mo
 
 function mlp(): Model {
   const inp = input({shape: [D]});
-  const h = new MyDense(8).apply(inp);
+  const h = new ScaledDense(8).apply(inp);
   const r = layers.dense({units: 6, activation: 'relu', kernelRegularizer: regularizers.l2(0.01)}).apply(h);
   const out = layers.dense({units: C, activation: 'softmax'}).apply(r);
   const model = new Model({inputs: inp, outputs: out});
@@ -144,7 +132,7 @@ test('a held tensor replaced between fit calls is seen: the first step of the ne
   await eager.fit(X, Y, config);
   const kept: tf.Tensor[] = [];
   for (const m of [traced, eager]) {
-    const layer = m.layers.find(l => l instanceof MyDense) as MyDense;
+    const layer = m.layers.find(l => l instanceof ScaledDense) as ScaledDense;
     kept.push(layer.scale); // not disposed: a stale trace would still read it
     layer.scale = tf.scalar(0.5);
   }

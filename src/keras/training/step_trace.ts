@@ -122,11 +122,6 @@ export class StepTraces {
     return result;
   }
 
-  /** Whether steps of this batch signature are being replayed (tests). */
-  replaying(inputs: readonly tf.Tensor[]): boolean {
-    return this.states.get(`${signature(inputs)} / ${this.weightsKey}`)?.kind === 'replaying';
-  }
-
   /** Frees the traces' constants (compile again, model.dispose). */
   dispose(): void {
     for (const state of this.states.values()) if (state.kind !== 'eager') disposeTrace(state.trace);
